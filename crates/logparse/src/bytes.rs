@@ -1,0 +1,72 @@
+//! Small byte-scanning helpers shared by the format modules.
+
+use memchr::memmem;
+
+/// The position of the first occurrence of `needle` in `hay`.
+#[inline]
+pub(crate) fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    memmem::find(hay, needle)
+}
+
+/// The position of the last occurrence of `needle` in `hay`.
+#[inline]
+pub(crate) fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    memmem::rfind(hay, needle)
+}
+
+/// Whether `hay` contains `needle`.
+#[inline]
+pub(crate) fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    memmem::find(hay, needle).is_some()
+}
+
+/// `hay` without leading and trailing ASCII white space.
+#[inline]
+pub(crate) fn trim(hay: &[u8]) -> &[u8] {
+    hay.trim_ascii()
+}
+
+/// Parses an unsigned decimal number that fills the whole slice (at most 19 digits).
+#[inline]
+pub(crate) fn parse_u64(b: &[u8]) -> Option<u64> {
+    if b.is_empty() || b.len() > 19 {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &c in b {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + u64::from(c - b'0');
+    }
+    Some(n)
+}
+
+/// The length of the run of ASCII digits at the start of `b`.
+#[inline]
+pub(crate) fn digit_run(b: &[u8]) -> usize {
+    b.iter().take_while(|c| c.is_ascii_digit()).count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers() {
+        assert_eq!(parse_u64(b"0"), Some(0));
+        assert_eq!(parse_u64(b"18446744073709551"), Some(18_446_744_073_709_551));
+        assert_eq!(parse_u64(b""), None);
+        assert_eq!(parse_u64(b"12a"), None);
+        assert_eq!(parse_u64(b"99999999999999999999"), None);
+        assert_eq!(digit_run(b"123abc"), 3);
+    }
+
+    #[test]
+    fn searching() {
+        assert_eq!(find(b"a while b while c", b" while "), Some(1));
+        assert_eq!(rfind(b"a while b while c", b" while "), Some(9));
+        assert!(contains(b"abc", b"bc"));
+        assert_eq!(trim(b"  x \t"), b"x");
+    }
+}

@@ -1,0 +1,322 @@
+//! The event model: one classified log line, borrowing from the line.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::class::{Class, Phase};
+use crate::time::Timestamp;
+
+/// One classified log line.
+///
+/// Every text field borrows from the input line: parsing allocates nothing. Text fields are
+/// byte slices because log content is not guaranteed to be UTF-8 (request lines, Host headers
+/// and application output are written as the client or the application sent them); use
+/// [`text`] or [`String::from_utf8_lossy`] to display them.
+///
+/// Fields the line does not carry are `None`. Which fields a format fills is listed in its
+/// module's docs; format-specific fields are in [`Event::fields`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct Event<'a> {
+    /// The format the line was parsed as.
+    pub format: Format,
+    /// When the event happened, in UTC; `None` when the line has no (readable) time.
+    pub time: Option<Timestamp>,
+    /// What failed.
+    pub class: Class,
+    /// Where in the request it failed.
+    pub phase: Phase,
+    /// The severity the proxy logged the line with, when the line has one.
+    ///
+    /// Never used for classification: the same failure is logged at different levels by
+    /// different versions and for different errnos.
+    pub level: Option<Level>,
+    /// The HTTP (or stream) status the client received, when the line says so.
+    ///
+    /// Nginx error-log lines never set it: a line describes one attempt, and nginx may retry.
+    pub status: Option<u16>,
+    /// The upstream peer: `IP:port`, `[IPv6]:port`, `unix:/path`, a server name, or (for
+    /// "no live upstreams") the name of the upstream group.
+    pub upstream: Option<&'a [u8]>,
+    /// The upstream pool the peer belongs to (nginx `upstream {}` name, HAProxy backend, ALB
+    /// target group), when the line names it.
+    pub upstream_group: Option<&'a [u8]>,
+    /// The client address, as written (may include a port, may be redacted).
+    pub client: Option<&'a [u8]>,
+    /// The virtual server or frontend that handled the request (nginx `server:`, HAProxy
+    /// frontend, ALB name).
+    pub server: Option<&'a [u8]>,
+    /// The request's Host header (or the host part of an absolute request URI).
+    pub host: Option<&'a [u8]>,
+    /// The request line, e.g. `GET /api HTTP/1.1`, as written (may be truncated).
+    pub request: Option<&'a [u8]>,
+    /// The message proper: for nginx error lines, the text between the header and the
+    /// ` while <action>` / context; for access logs, empty.
+    pub message: &'a [u8],
+    /// The whole input line, without its line terminator.
+    pub raw: &'a [u8],
+    /// Fields that only some formats have.
+    pub fields: Fields<'a>,
+}
+
+/// Format-specific fields of an [`Event`].
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Fields<'a> {
+    /// No format-specific fields.
+    #[default]
+    None,
+    /// Fields of an nginx error-log line.
+    NginxError(crate::nginx::error::Fields<'a>),
+}
+
+/// The log formats gatelog reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Format {
+    /// The nginx error log (`error_log`), including the stream module's lines.
+    NginxError,
+    /// The nginx access log (`access_log`), `combined` or a user `log_format`.
+    NginxAccess,
+    /// HAProxy traffic, health and admin logs.
+    Haproxy,
+    /// AWS Application Load Balancer access logs.
+    Alb,
+    /// AWS Classic Load Balancer (ELB) access logs.
+    Elb,
+}
+
+impl Format {
+    /// Every format, in the order detection tries them.
+    pub const ALL: [Format; 5] =
+        [Format::NginxError, Format::NginxAccess, Format::Haproxy, Format::Alb, Format::Elb];
+
+    /// The stable name used on the command line and in output.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Format::NginxError => "nginx-error",
+            Format::NginxAccess => "nginx-access",
+            Format::Haproxy => "haproxy",
+            Format::Alb => "alb",
+            Format::Elb => "elb",
+        }
+    }
+
+    /// Whether one event of this format is one attempt to reach an upstream (error logs) rather
+    /// than one response to a client (access logs). Reports never add the two together.
+    pub const fn counts_attempts(self) -> bool {
+        matches!(self, Format::NginxError)
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Format {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Format, String> {
+        Format::ALL.iter().copied().find(|f| f.as_str() == s).ok_or_else(|| {
+            let names: Vec<&str> = Format::ALL.iter().map(|f| f.as_str()).collect();
+            format!("unknown format {s:?} (expected one of: {})", names.join(", "))
+        })
+    }
+}
+
+/// A log severity, as nginx and syslog name them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Level {
+    /// `emerg`: the system is unusable (syslog 0).
+    Emerg,
+    /// `alert` (syslog 1).
+    Alert,
+    /// `crit` (syslog 2).
+    Crit,
+    /// `error` / `err` (syslog 3).
+    Error,
+    /// `warn` / `warning` (syslog 4).
+    Warn,
+    /// `notice` (syslog 5).
+    Notice,
+    /// `info` (syslog 6).
+    Info,
+    /// `debug` (syslog 7).
+    Debug,
+}
+
+impl Level {
+    /// The nginx spelling of the level.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Level::Emerg => "emerg",
+            Level::Alert => "alert",
+            Level::Crit => "crit",
+            Level::Error => "error",
+            Level::Warn => "warn",
+            Level::Notice => "notice",
+            Level::Info => "info",
+            Level::Debug => "debug",
+        }
+    }
+
+    /// The level of a syslog severity number (`0..=7`).
+    pub const fn from_syslog(severity: u8) -> Option<Level> {
+        Some(match severity {
+            0 => Level::Emerg,
+            1 => Level::Alert,
+            2 => Level::Crit,
+            3 => Level::Error,
+            4 => Level::Warn,
+            5 => Level::Notice,
+            6 => Level::Info,
+            7 => Level::Debug,
+            _ => return None,
+        })
+    }
+
+    /// The level named by a word (`error`, `err`, `warning`, ...), case-insensitively.
+    pub fn from_name(word: &[u8]) -> Option<Level> {
+        const NAMES: [(&[u8], Level); 11] = [
+            (b"error", Level::Error),
+            (b"warn", Level::Warn),
+            (b"info", Level::Info),
+            (b"notice", Level::Notice),
+            (b"crit", Level::Crit),
+            (b"alert", Level::Alert),
+            (b"emerg", Level::Emerg),
+            (b"debug", Level::Debug),
+            (b"err", Level::Error),
+            (b"warning", Level::Warn),
+            (b"critical", Level::Crit),
+        ];
+        NAMES.iter().find(|(n, _)| n.eq_ignore_ascii_case(word)).map(|(_, l)| *l)
+    }
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Shows a byte slice as text: UTF-8 where it is valid, `\xNN` escapes where it is not.
+///
+/// Use it to print a borrowed field; it allocates nothing.
+pub fn text(bytes: &[u8]) -> Text<'_> {
+    Text(bytes)
+}
+
+/// A byte slice displayed as text; see [`text`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Text<'a>(pub &'a [u8]);
+
+impl fmt::Display for Text<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for chunk in self.0.utf8_chunks() {
+            f.write_str(chunk.valid())?;
+            for b in chunk.invalid() {
+                write!(f, "\\x{b:02X}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Text<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"")?;
+        for chunk in self.0.utf8_chunks() {
+            for c in chunk.valid().chars() {
+                write!(f, "{}", c.escape_debug())?;
+            }
+            for b in chunk.invalid() {
+                write!(f, "\\x{b:02X}")?;
+            }
+        }
+        f.write_str("\"")
+    }
+}
+
+fn opt_text(v: Option<&[u8]>) -> Option<Text<'_>> {
+    v.map(Text)
+}
+
+impl fmt::Debug for Event<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Event")
+            .field("format", &self.format)
+            .field("time", &self.time.map(|t| t.to_string()))
+            .field("class", &self.class)
+            .field("phase", &self.phase)
+            .field("level", &self.level)
+            .field("status", &self.status)
+            .field("upstream", &opt_text(self.upstream))
+            .field("upstream_group", &opt_text(self.upstream_group))
+            .field("client", &opt_text(self.client))
+            .field("server", &opt_text(self.server))
+            .field("host", &opt_text(self.host))
+            .field("request", &opt_text(self.request))
+            .field("message", &Text(self.message))
+            .field("fields", &self.fields)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> Event<'a> {
+    /// An event of `format` for `raw` with every optional field empty and class `info`.
+    pub fn new(format: Format, raw: &'a [u8]) -> Event<'a> {
+        Event {
+            format,
+            time: None,
+            class: Class::Info,
+            phase: Phase::None,
+            level: None,
+            status: None,
+            upstream: None,
+            upstream_group: None,
+            client: None,
+            server: None,
+            host: None,
+            request: None,
+            message: &[],
+            raw,
+            fields: Fields::None,
+        }
+    }
+
+    /// The name a summary groups this event under: the upstream peer, else the upstream
+    /// group, else `None`.
+    pub fn upstream_key(&self) -> Option<&'a [u8]> {
+        self.upstream.or(self.upstream_group)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_escapes_invalid_utf8() {
+        assert_eq!(text(b"ok \xff\xfe end").to_string(), "ok \\xFF\\xFE end");
+        assert_eq!(format!("{:?}", text(b"a\"b\x00")), "\"a\\\"b\\0\"");
+    }
+
+    #[test]
+    fn formats_round_trip() {
+        for f in Format::ALL {
+            assert_eq!(f.as_str().parse::<Format>(), Ok(f));
+        }
+        assert!("nginx".parse::<Format>().unwrap_err().contains("nginx-error"));
+    }
+
+    #[test]
+    fn levels_by_name_and_number() {
+        assert_eq!(Level::from_name(b"warning"), Some(Level::Warn));
+        assert_eq!(Level::from_name(b"ERROR"), Some(Level::Error));
+        assert_eq!(Level::from_name(b"fatal"), None);
+        assert_eq!(Level::from_syslog(3), Some(Level::Error));
+        assert_eq!(Level::from_syslog(8), None);
+    }
+}

@@ -1,0 +1,125 @@
+//! Zero-copy parsers that turn reverse-proxy log lines into classified events.
+//!
+//! # Overview
+//!
+//! `logparse` reads one log line at a time (a `&[u8]`, no I/O, no threads) and returns an
+//! [`Event`] that borrows from the line: when it happened, which upstream it concerns, and a
+//! [`Class`] saying what failed (`connect_refused`, `prematurely_closed`, `invalid_header`,
+//! `no_live_upstreams`, ...). Lines that are not events come back as a small, `Copy`
+//! [`ParseError`] saying why.
+//!
+//! Classes are the project's public vocabulary; [`Class::as_str`] gives the stable names and
+//! [`Class::hint`] the diagnosis paragraph for each.
+//!
+//! # Example
+//!
+//! ```
+//! use logparse::{Class, Format, Parser};
+//!
+//! let log = b"2023/10/27 11:37:33 [error] 1109#0: *14969476 connect() failed (111: Connection refused) while connecting to upstream, client: 10.255.1.242, server: kong, request: \"POST /api HTTP/2.0\", upstream: \"http://10.1.186.173:8000/api\", host: \"devops.example\"
+//! 2023/10/27 11:37:34 [warn] 1109#0: *14969477 upstream server temporarily disabled while connecting to upstream, client: 10.255.1.242, server: kong, request: \"POST /api HTTP/2.0\", upstream: \"http://10.1.186.173:8000/api\", host: \"devops.example\"
+//! ";
+//! let mut parser = Parser::new(Some(Format::NginxError), Default::default());
+//! let classes: Vec<Class> = logparse::lines::Lines::new(log)
+//!     .filter_map(|line| parser.parse(line).ok())
+//!     .map(|ev| ev.class)
+//!     .collect();
+//! assert_eq!(classes, [Class::ConnectRefused, Class::UpstreamDown]);
+//! ```
+//!
+//! # Formats
+//!
+//! - [`nginx::error`]: the nginx error log, HTTP and stream modules, with container and
+//!   syslog prefixes, truncated and multi-line entries.
+//!
+//! [`detect`] tells formats apart by their shape, per line or per input.
+//!
+//! # Untrusted input
+//!
+//! Log lines carry text that anyone on the internet can choose: request lines, Host and
+//! Referer headers, user agents, application output. The parsers accept arbitrary bytes: they
+//! never panic, never allocate per line, do no unbounded backtracking (every search is a
+//! linear `memchr`/`memmem` scan), and every field of an event is a sub-slice of the input
+//! line. Fields are **not** escaped or sanitized: a caller that prints them to a terminal or
+//! into HTML must escape them there. A crafted request line can imitate a context key
+//! (`", upstream: "`); the docs of each format say which occurrence wins.
+//!
+//! This crate forbids `unsafe` code.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod bytes;
+pub mod class;
+pub mod detect;
+pub mod error;
+pub mod event;
+pub mod lines;
+pub mod nginx;
+pub mod time;
+
+pub use crate::class::{Class, Group, Phase};
+pub use crate::error::{ParseError, ParseErrorKind};
+pub use crate::event::{Event, Fields, Format, Level, Text, text};
+pub use crate::time::{Timestamp, Tz, ZoneTable};
+
+/// Settings shared by the parsers.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Options {
+    /// The zone of timestamps written as local time without a zone (nginx error log, syslog
+    /// headers). Defaults to UTC.
+    pub tz: Tz,
+    /// The year of timestamps written without one (syslog `Mmm dd HH:MM:SS` headers). `None`
+    /// lets the parser infer it (see the format's docs).
+    pub year: Option<i32>,
+}
+
+impl Options {
+    /// Options with the given time zone.
+    pub fn with_tz(tz: Tz) -> Options {
+        Options { tz, ..Options::default() }
+    }
+}
+
+/// A line parser for one input: a fixed format, or detection per line.
+///
+/// It keeps the little state a format needs across lines (an open multi-line nginx FastCGI
+/// entry). Use one parser per input, in line order.
+#[derive(Clone, Debug)]
+pub struct Parser {
+    format: Option<Format>,
+    nginx_error: nginx::error::Parser,
+}
+
+impl Parser {
+    /// A parser for `format`, or for whatever format each line looks like when `None`.
+    pub fn new(format: Option<Format>, opts: Options) -> Parser {
+        Parser { format, nginx_error: nginx::error::Parser::new(opts) }
+    }
+
+    /// The fixed format of this parser, `None` when it detects per line.
+    pub fn format(&self) -> Option<Format> {
+        self.format
+    }
+
+    /// Parses the next line of the input.
+    ///
+    /// In detection mode, a line that looks like no known format is tried as each format in
+    /// turn; the error of the first format is returned when none accepts it.
+    pub fn parse<'a>(&mut self, line: &'a [u8]) -> Result<Event<'a>, ParseError> {
+        let format = match self.format {
+            Some(f) => f,
+            None => detect::detect_line(line).unwrap_or(Format::NginxError),
+        };
+        match format {
+            Format::NginxError => self.nginx_error.parse(line),
+            other => Err(ParseError::new(Some(other), ParseErrorKind::NotRecognized, 0)),
+        }
+    }
+
+    /// Forgets state carried from earlier lines (call it when a new input starts).
+    pub fn reset(&mut self) {
+        self.nginx_error.reset();
+    }
+}

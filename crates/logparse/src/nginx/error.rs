@@ -1,0 +1,954 @@
+//! The nginx error log (`error_log`), HTTP and stream modules.
+//!
+//! # Layout
+//!
+//! The layout is the one `ngx_log_error_core` writes (`src/core/ngx_log.c`):
+//!
+//! ```text
+//! YYYY/MM/DD HH:MM:SS [LEVEL] PID#TID: *CID MESSAGE[ (ERRNO: STRERROR)][ while ACTION][, CONTEXT]
+//! ```
+//!
+//! A real line:
+//!
+//! ```text
+//! 2023/10/27 11:37:33 [error] 1109#0: *14969476 connect() failed (111: Connection refused) while connecting to upstream, client: 10.255.1.242, server: kong, request: "POST /api/v1/k8s/hpa HTTP/2.0", upstream: "http://10.1.186.173:8000/api/v1/k8s/hpa", host: "devops.5eplaycdn.com"
+//! ```
+//!
+//! The HTTP context keys come in a fixed order: `client`, `server`, `request`, `subrequest`,
+//! `upstream`, `host`, `referrer`. Stream (TCP/UDP) lines have `client`, `server`, `upstream`
+//! (without a schema) and `bytes from/to` counters.
+//!
+//! # Classification
+//!
+//! The class comes from the message's fixed text and errno *number* (never the level or the
+//! strerror wording, which differ between libcs, systems and versions), and from the action
+//! after the **last** ` while ` before the context: `upstream timed out` while connecting is a
+//! `connect_timeout`, while reading a `response_timeout`. Lines about the client (aborts,
+//! client TLS handshakes, client timeouts) are client classes even when they carry an
+//! `upstream:`.
+//!
+//! # Quirks handled
+//!
+//! - The timestamp is local time without a zone: [`Options::tz`](crate::Options) converts it.
+//! - Anything before the timestamp is ignored: `docker-compose` (`nginx.1 | `), Docker and
+//!   `kubectl logs --prefix` RFC 3339 prefixes, s6 stamps, syslog headers, quoting (`> `).
+//! - Lines whose start was cut off (no timestamp, no level, only `*CID` or only the message)
+//!   are still classified, with `time` `None`.
+//! - Lines cut at nginx's 2048-byte limit or by an editor (unclosed quotes) keep every field
+//!   that is complete.
+//! - `FastCGI sent in stderr` entries span several physical lines; the lines after the first
+//!   are reported as [`ParseErrorKind::Continuation`].
+//! - Upstreams are `IP:port`, `[IPv6]:port`, `unix:/path` (with or without nginx's trailing
+//!   `:`), or the upstream group's name for `no live upstreams`.
+//! - Nothing in the error log is escaped: request lines and Host headers are raw bytes, and a
+//!   crafted request line can imitate a context key. The first occurrence of each key wins.
+
+use crate::Options;
+use crate::bytes::{contains, digit_run, find, parse_u64, rfind, trim};
+use crate::class::{Class, Phase};
+use crate::error::{ParseError, ParseErrorKind};
+use crate::event::{Event, Fields as EventFields, Format, Level};
+use crate::time::{Timestamp, civil_to_unix, digits2, digits4};
+
+/// Fields of an nginx error-log line that other formats do not have.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct Fields<'a> {
+    /// The worker's process id.
+    pub pid: Option<u32>,
+    /// The thread id (`0` on builds without threads).
+    pub tid: Option<u64>,
+    /// The client connection number (`*CID`), absent on lines without a connection.
+    pub connection: Option<u64>,
+    /// The errno number in `(N: text)`, when the message has one.
+    pub errno: Option<u32>,
+    /// The action after ` while ` (e.g. `connecting to upstream`), when present.
+    pub action: Option<&'a [u8]>,
+    /// The scheme of the `upstream:` value (`http`, `fastcgi`, `grpc`...), absent for stream
+    /// lines.
+    pub upstream_scheme: Option<&'a [u8]>,
+    /// The URI part of the `upstream:` value (`/path?args`), when present.
+    pub upstream_uri: Option<&'a [u8]>,
+    /// The `subrequest:` value (auth_request, SSI, mirror).
+    pub subrequest: Option<&'a [u8]>,
+    /// The `referrer:` value.
+    pub referrer: Option<&'a [u8]>,
+    /// Whether the line comes from the stream (TCP/UDP) module.
+    pub stream: bool,
+    /// Whether a quoted value at the end of the line lacks its closing quote (the line was cut).
+    pub truncated: bool,
+    /// The status the client gets if this attempt was the last one, when the class and phase
+    /// determine it (`502` for a refused connect, `504` for nginx's own timer, `499` for a
+    /// client abort). `None` when the response header was already sent (the client keeps the
+    /// upstream's status with a truncated body) or when nothing determines it.
+    pub implied_status: Option<u16>,
+}
+
+const FORMAT: Option<Format> = Some(Format::NginxError);
+
+/// How far into a line the header (timestamp, level) is looked for.
+const HEADER_SEARCH: usize = 320;
+
+/// Parses one nginx error-log line with default options (times read as UTC).
+///
+/// ```
+/// use logparse::{nginx, Class};
+/// let line = b"2024/11/03 06:09:29 [error] 184#184: *94 upstream prematurely closed connection \
+///     while reading response header from upstream, client: 192.168.58.11, server: dash, \
+///     request: \"GET / HTTP/1.1\", upstream: \"http://10.244.3.84:5601/\", host: \"dash\"";
+/// let ev = nginx::error::parse(line).unwrap();
+/// assert_eq!(ev.class, Class::PrematurelyClosed);
+/// assert_eq!(ev.upstream, Some(&b"10.244.3.84:5601"[..]));
+/// assert_eq!(ev.time.unwrap().to_string(), "2024-11-03T06:09:29Z");
+/// ```
+pub fn parse(line: &[u8]) -> Result<Event<'_>, ParseError> {
+    parse_with(line, &Options::default())
+}
+
+/// Parses one nginx error-log line.
+///
+/// Lines that continue a multi-line `FastCGI sent in stderr` entry return an error of kind
+/// [`ParseErrorKind::Continuation`] when they can be recognized on their own (`PHP message:`,
+/// `Stack trace:`, `#0 ...`, or text that ends in `" while <action>, client: ...`). The
+/// stateful [`Parser`] also recognizes the other lines of such an entry.
+pub fn parse_with<'a>(line: &'a [u8], opts: &Options) -> Result<Event<'a>, ParseError> {
+    parse_inner(line, opts).map(|(ev, _)| ev)
+}
+
+/// A stateful nginx error-log parser that follows multi-line FastCGI stderr entries.
+///
+/// After a `FastCGI sent in stderr: "...` line whose quote is not closed on the same line,
+/// every following line without an nginx header is a continuation of that entry, until a line
+/// that closes it.
+#[derive(Clone, Debug, Default)]
+pub struct Parser {
+    opts: Options,
+    open_stderr: bool,
+}
+
+impl Parser {
+    /// A parser with the given options.
+    pub fn new(opts: Options) -> Parser {
+        Parser { opts, open_stderr: false }
+    }
+
+    /// Parses the next line of the input.
+    pub fn parse<'a>(&mut self, line: &'a [u8]) -> Result<Event<'a>, ParseError> {
+        if self.open_stderr {
+            let head = locate_header(line);
+            if head.ts.is_none() && head.level.is_none() {
+                // Still inside the entry; it ends with the line that carries the context.
+                if contains(line, b"\" while ")
+                    || contains(line, b", client: ")
+                    || trim(line).ends_with(b"\"")
+                {
+                    self.open_stderr = false;
+                }
+                return Err(ParseError::new(FORMAT, ParseErrorKind::Continuation, 0));
+            }
+        }
+        let (ev, opens) = parse_inner(line, &self.opts)?;
+        self.open_stderr = opens;
+        Ok(ev)
+    }
+
+    /// Forgets any open multi-line entry (call it between inputs).
+    pub fn reset(&mut self) {
+        self.open_stderr = false;
+    }
+}
+
+/// Whether the line has an nginx error-log header (`[level] PID#TID:`, with or without the
+/// timestamp before it), possibly after a prefix.
+pub fn has_header(line: &[u8]) -> bool {
+    let h = locate_header(line);
+    h.level.is_some() && h.pid.is_some()
+}
+
+/// Where the header parts were found in a line.
+#[derive(Default)]
+struct Header {
+    /// Start of the timestamp and the parsed seconds (local), if a valid one was found.
+    ts: Option<(usize, Option<i64>)>,
+    level: Option<Level>,
+    pid: Option<u32>,
+    tid: Option<u64>,
+    cid: Option<u64>,
+    /// Where the message starts.
+    msg_start: usize,
+}
+
+/// Checks for `YYYY/MM/DD HH:MM:SS` at `at` and returns the local seconds if the fields are in
+/// range (`Some(None)` for the shape with impossible values).
+fn timestamp_at(line: &[u8], at: usize) -> Option<Option<i64>> {
+    let b = line.get(at..at + 19)?;
+    if b[4] != b'/' || b[7] != b'/' || b[10] != b' ' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let year = digits4(b)?;
+    let month = digits2(&b[5..])?;
+    let day = digits2(&b[8..])?;
+    let hour = digits2(&b[11..])?;
+    let min = digits2(&b[14..])?;
+    let sec = digits2(&b[17..])?;
+    Some(civil_to_unix(year as i32, month, day, hour, min, sec))
+}
+
+/// Finds the `[level]` word ending at `close` (the index of `]`), returning the level and the
+/// index where the word (or its `[`) starts.
+fn level_before(line: &[u8], close: usize) -> Option<(Level, usize)> {
+    let start = line[..close].iter().rposition(|c| !c.is_ascii_alphabetic()).map_or(0, |i| i + 1);
+    if close - start < 3 || close - start > 6 {
+        return None;
+    }
+    let level = Level::from_name(&line[start..close])?;
+    let open = if start > 0 && line[start - 1] == b'[' { start - 1 } else { start };
+    Some((level, open))
+}
+
+fn locate_header(line: &[u8]) -> Header {
+    let mut h = Header::default();
+    let window = &line[..line.len().min(HEADER_SEARCH)];
+    // The timestamp: at the start in the common case, after a prefix otherwise.
+    let mut pos = None;
+    if let Some(t) = timestamp_at(line, 0) {
+        h.ts = Some((0, t));
+        pos = Some(19);
+    } else {
+        for slash in memchr::memchr_iter(b'/', window) {
+            if slash >= 4
+                && let Some(t) = timestamp_at(line, slash - 4)
+            {
+                h.ts = Some((slash - 4, t));
+                pos = Some(slash - 4 + 19);
+                break;
+            }
+        }
+    }
+    // The level: right after the timestamp, or anywhere in the window when there is none
+    // (`[error] 7#7: ...`, `error] 12#0: ...`, `12 [error] ...`).
+    let level_at = match pos {
+        Some(p) => {
+            let rest = &line[p..];
+            let sp = rest.iter().take_while(|&&c| c == b' ').count();
+            if rest.get(sp) == Some(&b'[') {
+                memchr::memchr(b']', &rest[sp..rest.len().min(sp + 9)])
+                    .and_then(|i| level_before(line, p + sp + i).map(|(l, _)| (l, p + sp + i + 1)))
+            } else {
+                None
+            }
+        }
+        None => memchr::memchr_iter(b']', window).find_map(|close| {
+            let (l, _) = level_before(line, close)?;
+            // Must be followed by ` PID#` to count as an nginx header.
+            let after = &line[close + 1..];
+            let after = &after[after.iter().take_while(|&&c| c == b' ').count()..];
+            let d = digit_run(after);
+            (d > 0 && after.get(d) == Some(&b'#')).then_some((l, close + 1))
+        }),
+    };
+    let mut p = pos.unwrap_or(0);
+    if let Some((level, end)) = level_at {
+        h.level = Some(level);
+        p = end;
+    }
+    // `PID#TID: `
+    if h.level.is_some() {
+        let rest = &line[p..];
+        let sp = rest.iter().take_while(|&&c| c == b' ').count();
+        let rest = &rest[sp..];
+        let d = digit_run(rest);
+        if d > 0 && rest.get(d) == Some(&b'#') {
+            let t = digit_run(&rest[d + 1..]);
+            if t > 0 && rest.get(d + 1 + t) == Some(&b':') {
+                h.pid = parse_u64(&rest[..d]).and_then(|v| u32::try_from(v).ok());
+                h.tid = parse_u64(&rest[d + 1..d + 1 + t]);
+                p += sp + d + 1 + t + 1;
+            }
+        }
+    }
+    // Optional `*CID ` (Markdown sometimes turned the `*` into `_`).
+    if h.level.is_some() || h.ts.is_none() {
+        let rest = &line[p..];
+        let sp = rest.iter().take_while(|&&c| c == b' ').count();
+        let rest = &rest[sp..];
+        if matches!(rest.first(), Some(b'*' | b'_')) {
+            let d = digit_run(&rest[1..]);
+            if d > 0 && rest.get(1 + d) == Some(&b' ') {
+                h.cid = parse_u64(&rest[1..1 + d]);
+                p += sp + 1 + d + 1;
+            }
+        }
+    }
+    if h.ts.is_some() && h.level.is_none() {
+        // A timestamp without a level is not an nginx header (it may be a date inside text).
+        h.ts = None;
+        p = 0;
+    }
+    h.msg_start = p;
+    h
+}
+
+/// The actions nginx writes after ` while `, longest first where one is a prefix of another.
+const ACTIONS: &[(&[u8], Phase, bool)] = &[
+    // (text, phase, is a client-side action)
+    (b"connecting to upstream", Phase::Connect, false),
+    (b"SSL handshaking to upstream", Phase::Connect, false),
+    (b"sending request to upstream", Phase::Send, false),
+    (b"reading response header from upstream", Phase::Header, false),
+    (b"sending early hints to client", Phase::Header, false),
+    (b"reading upstream", Phase::Body, false),
+    (b"sending to client", Phase::Body, true),
+    (b"proxying upgraded connection", Phase::Body, false),
+    (b"proxying and reading from upstream", Phase::Body, false),
+    (b"proxying and sending to client", Phase::Body, false),
+    (b"proxying and reading from client", Phase::Body, false),
+    (b"proxying and sending to upstream", Phase::Body, false),
+    (b"proxying connection", Phase::Body, false),
+    (b"resolving", Phase::Connect, false),
+    (b"waiting for request", Phase::None, true),
+    (b"reading client request line", Phase::None, true),
+    (b"reading client request headers", Phase::None, true),
+    (b"reading client request body", Phase::None, true),
+    (b"reading client request", Phase::None, true),
+    (b"reading client pipelined request line", Phase::None, true),
+    (b"reading PROXY protocol", Phase::None, true),
+    (b"SSL handshaking", Phase::None, true),
+    (b"keepalive", Phase::None, true),
+    (b"closing request", Phase::None, true),
+    (b"lingering close", Phase::None, true),
+    (b"logging request", Phase::None, true),
+    (b"sending response to client", Phase::None, true),
+    (b"processing HTTP/2 connection", Phase::None, true),
+    (b"processing HTTP/3 connection", Phase::None, true),
+];
+
+/// Matches the text after ` while ` against the known actions.
+fn match_action(after: &[u8]) -> Option<(&[u8], Phase, bool)> {
+    let mut best: Option<(&[u8], Phase, bool)> = None;
+    for &(text, phase, client) in ACTIONS {
+        if after.starts_with(text) {
+            // A known action must end at a word boundary (`upstream(proxy_connect)` is fine).
+            let next = after.get(text.len()).copied();
+            let boundary = !matches!(next, Some(c) if c.is_ascii_alphanumeric() || c == b' ' && after.get(text.len() + 1).is_some_and(|c| c.is_ascii_lowercase()));
+            if boundary && best.is_none_or(|(t, _, _)| text.len() > t.len()) {
+                best = Some((&after[..text.len()], phase, client));
+            }
+        }
+    }
+    best
+}
+
+/// A parsed `upstream:` value.
+struct UpstreamValue<'a> {
+    scheme: Option<&'a [u8]>,
+    peer: &'a [u8],
+    uri: Option<&'a [u8]>,
+}
+
+/// Splits `scheme://peer[sep]uri`; stream values have no scheme.
+fn split_upstream(v: &[u8]) -> UpstreamValue<'_> {
+    let (scheme, rest) = match find(v, b"://") {
+        Some(i) if i > 0 && v[..i].iter().all(|c| c.is_ascii_alphanumeric()) => {
+            (Some(&v[..i]), &v[i + 3..])
+        }
+        _ => (None, v),
+    };
+    let (peer, uri) = if let Some(path) = rest.strip_prefix(b"unix:") {
+        // `unix:/path.sock:/uri` (nginx's separator) or `unix:/path.sock/uri` (the separator is
+        // dropped in `upstream timed out` lines; cut after a `.sock` then).
+        let end = match memchr::memchr(b':', path) {
+            Some(i) => 5 + i,
+            None => match find(path, b".sock") {
+                Some(i) => 5 + i + 5,
+                None => rest.len(),
+            },
+        };
+        let uri_start = if rest.get(end) == Some(&b':') { end + 1 } else { end };
+        (&rest[..end], &rest[uri_start.min(rest.len())..])
+    } else if rest.first() == Some(&b'[') {
+        // `[v6]:port/uri`
+        let close = memchr::memchr(b']', rest).map_or(rest.len(), |i| i + 1);
+        let end = close + memchr::memchr(b'/', &rest[close..]).unwrap_or(rest.len() - close);
+        (&rest[..end], &rest[end..])
+    } else {
+        let end = memchr::memchr(b'/', rest).unwrap_or(rest.len());
+        (&rest[..end], &rest[end..])
+    };
+    UpstreamValue { scheme, peer, uri: (!uri.is_empty()).then_some(uri) }
+}
+
+/// The context keys after `client:`, in nginx's order.
+const KEYS: [&[u8]; 7] = [
+    b", server: ",
+    b", request: \"",
+    b", subrequest: \"",
+    b", upstream: \"",
+    b", host: \"",
+    b", referrer: \"",
+    b", bytes from/to client:",
+];
+
+/// Parsed context values.
+#[derive(Default)]
+struct Context<'a> {
+    client: Option<&'a [u8]>,
+    server: Option<&'a [u8]>,
+    request: Option<&'a [u8]>,
+    subrequest: Option<&'a [u8]>,
+    upstream: Option<&'a [u8]>,
+    host: Option<&'a [u8]>,
+    referrer: Option<&'a [u8]>,
+    stream: bool,
+    truncated: bool,
+}
+
+/// Parses the context that starts right after `client: `.
+fn parse_context(ctx: &[u8]) -> Context<'_> {
+    let mut c = Context::default();
+    // Find each key in order, each after the previous one.
+    let mut found: [Option<usize>; 7] = [None; 7];
+    let mut from = 0;
+    for (k, key) in KEYS.iter().enumerate() {
+        if let Some(i) = find(&ctx[from..], key) {
+            found[k] = Some(from + i);
+            from += i + key.len();
+        }
+    }
+    let value_end = |start: usize| -> usize {
+        found.iter().flatten().copied().filter(|&p| p >= start).min().unwrap_or(ctx.len())
+    };
+    let client_end = value_end(0);
+    c.client = Some(trim(&ctx[..client_end])).filter(|v| !v.is_empty());
+    for (k, key) in KEYS.iter().enumerate() {
+        let Some(at) = found[k] else { continue };
+        let start = at + key.len();
+        let end = value_end(start);
+        let mut v = &ctx[start..end];
+        if key.ends_with(b"\"") {
+            match v.strip_suffix(b"\"") {
+                Some(inner) => v = inner,
+                None => {
+                    if end == ctx.len() {
+                        c.truncated = true;
+                    }
+                }
+            }
+        }
+        match k {
+            0 => c.server = Some(v),
+            1 => c.request = Some(v),
+            2 => c.subrequest = Some(v),
+            3 => c.upstream = Some(v),
+            4 => c.host = Some(v),
+            5 => c.referrer = Some(v),
+            _ => c.stream = true,
+        }
+    }
+    c
+}
+
+/// The errno in the first `(N: ` of the message.
+fn errno_of(msg: &[u8]) -> Option<u32> {
+    for open in memchr::memchr_iter(b'(', msg) {
+        let rest = &msg[open + 1..];
+        let d = digit_run(rest);
+        if d > 0 && rest.get(d) == Some(&b':') {
+            return parse_u64(&rest[..d]).and_then(|v| u32::try_from(v).ok());
+        }
+    }
+    None
+}
+
+/// The name of the system or library call a `<call>() ... failed` message reports.
+fn failed_call(msg: &[u8]) -> Option<&[u8]> {
+    let failed = find(msg, b" failed")?;
+    let head = &msg[..failed];
+    if let Some(i) = find(head, b"reported that connect()") {
+        let _ = i;
+        return Some(b"connect");
+    }
+    let open = memchr::memchr(b'(', head)?;
+    let mut end = open;
+    while end > 0 && head[end - 1] == b' ' {
+        end -= 1;
+    }
+    let start = head[..end]
+        .iter()
+        .rposition(|c| !(c.is_ascii_alphanumeric() || *c == b'_'))
+        .map_or(0, |i| i + 1);
+    (start < end).then(|| &head[start..end])
+}
+
+fn is_refused(errno: Option<u32>) -> bool {
+    matches!(errno, Some(111 | 61 | 10061))
+}
+
+fn is_timed_out(errno: Option<u32>) -> bool {
+    matches!(errno, Some(110 | 60 | 10060))
+}
+
+/// ENOENT, EACCES, EPERM, EAGAIN (Linux, BSD, Windows), EADDRNOTAVAIL (Linux, BSD, Windows).
+fn is_local_connect_errno(errno: Option<u32>) -> bool {
+    matches!(errno, Some(2 | 13 | 1 | 11 | 35 | 10035 | 99 | 49 | 10049))
+}
+
+const TRANSPORT_CALLS: &[&[u8]] = &[
+    b"recv",
+    b"readv",
+    b"writev",
+    b"send",
+    b"sendfile",
+    b"sendmsg",
+    b"recvmsg",
+    b"SSL_read",
+    b"SSL_write",
+    b"SSL_sendfile",
+    b"SSL_shutdown",
+    b"kevent",
+];
+
+const LOCAL_CALLS: &[&[u8]] = &[
+    b"socket",
+    b"bind",
+    b"setsockopt",
+    b"getsockopt",
+    b"ioctl",
+    b"open",
+    b"pwrite",
+    b"write",
+    b"accept4",
+    b"accept",
+    b"epoll_ctl",
+    b"fcntl",
+    b"SSL_set_tlsext_host_name",
+    b"SSL_set_alpn_protos",
+    b"SSL_set_session",
+    b"SSL_new",
+];
+
+fn any_of(msg: &[u8], needles: &[&[u8]]) -> bool {
+    needles.iter().any(|n| contains(msg, n))
+}
+
+/// How a message was classified: the class, and for `upstream timed out` whether nginx's own
+/// timer fired (which decides the implied status).
+struct Verdict {
+    class: Class,
+    nginx_timer: bool,
+}
+
+fn verdict(class: Class) -> Option<Verdict> {
+    Some(Verdict { class, nginx_timer: false })
+}
+
+/// Classifies a message by the decision procedure of the spec; `None` when nothing matched.
+fn classify(
+    msg: &[u8],
+    action: Option<(&[u8], Phase, bool)>,
+    errno: Option<u32>,
+) -> Option<Verdict> {
+    use Class as C;
+    if msg.starts_with(b"FastCGI sent in stderr") {
+        return verdict(C::AppStderr);
+    }
+    // The client's side, even when the line carries `upstream:`.
+    if any_of(msg, &[b"client prematurely closed", b"closed keepalive connection"]) {
+        return verdict(C::ClientAbort);
+    }
+    if any_of(
+        msg,
+        &[
+            b"client timed out",
+            b"client intended to send",
+            b"client sent ",
+            b"client read timed out",
+            b"client write timed out",
+        ],
+    ) {
+        return verdict(C::ClientError);
+    }
+    let call = failed_call(msg);
+    let tls_text = any_of(
+        msg,
+        &[
+            b"SSL_do_handshake() failed",
+            b"peer closed connection in SSL handshake",
+            b"handshake rejected",
+        ],
+    );
+    let client_action = action.is_some_and(|(_, _, client)| client);
+    if client_action
+        && !contains(msg, b"upstream")
+        && (tls_text || call.is_some_and(|c| TRANSPORT_CALLS.contains(&c)))
+    {
+        return verdict(C::ClientError);
+    }
+    if any_of(
+        msg,
+        &[
+            b"no live upstreams",
+            b"upstream servers are busy or encounter error",
+            b"failed to find valid upstream server",
+            b"select peer failed",
+        ],
+    ) {
+        return verdict(C::NoLiveUpstreams);
+    }
+    let action_text = action.map(|(t, _, _)| t);
+    if action_text == Some(&b"resolving"[..])
+        || any_of(
+            msg,
+            &[
+                b"could not be resolved",
+                b"no resolver defined",
+                b"host not found in upstream",
+                b"DNS response",
+                b"DNS error",
+                b"unexpected response for",
+            ],
+        )
+    {
+        return verdict(C::DnsFailure);
+    }
+    if any_of(
+        msg,
+        &[
+            b"certificate verify error",
+            b"SSL certificate does not match",
+            b"ssl certificate verify",
+        ],
+    ) {
+        return verdict(C::TlsCertificate);
+    }
+    if tls_text {
+        return verdict(C::TlsHandshake);
+    }
+    if contains(msg, b"upstream timed out") || contains(msg, b"upstream connect timed out") {
+        let connect = matches!(action, Some((_, Phase::Connect, _)))
+            || contains(msg, b"upstream connect timed out");
+        return Some(Verdict {
+            class: if connect { C::ConnectTimeout } else { C::ResponseTimeout },
+            nginx_timer: true,
+        });
+    }
+    if any_of(msg, &[b"upstream read timed out", b"upstream write timed out"]) {
+        return verdict(C::ResponseTimeout);
+    }
+    if contains(msg, b"upstream sent too big header") {
+        return verdict(C::HeaderTooBig);
+    }
+    if contains(msg, b"upstream prematurely closed") {
+        return verdict(C::PrematurelyClosed);
+    }
+    if any_of(
+        msg,
+        &[
+            b"upstream sent invalid chunked response",
+            b"upstream sent too big trailers",
+            b"upstream sent invalid trailer",
+            b"upstream sent trailer without end stream",
+            b"upstream sent data frame for unknown stream",
+            b"upstream violated stream flow control",
+            b"upstream violated connection flow control",
+            b"upstream sent frame for closed stream",
+            b"upstream sent response body larger than indicated content length",
+            b"memcached sent invalid trailer",
+        ],
+    ) {
+        return verdict(C::InvalidBody);
+    }
+    if contains(msg, b"server temporarily disabled") {
+        return verdict(C::UpstreamDown);
+    }
+    if any_of(
+        msg,
+        &[
+            b"upstream sent more data than specified",
+            b"upstream sent data after final chunk",
+            b"upstream sent data after trailers",
+            b"upstream sent too big early hints",
+            b"buffered to a temporary file",
+        ],
+    ) || (contains(msg, b"duplicate header line") && trim(msg).ends_with(b", ignored"))
+    {
+        return verdict(C::Info);
+    }
+    if any_of(msg, &[b"upstream rejected request with error", b"upstream sent goaway with error"]) {
+        return verdict(C::ConnectionReset);
+    }
+    if any_of(msg, &[b"upstream sent ", b"upstream prematurely sent", b"memcached sent "]) {
+        return verdict(C::InvalidHeader);
+    }
+    if any_of(
+        msg,
+        &[
+            b"kevent() reported about an closed connection",
+            b"kevent() reported that upstream closed connection",
+        ],
+    ) {
+        return verdict(C::ConnectionReset);
+    }
+    if let Some(call) = call {
+        if call == b"connect" {
+            let class = if is_refused(errno) {
+                C::ConnectRefused
+            } else if is_local_connect_errno(errno) {
+                C::ConnectLocal
+            } else if is_timed_out(errno) {
+                C::ConnectTimeout
+            } else if errno.is_some() {
+                C::ConnectUnreachable
+            } else {
+                C::ConnectError
+            };
+            return verdict(class);
+        }
+        if TRANSPORT_CALLS.contains(&call) {
+            return verdict(if is_refused(errno) { C::ConnectRefused } else { C::ConnectionReset });
+        }
+        if LOCAL_CALLS.contains(&call) {
+            return verdict(C::ProxyError);
+        }
+    }
+    if any_of(
+        msg,
+        &[
+            b"worker_connections are not enough",
+            b"the new socket has number",
+            b"no port in upstream",
+            b"in upstream \"",
+            b"no upstream configuration",
+            b"invalid URL prefix",
+            b"zero length URI",
+            b"invalid header after joining FastCGI records",
+            b"variable is not set",
+            b"buffered data on next upstream",
+            b"could not send PROXY protocol header",
+            b"invalid local address",
+            b"send() returned zero",
+            b"bad buf in output chain",
+            b"file buf in writev",
+            b"recycled buffer in pipe out chain",
+            b"no buffer space in grpc",
+            b"too long http2 ",
+        ],
+    ) {
+        return verdict(C::ProxyError);
+    }
+    None
+}
+
+/// The phase when the line has no action: the class's usual phase.
+fn default_phase(class: Class) -> Phase {
+    match class {
+        Class::ConnectRefused
+        | Class::ConnectUnreachable
+        | Class::ConnectLocal
+        | Class::ConnectError
+        | Class::ConnectTimeout
+        | Class::NoLiveUpstreams
+        | Class::DnsFailure
+        | Class::TlsHandshake
+        | Class::TlsCertificate => Phase::Connect,
+        Class::InvalidHeader | Class::HeaderTooBig => Phase::Header,
+        Class::InvalidBody => Phase::Body,
+        _ => Phase::None,
+    }
+}
+
+/// The status the client gets if this attempt is the last (spec: implied status per class and
+/// phase).
+fn implied_status(v: &Verdict, phase: Phase, stream: bool, msg: &[u8]) -> Option<u16> {
+    use Class as C;
+    let body = phase == Phase::Body;
+    match v.class {
+        C::ConnectRefused | C::ConnectUnreachable | C::ConnectLocal | C::ConnectError => Some(502),
+        C::ConnectTimeout => Some(if v.nginx_timer && !stream { 504 } else { 502 }),
+        C::ResponseTimeout if stream => Some(502),
+        C::ResponseTimeout if !body => Some(504),
+        C::PrematurelyClosed | C::ConnectionReset if stream => None,
+        C::PrematurelyClosed | C::ConnectionReset if !body => Some(502),
+        C::InvalidHeader if contains(msg, b"no valid HTTP/1.0 header") => Some(9),
+        C::InvalidHeader | C::HeaderTooBig => Some(502),
+        C::NoLiveUpstreams | C::TlsHandshake | C::TlsCertificate => Some(502),
+        C::DnsFailure => Some(if stream { 500 } else { 502 }),
+        C::ProxyError if !body => Some(500),
+        C::ClientAbort => Some(499),
+        _ => None,
+    }
+}
+
+/// Whether a line without a header looks like a line inside a multi-line FastCGI stderr entry.
+fn looks_like_continuation(text: &[u8]) -> bool {
+    let t = text.trim_ascii_start();
+    t.starts_with(b"PHP message:")
+        || t.starts_with(b"Stack trace:")
+        || t.starts_with(b"thrown in ")
+        || (t.first() == Some(&b'#')
+            && digit_run(&t[1..]) > 0
+            && t.get(1 + digit_run(&t[1..])) == Some(&b' '))
+}
+
+/// Parses a line; the flag says whether it opens a multi-line FastCGI stderr entry.
+fn parse_inner<'a>(line: &'a [u8], opts: &Options) -> Result<(Event<'a>, bool), ParseError> {
+    let line = crate::lines::strip_cr(line);
+    if trim(line).is_empty() {
+        return Err(ParseError::new(FORMAT, ParseErrorKind::Empty, 0));
+    }
+    let head = locate_header(line);
+    let has_header = head.level.is_some();
+    let rest = &line[head.msg_start..];
+
+    // The context starts at the first `client: ` preceded by `, ` or `, udp `; lines without a
+    // client may carry `, resolver: ` or `, context: ` instead.
+    let ctx_at = find_context(rest);
+    let (msg_action, ctx) = match ctx_at {
+        Some((at, value_start)) => (&rest[..at], Some(&rest[value_start..])),
+        None => (rest, None),
+    };
+    // The action is after the last ` while ` (the message itself may contain one).
+    let mut action = None;
+    let mut msg = msg_action;
+    if let Some(w) = rfind(msg_action, b" while ") {
+        if let Some(a) = match_action(&msg_action[w + 7..]) {
+            action = Some(a);
+            msg = &msg_action[..w];
+        }
+    }
+    // Strip quoting and the bytes a lost header left behind.
+    let msg = trim(msg);
+    let msg = if has_header { msg } else { strip_lead_junk(msg) };
+
+    let context = ctx.map(parse_context).unwrap_or_default();
+    let errno = errno_of(msg);
+    let mut found = classify(msg, action, errno);
+    if found.is_none() && msg.iter().any(|c| c.is_ascii_uppercase()) {
+        // Hand-edited case (`Upstream sent too big header`): retry on a lower-cased copy.
+        let mut buf = [0u8; 256];
+        let n = msg.len().min(buf.len());
+        buf[..n].copy_from_slice(&msg[..n]);
+        buf[..n].make_ascii_lowercase();
+        found = classify(&buf[..n], action, errno).filter(|v| v.class != Class::AppStderr);
+    }
+
+    if !has_header {
+        // Without a header, a line must be recognizably nginx's: a known message, or nginx
+        // context. Lines inside a FastCGI stderr entry are continuations.
+        let unknown = found.is_none();
+        if looks_like_continuation(msg) && !msg.starts_with(b"FastCGI") {
+            return Err(ParseError::new(FORMAT, ParseErrorKind::Continuation, 0));
+        }
+        if unknown {
+            let quote_closed_before_action = action.is_some() && msg.ends_with(b"\"");
+            if quote_closed_before_action {
+                return Err(ParseError::new(FORMAT, ParseErrorKind::Continuation, 0));
+            }
+            if ctx.is_none() && action.is_none() {
+                return Err(ParseError::new(FORMAT, ParseErrorKind::NotRecognized, 0));
+            }
+        }
+    }
+
+    let verdict = found.unwrap_or(Verdict { class: Class::Info, nginx_timer: false });
+    let phase = action.map_or_else(|| default_phase(verdict.class), |(_, p, _)| p);
+    let stream = context.stream || contains(rest, b", udp client: ");
+
+    let mut ev = Event::new(Format::NginxError, line);
+    ev.time = match head.ts {
+        Some((_, Some(local))) => Some(Timestamp::from_unix_seconds(opts.tz.local_to_utc(local))),
+        _ => None,
+    };
+    ev.class = verdict.class;
+    ev.phase = phase;
+    ev.level = head.level;
+    ev.client = context.client;
+    ev.server = context.server;
+    ev.request = context.request;
+    ev.host = context.host;
+    ev.message = msg;
+
+    let mut fields = Fields {
+        pid: head.pid,
+        tid: head.tid,
+        connection: head.cid,
+        errno,
+        action: action.map(|(t, _, _)| t),
+        subrequest: context.subrequest,
+        referrer: context.referrer,
+        stream,
+        truncated: context.truncated,
+        ..Fields::default()
+    };
+    if let Some(v) = context.upstream.filter(|v| !v.is_empty()) {
+        let u = split_upstream(v);
+        fields.upstream_scheme = u.scheme;
+        fields.upstream_uri = u.uri;
+        if !u.peer.is_empty() {
+            ev.upstream = Some(u.peer);
+        }
+    }
+    if ev.upstream.is_none() {
+        ev.upstream = peer_in_message(msg);
+    }
+    if verdict.class == Class::NoLiveUpstreams {
+        // The peer name is the upstream{} block's name here.
+        ev.upstream_group = ev.upstream;
+    }
+    fields.implied_status = implied_status(&verdict, phase, stream, msg);
+    ev.fields = EventFields::NginxError(fields);
+
+    let opens = verdict.class == Class::AppStderr && ctx.is_none() && action.is_none() && {
+        // The stderr text is still open when its quote is not closed on this line.
+        let body = &msg[msg.len().min(b"FastCGI sent in stderr: ".len())..];
+        !(body.len() >= 2 && body.ends_with(b"\""))
+    };
+    Ok((ev, opens))
+}
+
+/// Where the context starts: `(start of ", client: ", start of the client value)`.
+fn find_context(rest: &[u8]) -> Option<(usize, usize)> {
+    let mut from = 0;
+    while let Some(i) = find(&rest[from..], b"client: ") {
+        let at = from + i;
+        if at >= 2 && &rest[at - 2..at] == b", " {
+            return Some((at - 2, at + 8));
+        }
+        if at >= 6 && &rest[at - 6..at] == b", udp " {
+            return Some((at - 6, at + 8));
+        }
+        from = at + 8;
+    }
+    for key in [&b", resolver: "[..], b", context: "] {
+        if let Some(i) = find(rest, key) {
+            // No client value: the context is all after the key, parsed as nothing.
+            return Some((i, rest.len()));
+        }
+    }
+    // A line cut right after `, client:`.
+    if let Some(stripped) = trim(rest).strip_suffix(b", client:") {
+        return Some((stripped.len(), rest.len()));
+    }
+    None
+}
+
+/// Strips the bytes a lost or mangled header left before the message (`> `, `'**`).
+fn strip_lead_junk(msg: &[u8]) -> &[u8] {
+    let start = msg
+        .iter()
+        .position(|c| c.is_ascii_alphanumeric() || matches!(c, b'[' | b'#'))
+        .unwrap_or(msg.len());
+    &msg[start..]
+}
+
+/// The peer named in `connect() to ADDR failed`, for lines without `upstream:`.
+fn peer_in_message(msg: &[u8]) -> Option<&[u8]> {
+    let at = find(msg, b"() to ")?;
+    let rest = &msg[at + 6..];
+    let end = find(rest, b" failed")?;
+    let peer = trim(&rest[..end]);
+    (!peer.is_empty() && !peer.contains(&b' ')).then_some(peer)
+}
+
+#[cfg(test)]
+mod tests;
