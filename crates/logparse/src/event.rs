@@ -69,6 +69,38 @@ pub enum Fields<'a> {
     NginxError(crate::nginx::error::Fields<'a>),
 }
 
+impl<'a> Fields<'a> {
+    /// Calls `f` with the name and value of every field that is present, in a stable order.
+    ///
+    /// Writers (JSON, CSV, tables) use it to show format-specific fields without knowing each
+    /// format's struct. Names are snake_case and stable.
+    pub fn visit(&self, f: &mut dyn FnMut(&'static str, Value<'a>)) {
+        match self {
+            Fields::None => {}
+            Fields::NginxError(x) => x.visit(f),
+        }
+    }
+}
+
+/// The value of a format-specific field, as given to [`Fields::visit`].
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Value<'a> {
+    /// Text from the line (not necessarily UTF-8).
+    Text(&'a [u8]),
+    /// An unsigned integer.
+    Uint(u64),
+    /// A signed integer (e.g. `-1` timers).
+    Int(i64),
+    /// A decimal number (e.g. seconds with a fraction).
+    Float(f64),
+    /// A flag.
+    Bool(bool),
+    /// Several values of one field, in order (e.g. one per upstream attempt); `None` entries
+    /// stand for `-`.
+    List(Vec<Option<Value<'a>>>),
+}
+
 /// The log formats gatelog reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]

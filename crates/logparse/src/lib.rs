@@ -60,7 +60,7 @@ pub mod time;
 
 pub use crate::class::{Class, Group, Phase};
 pub use crate::error::{ParseError, ParseErrorKind};
-pub use crate::event::{Event, Fields, Format, Level, Text, text};
+pub use crate::event::{Event, Fields, Format, Level, Text, Value, text};
 pub use crate::time::{Timestamp, Tz, ZoneTable};
 
 /// Settings shared by the parsers.

@@ -47,7 +47,7 @@ use crate::Options;
 use crate::bytes::{contains, digit_run, find, parse_u64, rfind, trim};
 use crate::class::{Class, Phase};
 use crate::error::{ParseError, ParseErrorKind};
-use crate::event::{Event, Fields as EventFields, Format, Level};
+use crate::event::{Event, Fields as EventFields, Format, Level, Value};
 use crate::time::{Timestamp, civil_to_unix, digits2, digits4};
 
 /// Fields of an nginx error-log line that other formats do not have.
@@ -82,6 +82,43 @@ pub struct Fields<'a> {
     /// client abort). `None` when the response header was already sent (the client keeps the
     /// upstream's status with a truncated body) or when nothing determines it.
     pub implied_status: Option<u16>,
+}
+
+impl<'a> Fields<'a> {
+    /// Calls `f` with every field that is present; see [`crate::Fields::visit`].
+    pub fn visit(&self, f: &mut dyn FnMut(&'static str, Value<'a>)) {
+        let text = |f: &mut dyn FnMut(&'static str, Value<'a>), k, v: Option<&'a [u8]>| {
+            if let Some(v) = v {
+                f(k, Value::Text(v));
+            }
+        };
+        if let Some(v) = self.pid {
+            f("pid", Value::Uint(v.into()));
+        }
+        if let Some(v) = self.tid {
+            f("tid", Value::Uint(v));
+        }
+        if let Some(v) = self.connection {
+            f("connection", Value::Uint(v));
+        }
+        if let Some(v) = self.errno {
+            f("errno", Value::Uint(v.into()));
+        }
+        text(f, "action", self.action);
+        text(f, "upstream_scheme", self.upstream_scheme);
+        text(f, "upstream_uri", self.upstream_uri);
+        text(f, "subrequest", self.subrequest);
+        text(f, "referrer", self.referrer);
+        if let Some(v) = self.implied_status {
+            f("implied_status", Value::Uint(v.into()));
+        }
+        if self.stream {
+            f("stream", Value::Bool(true));
+        }
+        if self.truncated {
+            f("truncated", Value::Bool(true));
+        }
+    }
 }
 
 const FORMAT: Option<Format> = Some(Format::NginxError);

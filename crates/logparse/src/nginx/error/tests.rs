@@ -412,3 +412,23 @@ fn crafted_request_cannot_move_the_client_or_server() {
     assert_eq!(ev.client, Some(&b"1.2.3.4"[..]));
     assert_eq!(ev.server, Some(&b"real"[..]));
 }
+
+#[test]
+fn visit_lists_present_fields_in_order() {
+    let ev = parse(b"2024/01/01 00:00:00 [error] 7#0: *3 connect() failed (111: Connection refused) while connecting to upstream, client: 1.2.3.4, server: a, upstream: \"http://10.0.0.1:80/x\"").unwrap();
+    let mut names = Vec::new();
+    ev.fields.visit(&mut |k, _| names.push(k));
+    assert_eq!(
+        names,
+        [
+            "pid",
+            "tid",
+            "connection",
+            "errno",
+            "action",
+            "upstream_scheme",
+            "upstream_uri",
+            "implied_status"
+        ]
+    );
+}
