@@ -1,0 +1,135 @@
+//! Properties that hold for every parser on any input: no panic, and every borrowed field of an
+//! event lies inside the line it came from.
+
+use logparse::{Event, Format, Options, Parser, Value};
+use proptest::prelude::*;
+
+const CORPUS: &str = include_str!("../../../testdata/corpus/real_lines.tsv");
+
+fn real_lines() -> Vec<&'static [u8]> {
+    CORPUS.lines().skip(1).filter_map(|l| l.splitn(4, '\t').nth(3)).map(str::as_bytes).collect()
+}
+
+/// Whether `inner` is a sub-slice of `outer` (by address, not by content).
+fn inside(outer: &[u8], inner: &[u8]) -> bool {
+    let o = outer.as_ptr() as usize;
+    let i = inner.as_ptr() as usize;
+    inner.is_empty() || (i >= o && i + inner.len() <= o + outer.len())
+}
+
+fn check_borrows(line: &[u8], ev: &Event<'_>) -> Result<(), TestCaseError> {
+    prop_assert!(inside(line, ev.raw), "raw");
+    prop_assert!(inside(line, ev.message), "message");
+    for (name, v) in [
+        ("upstream", ev.upstream),
+        ("upstream_group", ev.upstream_group),
+        ("client", ev.client),
+        ("server", ev.server),
+        ("host", ev.host),
+        ("request", ev.request),
+    ] {
+        if let Some(v) = v {
+            prop_assert!(inside(line, v), "{} is not inside the line", name);
+        }
+    }
+    let mut bad = None;
+    ev.fields.visit(&mut |name, v| {
+        if !value_inside(line, &v) {
+            bad = Some(name);
+        }
+    });
+    prop_assert!(bad.is_none(), "field {:?} is not inside the line", bad);
+    Ok(())
+}
+
+fn value_inside(line: &[u8], v: &Value<'_>) -> bool {
+    match v {
+        Value::Text(t) => inside(line, t),
+        Value::List(items) => items.iter().flatten().all(|x| value_inside(line, x)),
+        _ => true,
+    }
+}
+
+fn all_parsers() -> Vec<Parser> {
+    let mut v: Vec<Parser> =
+        Format::ALL.iter().map(|&f| Parser::new(Some(f), Options::default())).collect();
+    v.push(Parser::new(None, Options::default()));
+    v
+}
+
+/// Real lines with a few bytes changed, cut or repeated.
+fn mutated_line() -> impl Strategy<Value = Vec<u8>> {
+    let lines = real_lines();
+    (0..lines.len(), proptest::collection::vec((any::<usize>(), any::<u8>(), 0u8..4), 0..6))
+        .prop_map(move |(i, edits)| {
+            let mut line = lines[i].to_vec();
+            for (at, byte, op) in edits {
+                if line.is_empty() {
+                    break;
+                }
+                let at = at % line.len();
+                match op {
+                    0 => line[at] = byte,
+                    1 => line.truncate(at),
+                    2 => line.insert(at, byte),
+                    _ => {
+                        let tail = line[at..].to_vec();
+                        line.extend_from_slice(&tail);
+                    }
+                }
+            }
+            line
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+        for mut p in all_parsers() {
+            if let Ok(ev) = p.parse(&bytes) {
+                check_borrows(&bytes, &ev)?;
+            }
+        }
+    }
+
+    #[test]
+    fn mutated_real_lines_never_panic(line in mutated_line()) {
+        for mut p in all_parsers() {
+            if let Ok(ev) = p.parse(&line) {
+                check_borrows(&line, &ev)?;
+            }
+        }
+    }
+
+    #[test]
+    fn printable_noise_with_nginx_keywords_never_panics(
+        parts in proptest::collection::vec(prop_oneof![
+            Just(&b"2024/01/02 03:04:05 "[..]), Just(&b"[error] "[..]), Just(&b"12#34: "[..]),
+            Just(&b"*5 "[..]), Just(&b" while "[..]), Just(&b", client: "[..]), Just(&b", server: "[..]),
+            Just(&b", upstream: \""[..]), Just(&b"\""[..]), Just(&b"unix:"[..]), Just(&b"://"[..]),
+            Just(&b"connect() to "[..]), Just(&b" failed ("[..]), Just(&b"111: "[..]), Just(&b"["[..]),
+            Just(&b"]"[..]), Just(&b"connecting to upstream"[..]), Just(&b"FastCGI sent in stderr: \""[..]),
+            Just(&b", host: \""[..]), Just(&b"("[..]), Just(&b":"[..]), Just(&b" "[..]),
+        ], 0..24)
+    ) {
+        let line: Vec<u8> = parts.concat();
+        for mut p in all_parsers() {
+            if let Ok(ev) = p.parse(&line) {
+                check_borrows(&line, &ev)?;
+            }
+        }
+    }
+}
+
+#[test]
+fn a_ten_megabyte_line_is_handled() {
+    let mut line = b"2024/01/02 03:04:05 [error] 1#1: *1 FastCGI sent in stderr: \"".to_vec();
+    line.resize(10 * 1024 * 1024, b'A');
+    for mut p in all_parsers() {
+        let _ = p.parse(&line);
+    }
+    let ev = Parser::new(Some(Format::NginxError), Options::default()).parse(&line).unwrap();
+    assert_eq!(ev.class, logparse::Class::AppStderr);
+}
