@@ -1,0 +1,447 @@
+//! `gatelog-gen`: writes realistic reverse-proxy logs of any size, deterministically for a seed.
+//!
+//! ```text
+//! gatelog-gen nginx-error [--lines N | --size 300M] [--seed S] [--start 2024-03-14T00:00:00]
+//!                         [--rate LINES_PER_SEC] [--out FILE] [--expect FILE]
+//! ```
+//!
+//! The output mixes every failure family the nginx error log writes, over pools of upstreams,
+//! with IPv6 and unix-socket peers, stream-module lines, container prefixes, multi-line FastCGI
+//! entries, and an injected incident every hour (one peer refusing connections for half a
+//! minute, then its pool running out of live peers). `--expect FILE` writes what was generated
+//! as CSV (`class,count`, plus `continuation` and `lines` rows), an oracle that does not depend
+//! on gatelog's parser.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+
+use anyhow::{Context, Result, bail};
+
+/// SplitMix64: small, fast, and the same stream on every platform for a seed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n`.
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+
+    fn chance(&mut self, per_mille: u64) -> bool {
+        self.below(1000) < per_mille
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+}
+
+struct Config {
+    format: String,
+    lines: Option<u64>,
+    size: Option<u64>,
+    seed: u64,
+    start: i64,
+    rate: u64,
+    out: Option<String>,
+    expect: Option<String>,
+}
+
+fn parse_size(s: &str) -> Result<u64> {
+    let (num, mult) = match s.as_bytes().last() {
+        Some(b'K' | b'k') => (&s[..s.len() - 1], 1 << 10),
+        Some(b'M' | b'm') => (&s[..s.len() - 1], 1 << 20),
+        Some(b'G' | b'g') => (&s[..s.len() - 1], 1 << 30),
+        _ => (s, 1),
+    };
+    Ok(num.parse::<u64>().with_context(|| format!("invalid size {s:?}"))? * mult)
+}
+
+/// Seconds since the epoch of `YYYY-MM-DDTHH:MM:SS` (UTC).
+fn parse_start(s: &str) -> Result<i64> {
+    let b = s.as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Result<i64> {
+        s.get(r).and_then(|x| x.parse().ok()).with_context(|| format!("invalid --start {s:?}"))
+    };
+    if b.len() != 19 {
+        bail!("invalid --start {s:?} (expected YYYY-MM-DDTHH:MM:SS)");
+    }
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let days = days_from_civil(y, m, d);
+    Ok(days * 86_400 + num(11..13)? * 3600 + num(14..16)? * 60 + num(17..19)?)
+}
+
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
+}
+
+fn civil(secs: i64) -> (i64, i64, i64, i64, i64, i64) {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d, rem / 3600, rem / 60 % 60, rem % 60)
+}
+
+fn parse_args() -> Result<Config> {
+    let mut args = std::env::args().skip(1);
+    let format = args.next().context(
+        "usage: gatelog-gen nginx-error [--lines N | --size BYTES] [--seed S] [--start T] \
+         [--rate N] [--out FILE] [--expect FILE]",
+    )?;
+    let mut c = Config {
+        format,
+        lines: None,
+        size: None,
+        seed: 1,
+        start: parse_start("2024-03-14T00:00:00")?,
+        rate: 400,
+        out: None,
+        expect: None,
+    };
+    while let Some(flag) = args.next() {
+        let mut value = || args.next().with_context(|| format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--lines" => c.lines = Some(value()?.parse().context("invalid --lines")?),
+            "--size" => c.size = Some(parse_size(&value()?)?),
+            "--seed" => c.seed = value()?.parse().context("invalid --seed")?,
+            "--start" => c.start = parse_start(&value()?)?,
+            "--rate" => c.rate = value()?.parse::<u64>().context("invalid --rate")?.max(1),
+            "--out" => c.out = Some(value()?),
+            "--expect" => c.expect = Some(value()?),
+            other => bail!("unknown option {other}"),
+        }
+    }
+    if c.lines.is_none() && c.size.is_none() {
+        c.lines = Some(100_000);
+    }
+    Ok(c)
+}
+
+/// The upstream pools: a name and its peers.
+fn pools() -> Vec<(&'static str, Vec<String>)> {
+    vec![
+        ("cart", (21..25).map(|i| format!("10.0.4.{i}:8080")).collect()),
+        ("search", (1..4).map(|i| format!("10.0.7.{i}:9200")).collect()),
+        ("auth", vec!["[fd00:ab::11]:7000".into(), "[fd00:ab::12]:7000".into()]),
+        ("php", vec!["unix:/run/php/php8.2-fpm.sock".into()]),
+        ("grpc", (1..3).map(|i| format!("10.0.9.{i}:50051")).collect()),
+    ]
+}
+
+/// A failure family: the class gatelog must report, and how to write it.
+#[derive(Clone, Copy)]
+enum Family {
+    Refused,
+    RefusedTo,
+    Unreachable,
+    LocalBacklog,
+    ConnectTimeout,
+    ReadTimeout,
+    Premature,
+    Reset,
+    InvalidHeader,
+    TooBig,
+    NoLive,
+    Dns,
+    Tls,
+    Stderr,
+    StderrMultiline,
+    Disabled,
+    ClientAbort,
+    Buffered,
+    Workers,
+}
+
+impl Family {
+    fn class(self) -> &'static str {
+        match self {
+            Family::Refused | Family::RefusedTo => "connect_refused",
+            Family::Unreachable => "connect_unreachable",
+            Family::LocalBacklog => "connect_local",
+            Family::ConnectTimeout => "connect_timeout",
+            Family::ReadTimeout => "response_timeout",
+            Family::Premature => "prematurely_closed",
+            Family::Reset => "connection_reset",
+            Family::InvalidHeader => "invalid_header",
+            Family::TooBig => "header_too_big",
+            Family::NoLive => "no_live_upstreams",
+            Family::Dns => "dns_failure",
+            Family::Tls => "tls_handshake",
+            Family::Stderr | Family::StderrMultiline => "app_stderr",
+            Family::Disabled => "upstream_down",
+            Family::ClientAbort => "client_abort",
+            Family::Buffered => "info",
+            Family::Workers => "proxy_error",
+        }
+    }
+}
+
+/// The everyday mix, in per-mille weights.
+const MIX: &[(Family, u64)] = &[
+    (Family::Refused, 120),
+    (Family::RefusedTo, 30),
+    (Family::Unreachable, 20),
+    (Family::LocalBacklog, 20),
+    (Family::ConnectTimeout, 40),
+    (Family::ReadTimeout, 120),
+    (Family::Premature, 120),
+    (Family::Reset, 80),
+    (Family::InvalidHeader, 30),
+    (Family::TooBig, 10),
+    (Family::NoLive, 30),
+    (Family::Dns, 15),
+    (Family::Tls, 15),
+    (Family::Stderr, 110),
+    (Family::StderrMultiline, 10),
+    (Family::Disabled, 30),
+    (Family::ClientAbort, 130),
+    (Family::Buffered, 60),
+    (Family::Workers, 10),
+];
+
+const REQUESTS: &[&str] = &[
+    "GET /api/cart?id={} HTTP/1.1",
+    "POST /api/checkout HTTP/1.1",
+    "GET /api/items/{} HTTP/2.0",
+    "GET /search?q=running+shoes&page={} HTTP/1.1",
+    "PUT /api/profile/{} HTTP/1.1",
+    "GET /static/app.{}.js HTTP/2.0",
+];
+
+struct Gen {
+    rng: Rng,
+    pools: Vec<(&'static str, Vec<String>)>,
+    cid: u64,
+    counts: BTreeMap<&'static str, u64>,
+    continuation: u64,
+    lines: u64,
+    bytes: u64,
+}
+
+impl Gen {
+    fn pick_family(&mut self) -> Family {
+        let total: u64 = MIX.iter().map(|m| m.1).sum();
+        let mut r = self.rng.below(total);
+        for &(f, w) in MIX {
+            if r < w {
+                return f;
+            }
+            r -= w;
+        }
+        Family::Refused
+    }
+
+    fn write_line(&mut self, out: &mut impl Write, t: i64, family: Family, peer: Option<(usize, usize)>) -> io::Result<()> {
+        let rng = &mut self.rng;
+        let (pi, peer_i) = peer.unwrap_or_else(|| {
+            let pi = rng.below(self.pools.len() as u64) as usize;
+            (pi, rng.below(self.pools[pi].1.len() as u64) as usize)
+        });
+        let (pool, peers) = &self.pools[pi];
+        let peer = &peers[peer_i];
+        let unix = peer.starts_with("unix:");
+        let scheme = if unix { "fastcgi" } else if *pool == "grpc" { "grpc" } else { "http" };
+        let req = self.rng.pick(REQUESTS).replace("{}", &self.rng.below(100_000).to_string());
+        let path = req.split(' ').nth(1).unwrap_or("/");
+        let client = if self.rng.chance(100) {
+            format!("2001:db8:{:x}::{:x}", self.rng.below(65536), self.rng.below(65536))
+        } else {
+            format!("198.51.{}.{}", self.rng.below(256), self.rng.below(256))
+        };
+        self.cid += 1 + self.rng.below(5);
+        let (y, mo, d, h, mi, s) = civil(t);
+        let mut line = String::with_capacity(400);
+        // Container prefixes on a few lines, as `docker compose logs` and Docker's json driver write.
+        if self.rng.chance(20) {
+            line.push_str("web-1  | ");
+        } else if self.rng.chance(10) {
+            line.push_str(&format!(
+                "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{:09}Z ",
+                self.rng.below(1_000_000_000)
+            ));
+        }
+        let level = match family {
+            Family::LocalBacklog if self.rng.chance(500) => "crit",
+            Family::Disabled | Family::Buffered => "warn",
+            Family::ClientAbort => "info",
+            Family::Workers => "alert",
+            _ => "error",
+        };
+        line.push_str(&format!(
+            "{y:04}/{mo:02}/{d:02} {h:02}:{mi:02}:{s:02} [{level}] {}#{}: *{} ",
+            1000 + pi,
+            1000 + pi,
+            self.cid
+        ));
+        let stream = *pool == "search" && self.rng.chance(150);
+        let up_value = if matches!(family, Family::NoLive) {
+            format!("{scheme}://{pool}{}", if unix { "" } else { path })
+        } else if unix {
+            format!("{scheme}://{peer}:")
+        } else if scheme == "grpc" {
+            format!("{scheme}://{peer}")
+        } else {
+            format!("{scheme}://{peer}{path}")
+        };
+        let (msg, action, with_upstream): (String, &str, bool) = match family {
+            Family::Refused => ("connect() failed (111: Connection refused)".into(), "connecting to upstream", true),
+            Family::RefusedTo => (format!("connect() to {peer} failed (111: Connection refused)"), "connecting to upstream", true),
+            Family::Unreachable => ("connect() failed (113: No route to host)".into(), "connecting to upstream", true),
+            Family::LocalBacklog => (
+                "connect() to unix:/run/php/php8.2-fpm.sock failed (11: Resource temporarily unavailable)".into(),
+                "connecting to upstream",
+                true,
+            ),
+            Family::ConnectTimeout => ("upstream timed out (110: Connection timed out)".into(), "connecting to upstream", true),
+            Family::ReadTimeout => (
+                "upstream timed out (110: Connection timed out)".into(),
+                "reading response header from upstream",
+                true,
+            ),
+            Family::Premature => (
+                "upstream prematurely closed connection".into(),
+                if self.rng.chance(800) { "reading response header from upstream" } else { "reading upstream" },
+                true,
+            ),
+            Family::Reset => (
+                "recv() failed (104: Connection reset by peer)".into(),
+                "reading response header from upstream",
+                true,
+            ),
+            Family::InvalidHeader => (
+                "upstream sent invalid header: \"\\x16\\x03...\"".into(),
+                "reading response header from upstream",
+                true,
+            ),
+            Family::TooBig => ("upstream sent too big header".into(), "reading response header from upstream", true),
+            Family::NoLive => ("no live upstreams".into(), "connecting to upstream", true),
+            Family::Dns => (format!("{pool}.internal could not be resolved (3: Host not found)"), "", false),
+            Family::Tls => (
+                "SSL_do_handshake() failed (SSL: error:0A00010B:SSL routines::wrong version number)".into(),
+                "SSL handshaking to upstream",
+                true,
+            ),
+            Family::Stderr => (
+                "FastCGI sent in stderr: \"PHP message: PHP Warning:  Undefined array key \"id\" in /srv/app/cart.php on line 41\"".into(),
+                "reading response header from upstream",
+                true,
+            ),
+            Family::StderrMultiline => (
+                "FastCGI sent in stderr: \"PHP message: PHP Fatal error:  Uncaught Exception: cart locked in /srv/app/cart.php:88\nStack trace:\n#0 {main}\n  thrown in /srv/app/cart.php on line 88\"".into(),
+                "reading response header from upstream",
+                true,
+            ),
+            Family::Disabled => ("upstream server temporarily disabled".into(), "connecting to upstream", true),
+            Family::ClientAbort => (
+                "client prematurely closed connection, so upstream connection is closed too".into(),
+                "reading response header from upstream",
+                true,
+            ),
+            Family::Buffered => (
+                format!("an upstream response is buffered to a temporary file /var/cache/nginx/proxy_temp/{}/00/00000{}", self.rng.below(10), self.rng.below(99999)),
+                "reading upstream",
+                true,
+            ),
+            Family::Workers => ("1024 worker_connections are not enough".into(), "connecting to upstream", true),
+        };
+        line.push_str(&msg);
+        if !action.is_empty() {
+            line.push_str(" while ");
+            line.push_str(action);
+        }
+        if stream && !matches!(family, Family::Dns | Family::Stderr | Family::StderrMultiline) {
+            let up = if matches!(family, Family::NoLive) { pool.to_string() } else { peer.clone() };
+            line.push_str(&format!(
+                ", client: {client}, server: 0.0.0.0:9200, upstream: \"{up}\", bytes from/to client:0/0, bytes from/to upstream:0/0"
+            ));
+        } else {
+            line.push_str(&format!(", client: {client}, server: shop.example.com, request: \"{req}\""));
+            if with_upstream {
+                line.push_str(&format!(", upstream: \"{up_value}\""));
+            }
+            line.push_str(", host: \"shop.example.com\"");
+            if self.rng.chance(300) {
+                line.push_str(", referrer: \"https://shop.example.com/\"");
+            }
+        }
+        line.push('\n');
+        let newlines = line.bytes().filter(|&b| b == b'\n').count() as u64;
+        self.lines += newlines;
+        self.continuation += newlines - 1;
+        *self.counts.entry(family.class()).or_default() += 1;
+        self.bytes += line.len() as u64;
+        out.write_all(line.as_bytes())
+    }
+}
+
+fn main() -> Result<()> {
+    let c = parse_args()?;
+    if c.format != "nginx-error" {
+        bail!("unknown format {:?} (this generator writes: nginx-error)", c.format);
+    }
+    let mut out: Box<dyn Write> = match &c.out {
+        Some(path) => Box::new(BufWriter::with_capacity(
+            1 << 20,
+            File::create(path).with_context(|| format!("{path}: cannot create"))?,
+        )),
+        None => Box::new(BufWriter::with_capacity(1 << 20, io::stdout().lock())),
+    };
+    let mut g = Gen {
+        rng: Rng(c.seed),
+        pools: pools(),
+        cid: 0,
+        counts: BTreeMap::new(),
+        continuation: 0,
+        lines: 0,
+        bytes: 0,
+    };
+    let mut i: u64 = 0;
+    loop {
+        if c.lines.is_some_and(|n| g.lines >= n) || c.size.is_some_and(|n| g.bytes >= n) {
+            break;
+        }
+        let t = c.start + (i / c.rate) as i64;
+        // An incident each hour: the first cart peer refuses connections for 30 s, and in the
+        // last 10 s the pool has no live peer left.
+        let in_hour = t.rem_euclid(3600);
+        let (family, peer) = if (600..630).contains(&in_hour) && g.rng.chance(600) {
+            if in_hour >= 620 { (Family::NoLive, Some((0, 0))) } else { (Family::Refused, Some((0, 0))) }
+        } else {
+            (g.pick_family(), None)
+        };
+        g.write_line(&mut out, t, family, peer)?;
+        i += 1;
+    }
+    out.flush()?;
+    if let Some(path) = &c.expect {
+        let mut f = BufWriter::new(File::create(path).with_context(|| format!("{path}: cannot create"))?);
+        writeln!(f, "class,count")?;
+        for (class, n) in &g.counts {
+            writeln!(f, "{class},{n}")?;
+        }
+        writeln!(f, "continuation,{}", g.continuation)?;
+        writeln!(f, "lines,{}", g.lines)?;
+        f.flush()?;
+    }
+    Ok(())
+}
