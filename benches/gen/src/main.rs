@@ -251,7 +251,13 @@ impl Gen {
         Family::Refused
     }
 
-    fn write_line(&mut self, out: &mut impl Write, t: i64, family: Family, peer: Option<(usize, usize)>) -> io::Result<()> {
+    fn write_line(
+        &mut self,
+        out: &mut impl Write,
+        t: i64,
+        family: Family,
+        peer: Option<(usize, usize)>,
+    ) -> io::Result<()> {
         let rng = &mut self.rng;
         let (pi, peer_i) = peer.unwrap_or_else(|| {
             let pi = rng.below(self.pools.len() as u64) as usize;
@@ -260,7 +266,13 @@ impl Gen {
         let (pool, peers) = &self.pools[pi];
         let peer = &peers[peer_i];
         let unix = peer.starts_with("unix:");
-        let scheme = if unix { "fastcgi" } else if *pool == "grpc" { "grpc" } else { "http" };
+        let scheme = if unix {
+            "fastcgi"
+        } else if *pool == "grpc" {
+            "grpc"
+        } else {
+            "http"
+        };
         let req = self.rng.pick(REQUESTS).replace("{}", &self.rng.below(100_000).to_string());
         let path = req.split(' ').nth(1).unwrap_or("/");
         let client = if self.rng.chance(100) {
@@ -375,7 +387,9 @@ impl Gen {
                 ", client: {client}, server: 0.0.0.0:9200, upstream: \"{up}\", bytes from/to client:0/0, bytes from/to upstream:0/0"
             ));
         } else {
-            line.push_str(&format!(", client: {client}, server: shop.example.com, request: \"{req}\""));
+            line.push_str(&format!(
+                ", client: {client}, server: shop.example.com, request: \"{req}\""
+            ));
             if with_upstream {
                 line.push_str(&format!(", upstream: \"{up_value}\""));
             }
@@ -425,7 +439,11 @@ fn main() -> Result<()> {
         // last 10 s the pool has no live peer left.
         let in_hour = t.rem_euclid(3600);
         let (family, peer) = if (600..630).contains(&in_hour) && g.rng.chance(600) {
-            if in_hour >= 620 { (Family::NoLive, Some((0, 0))) } else { (Family::Refused, Some((0, 0))) }
+            if in_hour >= 620 {
+                (Family::NoLive, Some((0, 0)))
+            } else {
+                (Family::Refused, Some((0, 0)))
+            }
         } else {
             (g.pick_family(), None)
         };
@@ -434,7 +452,8 @@ fn main() -> Result<()> {
     }
     out.flush()?;
     if let Some(path) = &c.expect {
-        let mut f = BufWriter::new(File::create(path).with_context(|| format!("{path}: cannot create"))?);
+        let mut f =
+            BufWriter::new(File::create(path).with_context(|| format!("{path}: cannot create"))?);
         writeln!(f, "class,count")?;
         for (class, n) in &g.counts {
             writeln!(f, "{class},{n}")?;

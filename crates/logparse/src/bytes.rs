@@ -2,6 +2,37 @@
 
 use memchr::memmem;
 
+/// A `memmem` searcher for a literal needle, built once and kept in a static.
+///
+/// Building a searcher costs more than running it on a short line, so hot paths search with
+/// these instead of [`find`].
+macro_rules! finder {
+    ($needle:expr) => {{
+        static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+            std::sync::LazyLock::new(|| memchr::memmem::Finder::new($needle));
+        &*FINDER
+    }};
+}
+
+/// A reverse `memmem` searcher for a literal needle, built once; see [`finder!`].
+macro_rules! rfinder {
+    ($needle:expr) => {{
+        static FINDER: std::sync::LazyLock<memchr::memmem::FinderRev<'static>> =
+            std::sync::LazyLock::new(|| memchr::memmem::FinderRev::new($needle));
+        &*FINDER
+    }};
+}
+
+/// Whether `hay` contains any of the literal needles (each searched with a static finder).
+macro_rules! contains_any {
+    ($hay:expr, [$($needle:expr),+ $(,)?] $(,)?) => {{
+        let hay: &[u8] = $hay;
+        false $(|| finder!($needle).find(hay).is_some())+
+    }};
+}
+
+pub(crate) use {contains_any, finder, rfinder};
+
 /// The position of the first occurrence of `needle` in `hay`.
 #[inline]
 pub(crate) fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
@@ -10,12 +41,14 @@ pub(crate) fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 
 /// The position of the last occurrence of `needle` in `hay`.
 #[inline]
+#[allow(dead_code)]
 pub(crate) fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
     memmem::rfind(hay, needle)
 }
 
 /// Whether `hay` contains `needle`.
 #[inline]
+#[allow(dead_code)]
 pub(crate) fn contains(hay: &[u8], needle: &[u8]) -> bool {
     memmem::find(hay, needle).is_some()
 }

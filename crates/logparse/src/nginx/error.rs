@@ -44,7 +44,7 @@
 //!   crafted request line can imitate a context key. The first occurrence of each key wins.
 
 use crate::Options;
-use crate::bytes::{contains, digit_run, find, parse_u64, rfind, trim};
+use crate::bytes::{contains_any, digit_run, find, finder, parse_u64, rfinder, trim};
 use crate::class::{Class, Phase};
 use crate::error::{ParseError, ParseErrorKind};
 use crate::event::{Event, Fields as EventFields, Format, Level, Value};
@@ -175,8 +175,8 @@ impl Parser {
             let head = locate_header(line);
             if head.ts.is_none() && head.level.is_none() {
                 // Still inside the entry; it ends with the line that carries the context.
-                if contains(line, b"\" while ")
-                    || contains(line, b", client: ")
+                if finder!(b"\" while ").find(line).is_some()
+                    || finder!(b", client: ").find(line).is_some()
                     || trim(line).ends_with(b"\"")
                 {
                     self.open_stderr = false;
@@ -385,7 +385,7 @@ struct UpstreamValue<'a> {
 
 /// Splits `scheme://peer[sep]uri`; stream values have no scheme.
 fn split_upstream(v: &[u8]) -> UpstreamValue<'_> {
-    let (scheme, rest) = match find(v, b"://") {
+    let (scheme, rest) = match finder!(b"://").find(v) {
         Some(i) if i > 0 && v[..i].iter().all(|c| c.is_ascii_alphanumeric()) => {
             (Some(&v[..i]), &v[i + 3..])
         }
@@ -396,7 +396,7 @@ fn split_upstream(v: &[u8]) -> UpstreamValue<'_> {
         // dropped in `upstream timed out` lines; cut after a `.sock` then).
         let end = match memchr::memchr(b':', path) {
             Some(i) => 5 + i,
-            None => match find(path, b".sock") {
+            None => match finder!(b".sock").find(path) {
                 Some(i) => 5 + i + 5,
                 None => rest.len(),
             },
@@ -444,10 +444,12 @@ struct Context<'a> {
 fn parse_context(ctx: &[u8]) -> Context<'_> {
     let mut c = Context::default();
     // Find each key in order, each after the previous one.
+    static FINDERS: std::sync::LazyLock<Vec<memchr::memmem::Finder<'static>>> =
+        std::sync::LazyLock::new(|| KEYS.iter().map(|k| memchr::memmem::Finder::new(k)).collect());
     let mut found: [Option<usize>; 7] = [None; 7];
     let mut from = 0;
     for (k, key) in KEYS.iter().enumerate() {
-        if let Some(i) = find(&ctx[from..], key) {
+        if let Some(i) = FINDERS[k].find(&ctx[from..]) {
             found[k] = Some(from + i);
             from += i + key.len();
         }
@@ -499,9 +501,9 @@ fn errno_of(msg: &[u8]) -> Option<u32> {
 
 /// The name of the system or library call a `<call>() ... failed` message reports.
 fn failed_call(msg: &[u8]) -> Option<&[u8]> {
-    let failed = find(msg, b" failed")?;
+    let failed = finder!(b" failed").find(msg)?;
     let head = &msg[..failed];
-    if let Some(i) = find(head, b"reported that connect()") {
+    if let Some(i) = finder!(b"reported that connect()").find(head) {
         let _ = i;
         return Some(b"connect");
     }
@@ -564,10 +566,6 @@ const LOCAL_CALLS: &[&[u8]] = &[
     b"SSL_new",
 ];
 
-fn any_of(msg: &[u8], needles: &[&[u8]]) -> bool {
-    needles.iter().any(|n| contains(msg, n))
-}
-
 /// How a message was classified: the class, and for `upstream timed out` whether nginx's own
 /// timer fired (which decides the implied status).
 struct Verdict {
@@ -590,12 +588,12 @@ fn classify(
         return verdict(C::AppStderr);
     }
     // The client's side, even when the line carries `upstream:`.
-    if any_of(msg, &[b"client prematurely closed", b"closed keepalive connection"]) {
+    if contains_any!(msg, [b"client prematurely closed", b"closed keepalive connection"]) {
         return verdict(C::ClientAbort);
     }
-    if any_of(
+    if contains_any!(
         msg,
-        &[
+        [
             b"client timed out",
             b"client intended to send",
             b"client sent ",
@@ -606,9 +604,9 @@ fn classify(
         return verdict(C::ClientError);
     }
     let call = failed_call(msg);
-    let tls_text = any_of(
+    let tls_text = contains_any!(
         msg,
-        &[
+        [
             b"SSL_do_handshake() failed",
             b"peer closed connection in SSL handshake",
             b"handshake rejected",
@@ -616,14 +614,14 @@ fn classify(
     );
     let client_action = action.is_some_and(|(_, _, client)| client);
     if client_action
-        && !contains(msg, b"upstream")
+        && !finder!(b"upstream").find(msg).is_some()
         && (tls_text || call.is_some_and(|c| TRANSPORT_CALLS.contains(&c)))
     {
         return verdict(C::ClientError);
     }
-    if any_of(
+    if contains_any!(
         msg,
-        &[
+        [
             b"no live upstreams",
             b"upstream servers are busy or encounter error",
             b"failed to find valid upstream server",
@@ -634,9 +632,9 @@ fn classify(
     }
     let action_text = action.map(|(t, _, _)| t);
     if action_text == Some(&b"resolving"[..])
-        || any_of(
+        || contains_any!(
             msg,
-            &[
+            [
                 b"could not be resolved",
                 b"no resolver defined",
                 b"host not found in upstream",
@@ -648,39 +646,37 @@ fn classify(
     {
         return verdict(C::DnsFailure);
     }
-    if any_of(
+    if contains_any!(
         msg,
-        &[
-            b"certificate verify error",
-            b"SSL certificate does not match",
-            b"ssl certificate verify",
-        ],
+        [b"certificate verify error", b"SSL certificate does not match", b"ssl certificate verify",],
     ) {
         return verdict(C::TlsCertificate);
     }
     if tls_text {
         return verdict(C::TlsHandshake);
     }
-    if contains(msg, b"upstream timed out") || contains(msg, b"upstream connect timed out") {
+    if finder!(b"upstream timed out").find(msg).is_some()
+        || finder!(b"upstream connect timed out").find(msg).is_some()
+    {
         let connect = matches!(action, Some((_, Phase::Connect, _)))
-            || contains(msg, b"upstream connect timed out");
+            || finder!(b"upstream connect timed out").find(msg).is_some();
         return Some(Verdict {
             class: if connect { C::ConnectTimeout } else { C::ResponseTimeout },
             nginx_timer: true,
         });
     }
-    if any_of(msg, &[b"upstream read timed out", b"upstream write timed out"]) {
+    if contains_any!(msg, [b"upstream read timed out", b"upstream write timed out"]) {
         return verdict(C::ResponseTimeout);
     }
-    if contains(msg, b"upstream sent too big header") {
+    if finder!(b"upstream sent too big header").find(msg).is_some() {
         return verdict(C::HeaderTooBig);
     }
-    if contains(msg, b"upstream prematurely closed") {
+    if finder!(b"upstream prematurely closed").find(msg).is_some() {
         return verdict(C::PrematurelyClosed);
     }
-    if any_of(
+    if contains_any!(
         msg,
-        &[
+        [
             b"upstream sent invalid chunked response",
             b"upstream sent too big trailers",
             b"upstream sent invalid trailer",
@@ -695,31 +691,35 @@ fn classify(
     ) {
         return verdict(C::InvalidBody);
     }
-    if contains(msg, b"server temporarily disabled") {
+    if finder!(b"server temporarily disabled").find(msg).is_some() {
         return verdict(C::UpstreamDown);
     }
-    if any_of(
+    if contains_any!(
         msg,
-        &[
+        [
             b"upstream sent more data than specified",
             b"upstream sent data after final chunk",
             b"upstream sent data after trailers",
             b"upstream sent too big early hints",
             b"buffered to a temporary file",
         ],
-    ) || (contains(msg, b"duplicate header line") && trim(msg).ends_with(b", ignored"))
+    ) || (finder!(b"duplicate header line").find(msg).is_some()
+        && trim(msg).ends_with(b", ignored"))
     {
         return verdict(C::Info);
     }
-    if any_of(msg, &[b"upstream rejected request with error", b"upstream sent goaway with error"]) {
+    if contains_any!(
+        msg,
+        [b"upstream rejected request with error", b"upstream sent goaway with error"]
+    ) {
         return verdict(C::ConnectionReset);
     }
-    if any_of(msg, &[b"upstream sent ", b"upstream prematurely sent", b"memcached sent "]) {
+    if contains_any!(msg, [b"upstream sent ", b"upstream prematurely sent", b"memcached sent "]) {
         return verdict(C::InvalidHeader);
     }
-    if any_of(
+    if contains_any!(
         msg,
-        &[
+        [
             b"kevent() reported about an closed connection",
             b"kevent() reported that upstream closed connection",
         ],
@@ -748,9 +748,9 @@ fn classify(
             return verdict(C::ProxyError);
         }
     }
-    if any_of(
+    if contains_any!(
         msg,
-        &[
+        [
             b"worker_connections are not enough",
             b"the new socket has number",
             b"no port in upstream",
@@ -806,7 +806,7 @@ fn implied_status(v: &Verdict, phase: Phase, stream: bool, msg: &[u8]) -> Option
         C::ResponseTimeout if !body => Some(504),
         C::PrematurelyClosed | C::ConnectionReset if stream => None,
         C::PrematurelyClosed | C::ConnectionReset if !body => Some(502),
-        C::InvalidHeader if contains(msg, b"no valid HTTP/1.0 header") => Some(9),
+        C::InvalidHeader if finder!(b"no valid HTTP/1.0 header").find(msg).is_some() => Some(9),
         C::InvalidHeader | C::HeaderTooBig => Some(502),
         C::NoLiveUpstreams | C::TlsHandshake | C::TlsCertificate => Some(502),
         C::DnsFailure => Some(if stream { 500 } else { 502 }),
@@ -847,7 +847,7 @@ fn parse_inner<'a>(line: &'a [u8], opts: &Options) -> Result<(Event<'a>, bool), 
     // The action is after the last ` while ` (the message itself may contain one).
     let mut action = None;
     let mut msg = msg_action;
-    if let Some(w) = rfind(msg_action, b" while ") {
+    if let Some(w) = rfinder!(b" while ").rfind(msg_action) {
         if let Some(a) = match_action(&msg_action[w + 7..]) {
             action = Some(a);
             msg = &msg_action[..w];
@@ -889,7 +889,7 @@ fn parse_inner<'a>(line: &'a [u8], opts: &Options) -> Result<(Event<'a>, bool), 
 
     let verdict = found.unwrap_or(Verdict { class: Class::Info, nginx_timer: false });
     let phase = action.map_or_else(|| default_phase(verdict.class), |(_, p, _)| p);
-    let stream = context.stream || contains(rest, b", udp client: ");
+    let stream = context.stream || finder!(b", udp client: ").find(rest).is_some();
 
     let mut ev = Event::new(Format::NginxError, line);
     ev.time = match head.ts {
@@ -946,7 +946,7 @@ fn parse_inner<'a>(line: &'a [u8], opts: &Options) -> Result<(Event<'a>, bool), 
 /// Where the context starts: `(start of ", client: ", start of the client value)`.
 fn find_context(rest: &[u8]) -> Option<(usize, usize)> {
     let mut from = 0;
-    while let Some(i) = find(&rest[from..], b"client: ") {
+    while let Some(i) = finder!(b"client: ").find(&rest[from..]) {
         let at = from + i;
         if at >= 2 && &rest[at - 2..at] == b", " {
             return Some((at - 2, at + 8));
@@ -980,9 +980,9 @@ fn strip_lead_junk(msg: &[u8]) -> &[u8] {
 
 /// The peer named in `connect() to ADDR failed`, for lines without `upstream:`.
 fn peer_in_message(msg: &[u8]) -> Option<&[u8]> {
-    let at = find(msg, b"() to ")?;
+    let at = finder!(b"() to ").find(msg)?;
     let rest = &msg[at + 6..];
-    let end = find(rest, b" failed")?;
+    let end = finder!(b" failed").find(rest)?;
     let peer = trim(&rest[..end]);
     (!peer.is_empty() && !peer.contains(&b' ')).then_some(peer)
 }
