@@ -445,7 +445,7 @@ fn parse_context(ctx: &[u8]) -> Context<'_> {
     let mut c = Context::default();
     // Find each key in order, each after the previous one.
     static FINDERS: std::sync::LazyLock<Vec<memchr::memmem::Finder<'static>>> =
-        std::sync::LazyLock::new(|| KEYS.iter().map(|k| memchr::memmem::Finder::new(k)).collect());
+        std::sync::LazyLock::new(|| KEYS.iter().map(memchr::memmem::Finder::new).collect());
     let mut found: [Option<usize>; 7] = [None; 7];
     let mut from = 0;
     for (k, key) in KEYS.iter().enumerate() {
@@ -614,7 +614,7 @@ fn classify(
     );
     let client_action = action.is_some_and(|(_, _, client)| client);
     if client_action
-        && !finder!(b"upstream").find(msg).is_some()
+        && finder!(b"upstream").find(msg).is_none()
         && (tls_text || call.is_some_and(|c| TRANSPORT_CALLS.contains(&c)))
     {
         return verdict(C::ClientError);
