@@ -1,1 +1,503 @@
-//! placeholder
+//! Aggregation of classified proxy-log events.
+//!
+//! # Overview
+//!
+//! `timeline` turns the stream of [`Event`]s and [`ParseError`]s that
+//! [`logparse`] produces into the numbers a report shows. It does no I/O and owns no threads: a
+//! single loop, a thread pool or a test drives it by pushing lines into a [`Summary`] and, when
+//! the input was split into parts, merging the parts with [`Summary::merge`].
+//!
+//! # Example
+//!
+//! ```
+//! use logparse::{Class, Format, Parser};
+//! use timeline::{Sample, Summary, Unit};
+//!
+//! let log = b"2023/10/27 11:37:33 [error] 1109#0: *1 connect() failed (111: Connection refused) while connecting to upstream, client: 10.255.1.242, server: kong, request: \"POST /api HTTP/2.0\", upstream: \"http://10.1.186.173:8000/api\", host: \"devops.example\"
+//! not a log line
+//! ";
+//! let mut parser = Parser::new(Some(Format::NginxError), Default::default());
+//! let mut summary = Summary::new();
+//! for (i, line) in logparse::lines::Lines::new(log).enumerate() {
+//!     match parser.parse(line) {
+//!         Ok(ev) => summary.push_event(&ev),
+//!         Err(e) => summary.push_error(&e, Sample { source: 0, name: "-", line: i as u64 + 1, text: line }),
+//!     }
+//! }
+//! assert_eq!(summary.lines(), 2);
+//! assert_eq!(summary.unparsed(), 1);
+//! let row = summary.upstreams().find(|r| r.name() == Some(&b"10.1.186.173:8000"[..])).unwrap();
+//! assert_eq!(row.count(Unit::Attempts, Class::ConnectRefused), 1);
+//! ```
+//!
+//! # Accounting
+//!
+//! Every line of input is pushed exactly once, as one of: an event that passed the caller's
+//! filters ([`Summary::push_event`]), an event the filters excluded
+//! ([`Summary::push_excluded`]), a continuation of an earlier entry
+//! ([`Summary::push_continuation`]) or a line that is not an event ([`Summary::push_unparsed`]).
+//! So `lines() == events() + excluded() + continuation() + unparsed()` holds by construction,
+//! and without filters `lines() == events() + continuation() + unparsed()`.
+//!
+//! # Attempts and responses
+//!
+//! An event of a format whose [`Format::counts_attempts`] is true (the nginx error log) is one
+//! attempt to reach an upstream; an event of an access-log format is one response to a client.
+//! One request can produce several attempts and one response, so the two are never added:
+//! every per-upstream count is kept per [`Unit`].
+//!
+//! # Memory
+//!
+//! Pushing an event allocates only the first time an upstream name is seen (names are
+//! interned); pushing an unparsed line allocates only when its sample is kept (at most
+//! [`MAX_SAMPLES`] per reason). Everything else is fixed-size counters.
+
+#![deny(missing_docs)]
+
+use std::collections::HashMap;
+
+use logparse::{Class, Event, Format, ParseError, ParseErrorKind, Timestamp};
+
+/// How many sample lines are kept per unparsed reason.
+pub const MAX_SAMPLES: usize = 3;
+
+/// How many bytes of a sample line are kept (longer lines are clipped).
+pub const SAMPLE_BYTES: usize = 300;
+
+const NCLASS: usize = Class::ALL.len();
+const NFORMAT: usize = Format::ALL.len();
+
+/// The index of a class in [`Class::ALL`].
+fn class_index(class: Class) -> usize {
+    // Class::ALL lists every class; the fallback only guards against a class added to the
+    // enum but not to the list, which a test in logparse rules out.
+    Class::ALL.iter().position(|&c| c == class).unwrap_or(NCLASS - 1)
+}
+
+/// The index of a format in [`Format::ALL`].
+fn format_index(format: Format) -> usize {
+    Format::ALL.iter().position(|&f| f == format).unwrap_or(0)
+}
+
+/// What one event of a format counts: an attempt to reach an upstream or a client response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Unit {
+    /// One attempt to reach an upstream (error logs; a request may make several).
+    Attempts,
+    /// One response to a client (access logs).
+    Responses,
+}
+
+impl Unit {
+    /// Both units, attempts first.
+    pub const ALL: [Unit; 2] = [Unit::Attempts, Unit::Responses];
+
+    /// The unit that events of `format` count.
+    pub const fn of(format: Format) -> Unit {
+        if format.counts_attempts() { Unit::Attempts } else { Unit::Responses }
+    }
+
+    /// The stable lower-case plural name: `attempts` or `responses`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Unit::Attempts => "attempts",
+            Unit::Responses => "responses",
+        }
+    }
+
+    const fn index(self) -> usize {
+        match self {
+            Unit::Attempts => 0,
+            Unit::Responses => 1,
+        }
+    }
+}
+
+/// Where an unparsed line came from, given to [`Summary::push_unparsed`].
+///
+/// Only borrowed: the summary copies it when (and only when) it keeps the sample.
+#[derive(Clone, Copy, Debug)]
+pub struct Sample<'a> {
+    /// The position of the input among all inputs (0 for the first). Samples are ordered by
+    /// `(source, line)`, so give inputs numbers in the order the user named them.
+    pub source: u32,
+    /// The input's name as shown to the user (a path, or `-` for standard input).
+    pub name: &'a str,
+    /// The 1-based line number within the input.
+    pub line: u64,
+    /// The line's bytes, without its terminator.
+    pub text: &'a [u8],
+}
+
+/// A kept sample of an unparsed line; see [`Sample`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OwnedSample {
+    /// The position of the input among all inputs.
+    pub source: u32,
+    /// The input's name.
+    pub name: Box<str>,
+    /// The 1-based line number within the input.
+    pub line: u64,
+    /// The line, clipped to at most [`SAMPLE_BYTES`] bytes.
+    pub text: Box<[u8]>,
+    /// Whether the line was longer than [`SAMPLE_BYTES`] and was clipped.
+    pub clipped: bool,
+}
+
+impl OwnedSample {
+    fn from_sample(s: &Sample<'_>) -> OwnedSample {
+        let clipped = s.text.len() > SAMPLE_BYTES;
+        let text = s.text.get(..SAMPLE_BYTES).unwrap_or(s.text);
+        OwnedSample {
+            source: s.source,
+            name: s.name.into(),
+            line: s.line,
+            text: text.into(),
+            clipped,
+        }
+    }
+
+    fn key(&self) -> (u32, u64) {
+        (self.source, self.line)
+    }
+}
+
+/// The unparsed lines of one reason: a count and the earliest samples.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reason {
+    /// The format the parser tried, `None` when no format was recognized.
+    pub format: Option<Format>,
+    /// The reason, as [`ParseError::reason`] names it.
+    pub reason: &'static str,
+    /// How many lines failed for this reason.
+    pub count: u64,
+    /// The earliest lines (by input position, then line number) that failed for this reason,
+    /// at most [`MAX_SAMPLES`], in that order.
+    pub samples: Vec<OwnedSample>,
+}
+
+impl Reason {
+    /// Whether a sample at `key` would be kept (before copying it).
+    fn wants(&self, key: (u32, u64)) -> bool {
+        self.samples.len() < MAX_SAMPLES || self.samples.last().is_some_and(|s| key < s.key())
+    }
+
+    fn keep(&mut self, sample: OwnedSample) {
+        let at = self.samples.partition_point(|s| s.key() <= sample.key());
+        self.samples.insert(at, sample);
+        self.samples.truncate(MAX_SAMPLES);
+    }
+}
+
+/// Counts of events per class, for one upstream and one [`Unit`].
+type Counts = [u64; NCLASS];
+
+/// One upstream's counts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Upstream {
+    name: Option<Box<[u8]>>,
+    counts: [Counts; 2],
+}
+
+impl Upstream {
+    fn new(name: Option<Box<[u8]>>) -> Upstream {
+        Upstream { name, counts: [[0; NCLASS]; 2] }
+    }
+
+    /// The upstream key ([`Event::upstream_key`]); `None` for events that name no upstream.
+    pub fn name(&self) -> Option<&[u8]> {
+        self.name.as_deref()
+    }
+
+    /// How many events of `class` counted in `unit` this upstream has.
+    pub fn count(&self, unit: Unit, class: Class) -> u64 {
+        self.counts[unit.index()][class_index(class)]
+    }
+
+    /// The classes with a non-zero count in `unit`, with their counts, in [`Class::ALL`] order.
+    pub fn classes(&self, unit: Unit) -> impl Iterator<Item = (Class, u64)> + '_ {
+        Class::ALL
+            .iter()
+            .zip(self.counts[unit.index()])
+            .filter(|(_, n)| *n > 0)
+            .map(|(c, n)| (*c, n))
+    }
+
+    /// The number of events in `unit` whose class is an upstream failure
+    /// ([`Class::is_upstream_failure`]).
+    pub fn failures(&self, unit: Unit) -> u64 {
+        self.classes(unit).filter(|(c, _)| c.is_upstream_failure()).map(|(_, n)| n).sum()
+    }
+
+    /// The number of events in `unit`, of any class.
+    pub fn total(&self, unit: Unit) -> u64 {
+        self.counts[unit.index()].iter().sum()
+    }
+
+    fn add(&mut self, other: &Upstream) {
+        for (mine, theirs) in self.counts.iter_mut().zip(&other.counts) {
+            for (a, b) in mine.iter_mut().zip(theirs) {
+                *a += b;
+            }
+        }
+    }
+}
+
+/// The aggregate of a stream of parsed lines: counts, time range, unparsed reasons and
+/// per-upstream counts by class.
+///
+/// See the crate docs for the accounting rules. Two summaries of two parts of an input
+/// [`merge`](Summary::merge) into the summary of the whole, in either order: equality
+/// (`==`) compares contents, not the order in which upstreams or reasons were first seen.
+#[derive(Clone, Debug, Default)]
+pub struct Summary {
+    events: u64,
+    excluded: u64,
+    continuation: u64,
+    unparsed: u64,
+    first: Option<Timestamp>,
+    last: Option<Timestamp>,
+    formats: [u64; NFORMAT],
+    reasons: Vec<Reason>,
+    /// Interned upstream names: name -> index into `upstreams`.
+    index: HashMap<Box<[u8]>, usize>,
+    /// The row of events without an upstream, when there is one.
+    no_upstream: Option<usize>,
+    upstreams: Vec<Upstream>,
+    /// The index of the upstream of the previous event: consecutive lines often name the
+    /// same upstream, and comparing bytes is cheaper than hashing them.
+    recent: Option<usize>,
+}
+
+impl Summary {
+    /// An empty summary.
+    pub fn new() -> Summary {
+        Summary::default()
+    }
+
+    /// Counts one event (a line that passed the caller's filters).
+    pub fn push_event(&mut self, ev: &Event<'_>) {
+        self.events += 1;
+        if let Some(t) = ev.time {
+            self.first = Some(self.first.map_or(t, |f| f.min(t)));
+            self.last = Some(self.last.map_or(t, |l| l.max(t)));
+        }
+        self.formats[format_index(ev.format)] += 1;
+        let row = self.row(ev.upstream_key());
+        self.upstreams[row].counts[Unit::of(ev.format).index()][class_index(ev.class)] += 1;
+    }
+
+    /// Counts one event that the caller's filters excluded: it is a line read, nothing more.
+    pub fn push_excluded(&mut self) {
+        self.excluded += 1;
+    }
+
+    /// Counts one line that continues an earlier entry
+    /// ([`ParseErrorKind::Continuation`]).
+    pub fn push_continuation(&mut self) {
+        self.continuation += 1;
+    }
+
+    /// Counts one line that is not an event, under its reason, keeping it as a sample when it
+    /// is among the earliest [`MAX_SAMPLES`] of that reason.
+    pub fn push_unparsed(&mut self, err: &ParseError, sample: Sample<'_>) {
+        self.unparsed += 1;
+        let reason = self.reason(err.format, err.reason());
+        reason.count += 1;
+        let key = (sample.source, sample.line);
+        if reason.wants(key) {
+            reason.keep(OwnedSample::from_sample(&sample));
+        }
+    }
+
+    /// Counts a parse error: a continuation when its kind is
+    /// [`ParseErrorKind::Continuation`], an unparsed line otherwise.
+    pub fn push_error(&mut self, err: &ParseError, sample: Sample<'_>) {
+        if err.kind == ParseErrorKind::Continuation {
+            self.push_continuation();
+        } else {
+            self.push_unparsed(err, sample);
+        }
+    }
+
+    /// Adds `other` into `self`. Associative and, in its results, commutative.
+    pub fn merge(mut self, other: Summary) -> Summary {
+        self.events += other.events;
+        self.excluded += other.excluded;
+        self.continuation += other.continuation;
+        self.unparsed += other.unparsed;
+        self.first = min_opt(self.first, other.first);
+        self.last = max_opt(self.last, other.last);
+        for (a, b) in self.formats.iter_mut().zip(other.formats) {
+            *a += b;
+        }
+        for r in other.reasons {
+            let mine = self.reason(r.format, r.reason);
+            mine.count += r.count;
+            for s in r.samples {
+                if mine.wants(s.key()) {
+                    mine.keep(s);
+                }
+            }
+        }
+        for u in &other.upstreams {
+            let row = self.row(u.name());
+            self.upstreams[row].add(u);
+        }
+        self
+    }
+
+    /// Lines read: events + excluded + continuation + unparsed.
+    pub fn lines(&self) -> u64 {
+        self.events + self.excluded + self.continuation + self.unparsed
+    }
+
+    /// Events counted (that passed the filters).
+    pub fn events(&self) -> u64 {
+        self.events
+    }
+
+    /// Events that the filters excluded.
+    pub fn excluded(&self) -> u64 {
+        self.excluded
+    }
+
+    /// Lines that continue an earlier entry.
+    pub fn continuation(&self) -> u64 {
+        self.continuation
+    }
+
+    /// Lines that are not events.
+    pub fn unparsed(&self) -> u64 {
+        self.unparsed
+    }
+
+    /// The earliest and latest event times, when at least one counted event has a time.
+    pub fn time_range(&self) -> Option<(Timestamp, Timestamp)> {
+        Some((self.first?, self.last?))
+    }
+
+    /// The formats of the counted events, with their counts, in [`Format::ALL`] order.
+    pub fn formats(&self) -> impl Iterator<Item = (Format, u64)> + '_ {
+        Format::ALL.iter().zip(self.formats).filter(|(_, n)| *n > 0).map(|(f, n)| (*f, n))
+    }
+
+    /// The units that occur among the counted events.
+    pub fn units(&self) -> impl Iterator<Item = Unit> + '_ {
+        Unit::ALL.into_iter().filter(|u| self.formats().any(|(f, _)| Unit::of(f) == *u))
+    }
+
+    /// The unparsed reasons, most frequent first (ties by format, then reason).
+    pub fn reasons(&self) -> Vec<&Reason> {
+        let mut v: Vec<&Reason> = self.reasons.iter().collect();
+        v.sort_by(|a, b| {
+            b.count.cmp(&a.count).then(a.format.cmp(&b.format)).then(a.reason.cmp(b.reason))
+        });
+        v
+    }
+
+    /// The upstream rows, in no particular order.
+    pub fn upstreams(&self) -> impl Iterator<Item = &Upstream> + '_ {
+        self.upstreams.iter()
+    }
+
+    /// The upstream rows with events in `unit`, by failures descending, then total
+    /// descending, then name (the `None` row after named ones on ties).
+    pub fn rows(&self, unit: Unit) -> Vec<&Upstream> {
+        let mut v: Vec<&Upstream> = self.upstreams.iter().filter(|u| u.total(unit) > 0).collect();
+        v.sort_by(|a, b| {
+            b.failures(unit)
+                .cmp(&a.failures(unit))
+                .then(b.total(unit).cmp(&a.total(unit)))
+                .then_with(|| match (a.name(), b.name()) {
+                    (Some(x), Some(y)) => x.cmp(y),
+                    (x, y) => y.is_some().cmp(&x.is_some()),
+                })
+        });
+        v
+    }
+
+    /// The total count of `class` in `unit` over all upstreams.
+    pub fn class_total(&self, unit: Unit, class: Class) -> u64 {
+        self.upstreams.iter().map(|u| u.count(unit, class)).sum()
+    }
+
+    /// The index of the row for `name`, creating it (the only allocation) on first sight.
+    fn row(&mut self, name: Option<&[u8]>) -> usize {
+        let Some(name) = name else {
+            return *self.no_upstream.get_or_insert_with(|| {
+                self.upstreams.push(Upstream::new(None));
+                self.upstreams.len() - 1
+            });
+        };
+        if let Some(i) = self.recent {
+            if self.upstreams.get(i).and_then(|u| u.name()) == Some(name) {
+                return i;
+            }
+        }
+        let i = match self.index.get(name) {
+            Some(&i) => i,
+            None => {
+                let owned: Box<[u8]> = name.into();
+                self.upstreams.push(Upstream::new(Some(owned.clone())));
+                let i = self.upstreams.len() - 1;
+                self.index.insert(owned, i);
+                i
+            }
+        };
+        self.recent = Some(i);
+        i
+    }
+
+    fn reason(&mut self, format: Option<Format>, reason: &'static str) -> &mut Reason {
+        let i = match self.reasons.iter().position(|r| r.format == format && r.reason == reason) {
+            Some(i) => i,
+            None => {
+                self.reasons.push(Reason { format, reason, count: 0, samples: Vec::new() });
+                self.reasons.len() - 1
+            }
+        };
+        &mut self.reasons[i]
+    }
+}
+
+fn min_opt(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, y) => x.or(y),
+    }
+}
+
+fn max_opt(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.max(y)),
+        (x, y) => x.or(y),
+    }
+}
+
+/// Compares contents: counts, time range, formats, reasons with their samples, and upstream
+/// rows by name, regardless of the order they were first seen in.
+impl PartialEq for Summary {
+    fn eq(&self, other: &Summary) -> bool {
+        self.events == other.events
+            && self.excluded == other.excluded
+            && self.continuation == other.continuation
+            && self.unparsed == other.unparsed
+            && self.first == other.first
+            && self.last == other.last
+            && self.formats == other.formats
+            && self.reasons() == other.reasons()
+            && sorted_rows(self) == sorted_rows(other)
+    }
+}
+
+impl Eq for Summary {}
+
+fn sorted_rows(s: &Summary) -> Vec<&Upstream> {
+    let mut v: Vec<&Upstream> = s.upstreams.iter().collect();
+    v.sort_by(|a, b| a.name().cmp(&b.name()));
+    v
+}
+
+#[cfg(test)]
+mod tests;

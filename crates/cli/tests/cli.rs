@@ -1,0 +1,531 @@
+//! End-to-end tests of the `gatelog` binary.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde::Deserialize;
+
+const BIN: &str = env!("CARGO_BIN_EXE_gatelog");
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
+}
+
+fn gatelog(args: &[&str]) -> Output {
+    Command::new(BIN).args(args).output().expect("run gatelog")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).expect("stdout is UTF-8")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Runs and asserts exit 0 with nothing on stderr.
+fn ok(args: &[&str]) -> String {
+    let out = gatelog(args);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    assert_eq!(stderr(&out), "");
+    stdout(&out)
+}
+
+fn small() -> String {
+    fixture("small.log").to_str().unwrap().to_owned()
+}
+
+/// An event record, as documented in `report/json.rs`; unknown keys fail the test.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct EventRecord {
+    source: String,
+    line: u64,
+    time: Option<String>,
+    format: String,
+    class: String,
+    group: String,
+    phase: String,
+    level: Option<String>,
+    status: Option<u16>,
+    upstream: Option<String>,
+    upstream_group: Option<String>,
+    client: Option<String>,
+    server: Option<String>,
+    host: Option<String>,
+    request: Option<String>,
+    message: String,
+    fields: serde_json::Map<String, serde_json::Value>,
+    #[serde(default)]
+    raw: Option<String>,
+}
+
+/// Any record of `events --unparsed`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Record {
+    Unparsed(UnparsedRecord),
+    Continuation(ContinuationRecord),
+    Event(Box<EventRecord>),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UnparsedRecord {
+    source: String,
+    line: u64,
+    unparsed: bool,
+    error: String,
+    reason: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ContinuationRecord {
+    source: String,
+    line: u64,
+    continuation: bool,
+}
+
+impl Record {
+    fn at(&self) -> (&str, u64) {
+        match self {
+            Record::Unparsed(r) => (&r.source, r.line),
+            Record::Continuation(r) => (&r.source, r.line),
+            Record::Event(r) => (&r.source, r.line),
+        }
+    }
+}
+
+fn records(text: &str) -> Vec<Record> {
+    text.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect()
+}
+
+fn events(text: &str) -> Vec<EventRecord> {
+    text.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect()
+}
+
+/// The number of lines in `bytes` counted the plain way: one per `\n`, plus a last line
+/// without one.
+fn count_lines(bytes: &[u8]) -> usize {
+    let newlines = bytes.iter().filter(|&&b| b == b'\n').count();
+    newlines + usize::from(!bytes.is_empty() && !bytes.ends_with(b"\n"))
+}
+
+#[test]
+fn unparsed_gives_one_record_per_input_line_whatever_the_bytes() {
+    let mut data = std::fs::read(fixture("small.log")).unwrap();
+    data.extend_from_slice(b"\r\n\n\x00\x00\x00\n\xff\xfe not utf-8 \xc3\n");
+    data.extend_from_slice(
+        b"2024/11/03 07:00:00 [error] 1#1: *9 connect() failed (111: Connection refused) while \
+          connecting to upstream, client: 1.2.3.4, server: s, request: \"GET /\xe9t\xe9 HTTP/1.1\", \
+          upstream: \"http://10.0.0.9:80/\", host: \"h\"\r\n",
+    );
+    data.extend_from_slice(b"   \n\t\nno trailing newline \x00 here");
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.log");
+    std::fs::write(&a, &data).unwrap();
+    let b = dir.path().join("b.log");
+    std::fs::write(&b, b"\n").unwrap();
+    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+
+    let out = ok(&["events", "--unparsed", "--raw", a, b]);
+    let recs = records(&out);
+    let want = count_lines(&data);
+    assert_eq!(recs.len(), want + 1, "one record per line of a.log and of b.log");
+    for (i, r) in recs.iter().take(want).enumerate() {
+        assert_eq!(r.at(), (a, i as u64 + 1));
+    }
+    assert_eq!(recs.last().unwrap().at(), (b, 1));
+
+    let mut kinds = (0, 0, 0);
+    for r in &recs {
+        match r {
+            Record::Event(e) => {
+                kinds.0 += 1;
+                assert!(!e.raw.as_deref().unwrap().ends_with('\r'), "CR is stripped");
+            }
+            Record::Continuation(c) => {
+                kinds.1 += 1;
+                assert!(c.continuation);
+            }
+            Record::Unparsed(u) => {
+                kinds.2 += 1;
+                assert!(u.unparsed && !u.error.is_empty() && !u.reason.is_empty());
+            }
+        }
+    }
+    assert_eq!(kinds.1, 1, "the FastCGI entry has one continuation line");
+    // The CRLF event line keeps its non-UTF-8 bytes as \xNN text.
+    let refused = recs
+        .iter()
+        .find_map(|r| match r {
+            Record::Event(e) if e.upstream.as_deref() == Some("10.0.0.9:80") => Some(e),
+            _ => None,
+        })
+        .expect("the CRLF line is an event");
+    assert_eq!(refused.request.as_deref(), Some("GET /\\xE9t\\xE9 HTTP/1.1"));
+    let last = recs.iter().rev().nth(1).unwrap();
+    assert!(matches!(last, Record::Unparsed(_)), "{last:?}");
+    // Without --unparsed only the events remain.
+    let only = events(&ok(&["events", a, b]));
+    assert_eq!(only.len(), kinds.0);
+}
+
+#[test]
+fn event_records_deserialize_with_their_documented_types() {
+    let out = ok(&["events", "--raw", &small()]);
+    let evs = events(&out);
+    assert_eq!(evs.len(), 10);
+    let first = &evs[0];
+    assert_eq!(first.source, small());
+    assert_eq!(first.line, 1);
+    assert_eq!(first.time.as_deref(), Some("2024-11-03T06:00:01Z"));
+    assert_eq!(first.format, "nginx-error");
+    assert_eq!((first.class.as_str(), first.group.as_str()), ("connect_refused", "connect"));
+    assert_eq!(first.phase, "connect");
+    assert_eq!(first.level.as_deref(), Some("error"));
+    assert_eq!(first.upstream.as_deref(), Some("10.0.0.1:5601"));
+    assert_eq!(first.client.as_deref(), Some("192.168.58.11"));
+    assert_eq!(first.request.as_deref(), Some("GET / HTTP/1.1"));
+    assert_eq!(first.message, "connect() failed (111: Connection refused)");
+    assert_eq!(first.fields["errno"], 111);
+    assert_eq!(first.fields["pid"], 184);
+    assert_eq!(first.fields["upstream_scheme"], "http");
+    assert!(first.raw.as_deref().unwrap().starts_with("2024/11/03 06:00:01 [error]"));
+    let nlu = evs.iter().find(|e| e.class == "no_live_upstreams").unwrap();
+    assert_eq!(nlu.upstream_group.as_deref(), Some("dashboard"));
+    let lines: Vec<u64> = evs.iter().map(|e| e.line).collect();
+    assert_eq!(lines, [1, 2, 3, 4, 5, 6, 7, 8, 9, 13]);
+}
+
+#[derive(Debug, Deserialize)]
+struct SummaryDoc {
+    schema_version: u32,
+    time_range: Option<BTreeMap<String, String>>,
+    lines: u64,
+    events: u64,
+    excluded: u64,
+    continuation: u64,
+    unparsed: u64,
+    formats: Vec<serde_json::Value>,
+    unparsed_reasons: Vec<ReasonDoc>,
+    upstreams: Vec<UpstreamDoc>,
+    hints: Vec<serde_json::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ReasonDoc {
+    format: Option<String>,
+    reason: String,
+    count: u64,
+    samples: Vec<serde_json::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+struct UpstreamDoc {
+    unit: String,
+    upstream: Option<String>,
+    failures: u64,
+    total: u64,
+    classes: BTreeMap<String, u64>,
+}
+
+fn summary(args: &[&str]) -> SummaryDoc {
+    let mut all = vec!["summary", "--output", "json"];
+    all.extend_from_slice(args);
+    serde_json::from_str(&ok(&all)).unwrap()
+}
+
+/// Per (upstream, class) counts as the summary reports them.
+fn summary_counts(doc: &SummaryDoc) -> BTreeMap<(String, String), u64> {
+    let mut m = BTreeMap::new();
+    for u in &doc.upstreams {
+        for (class, n) in &u.classes {
+            let key = (u.upstream.clone().unwrap_or_else(|| "-".into()), class.clone());
+            *m.entry(key).or_insert(0) += n;
+        }
+    }
+    m
+}
+
+#[test]
+fn summary_counts_match_the_fixture() {
+    let doc = summary(&[&small()]);
+    assert_eq!(doc.schema_version, 1);
+    // Counted by reading tests/data/small.log (see its README): 13 lines, of which 10 events,
+    // 1 continuation of the FastCGI entry, 1 text line and 1 empty line.
+    assert_eq!(
+        (doc.lines, doc.events, doc.excluded, doc.continuation, doc.unparsed),
+        (13, 10, 0, 1, 2)
+    );
+    let range = doc.time_range.as_ref().unwrap();
+    assert_eq!(
+        (range["first"].as_str(), range["last"].as_str()),
+        ("2024-11-03T06:00:01Z", "2024-11-03T06:30:00Z")
+    );
+    assert_eq!(
+        doc.formats,
+        [serde_json::json!({"format": "nginx-error", "events": 10, "unit": "attempts"})]
+    );
+    let expected: BTreeMap<(String, String), u64> = [
+        ("10.0.0.1:5601", "connect_refused", 2),
+        ("10.0.0.1:5601", "upstream_down", 1),
+        ("dashboard", "no_live_upstreams", 1),
+        ("10.0.0.2:5601", "prematurely_closed", 2),
+        ("10.0.0.2:5601", "response_timeout", 1),
+        ("10.0.0.2:5601", "invalid_header", 1),
+        ("-", "app_stderr", 1),
+        ("-", "info", 1),
+    ]
+    .into_iter()
+    .map(|(u, c, n)| ((u.to_owned(), c.to_owned()), n))
+    .collect();
+    assert_eq!(summary_counts(&doc), expected);
+    // Rows by failures, descending; counts are attempts for the error log.
+    let order: Vec<(Option<&str>, u64, u64)> =
+        doc.upstreams.iter().map(|u| (u.upstream.as_deref(), u.failures, u.total)).collect();
+    assert_eq!(
+        order,
+        [
+            (Some("10.0.0.2:5601"), 4, 4),
+            (Some("10.0.0.1:5601"), 2, 3),
+            (Some("dashboard"), 1, 1),
+            (None, 0, 2)
+        ]
+    );
+    assert!(doc.upstreams.iter().all(|u| u.unit == "attempts"));
+    let reasons: Vec<(Option<&str>, &str, u64, usize)> = doc
+        .unparsed_reasons
+        .iter()
+        .map(|r| (r.format.as_deref(), r.reason.as_str(), r.count, r.samples.len()))
+        .collect();
+    assert_eq!(
+        reasons,
+        [(Some("nginx-error"), "empty line", 1, 1), (Some("nginx-error"), "not recognized", 1, 1)]
+    );
+    assert_eq!(doc.unparsed_reasons[1].samples[0]["line"], 11);
+    assert_eq!(doc.unparsed_reasons[1].samples[0]["text"], "this line is not a log line");
+    let hinted: Vec<&str> = doc.hints.iter().map(|h| h["class"].as_str().unwrap()).collect();
+    assert_eq!(hinted, ["connect_refused", "prematurely_closed", "response_timeout"]);
+}
+
+#[test]
+fn summary_agrees_with_counting_the_events_output() {
+    for args in
+        [vec![], vec!["--class", "prematurely_closed,info"], vec!["--since", "2024-11-03 06:05"]]
+    {
+        let mut all = args.clone();
+        let path = small();
+        all.push(&path);
+        let doc = summary(&all);
+        let mut ev_args = vec!["events"];
+        ev_args.extend_from_slice(&all);
+        let mut counted: BTreeMap<(String, String), u64> = BTreeMap::new();
+        for e in events(&ok(&ev_args)) {
+            let key = e.upstream.or(e.upstream_group).unwrap_or_else(|| "-".into());
+            *counted.entry((key, e.class)).or_insert(0) += 1;
+        }
+        assert_eq!(summary_counts(&doc), counted, "{args:?}");
+        assert_eq!(doc.events, counted.values().sum::<u64>());
+        assert_eq!(doc.lines, doc.events + doc.excluded + doc.continuation + doc.unparsed);
+    }
+}
+
+#[test]
+fn filters_by_class_upstream_and_time() {
+    let classes = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["events"];
+        all.extend_from_slice(args);
+        let path = small();
+        all.push(&path);
+        events(&ok(&all)).into_iter().map(|e| e.class).collect()
+    };
+    assert_eq!(
+        classes(&["--class", "connect_refused,prematurely_closed"]),
+        ["connect_refused", "connect_refused", "prematurely_closed", "prematurely_closed"]
+    );
+    assert_eq!(
+        classes(&["--class", "invalid_header", "--class", "no_live_upstreams"]),
+        ["no_live_upstreams", "invalid_header"]
+    );
+    assert_eq!(
+        classes(&["--upstream", "10.0.0.1:5601"]),
+        ["connect_refused", "connect_refused", "upstream_down"]
+    );
+    assert_eq!(
+        classes(&["--upstream", "dashboard", "--upstream", "-"]),
+        ["no_live_upstreams", "app_stderr", "info"]
+    );
+    assert_eq!(classes(&["--upstream", "10.0.0.1"]), Vec::<String>::new(), "exact match only");
+    assert_eq!(
+        classes(&["--since", "2024-11-03T06:10:00Z", "--until", "2024-11-03 06:20"]),
+        ["response_timeout", "invalid_header", "prematurely_closed"]
+    );
+    assert_eq!(
+        classes(&["--since", "2024-11-03T07:10:00+01:00", "--class", "invalid_header"]),
+        ["invalid_header"]
+    );
+
+    let doc = summary(&["--upstream", "10.0.0.2:5601", &small()]);
+    assert_eq!((doc.events, doc.excluded, doc.lines), (4, 6, 13));
+
+    let out = gatelog(&["events", "--class", "refused", &small()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.starts_with("gatelog: invalid --class: unknown class \"refused\""), "{err}");
+    assert!(err.contains("connect_refused"), "{err}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn tz_converts_local_times_with_daylight_saving() {
+    let run = |tz: &str, input: &[u8]| -> Vec<Option<String>> {
+        let mut child = Command::new(BIN)
+            .args(["events", "--tz", tz])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(input).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        events(&String::from_utf8(out.stdout).unwrap()).into_iter().map(|e| e.time).collect()
+    };
+    let lines = b"2024/07/01 12:00:00 [error] 1#1: *1 no live upstreams while connecting to upstream\n\
+                  2024/01/15 12:00:00 [error] 1#1: *2 no live upstreams while connecting to upstream\n";
+    let t = |s: &str| Some(s.to_owned());
+    assert_eq!(run("Europe/Paris", lines), [t("2024-07-01T10:00:00Z"), t("2024-01-15T11:00:00Z")]);
+    assert_eq!(run("UTC", lines), [t("2024-07-01T12:00:00Z"), t("2024-01-15T12:00:00Z")]);
+    assert_eq!(run("-0500", lines), [t("2024-07-01T17:00:00Z"), t("2024-01-15T17:00:00Z")]);
+
+    // The log's wall clock and --since are both read in --tz: 06:15 in Paris on 3 November
+    // is 05:15Z, and the fixture's lines from 06:15 on are kept.
+    let doc = summary(&["--tz", "Europe/Paris", "--since", "2024-11-03 06:15", &small()]);
+    assert_eq!(doc.time_range.unwrap()["first"], "2024-11-03T05:15:00Z");
+    assert_eq!(doc.events, 4);
+
+    let out = gatelog(&["summary", "--tz", "Europe/Pariss", &small()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("unknown --tz zone \"Europe/Pariss\""), "{}", stderr(&out));
+}
+
+#[test]
+fn a_missing_file_is_reported_and_the_others_still_processed() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.log");
+    let missing = missing.to_str().unwrap();
+    let good = small();
+
+    let out = gatelog(&["events", &good, missing, &good]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with(&format!("gatelog: {missing}: ")), "{err}");
+    assert!(err.contains("check the path"), "{err}");
+    assert_eq!(events(&stdout(&out)).len(), 20, "both copies of the good file");
+
+    let out = gatelog(&["summary", "--output", "json", missing, &good]);
+    assert_eq!(out.status.code(), Some(2));
+    let doc: SummaryDoc = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc.lines, 13);
+
+    let out = gatelog(&["summary", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("is a directory"), "{}", stderr(&out));
+}
+
+#[test]
+fn stdin_through_a_pipe_and_dash() {
+    for args in [&["events", "--unparsed"][..], &["events", "--unparsed", "-"][..]] {
+        let mut child = Command::new(BIN)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let data = std::fs::read(fixture("small.log")).unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        std::thread::spawn(move || stdin.write_all(&data).unwrap());
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        let recs = records(&String::from_utf8(out.stdout).unwrap());
+        assert_eq!(recs.len(), 13);
+        assert!(recs.iter().all(|r| r.at().0 == "-"));
+    }
+}
+
+#[test]
+fn table_and_csv_outputs() {
+    let table = ok(&["summary", &small()]);
+    assert!(table.starts_with("Time range      2024-11-03T06:00:01Z .. 2024-11-03T06:30:00Z\n"));
+    assert!(table.contains("\nLines read      13\n"), "{table}");
+    assert!(table.contains("Attempts per upstream"), "{table}");
+    let header = table.lines().find(|l| l.trim_start().starts_with("UPSTREAM")).unwrap();
+    assert!(
+        header.contains("connect_refused  prematurely_closed  invalid_header  no_live_upstreams")
+    );
+    let row = table.lines().find(|l| l.trim_start().starts_with("10.0.0.2:5601")).unwrap();
+    assert_eq!(row.len(), header.len(), "numbers are right-aligned under their headers");
+    assert!(table.contains("\nHints\n  connect_refused (2 attempts):\n"), "{table}");
+
+    let csv = ok(&["summary", "--output", "csv", &small()]);
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("upstream,class,count,unit"));
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 8);
+    assert!(rows.contains(&"10.0.0.1:5601,connect_refused,2,attempts"));
+    assert!(rows.contains(&"-,app_stderr,1,attempts"));
+}
+
+#[test]
+fn log_text_is_sanitized_in_the_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("evil.log");
+    std::fs::write(
+        &p,
+        b"2024/11/03 06:00:01 [error] 1#1: *1 connect() failed (111: Connection refused) while \
+          connecting to upstream, client: c, server: s, request: \"GET / HTTP/1.1\", upstream: \
+          \"http://evil\x1b[2J:80/\", host: \"h\"\n\x1b]0;title\x07junk\n",
+    )
+    .unwrap();
+    let table = ok(&["summary", p.to_str().unwrap()]);
+    assert!(!table.contains('\x1b') && !table.contains('\x07'), "{table:?}");
+    assert!(table.contains("evil\\x1B[2J:80"), "{table}");
+    assert!(table.contains("\\x1B]0;title\\x07junk"), "{table}");
+}
+
+#[test]
+fn a_closed_stdout_ends_the_run_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("big.log");
+    let one = std::fs::read(fixture("small.log")).unwrap();
+    let mut data = Vec::new();
+    for _ in 0..3000 {
+        data.extend_from_slice(&one);
+    }
+    std::fs::write(&p, data).unwrap();
+    let mut child = Command::new(BIN)
+        .args(["events", "--raw", p.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 10];
+    child.stdout.as_mut().unwrap().read_exact(&mut first).unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
+#[test]
+fn help_lists_both_commands() {
+    let help = ok(&["--help"]);
+    assert!(help.contains("events") && help.contains("summary"));
+    let out = gatelog(&["summary", "--output", "xml"]);
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -1,0 +1,208 @@
+use logparse::{Class, Event, Format, ParseError, ParseErrorKind, Timestamp};
+use proptest::prelude::*;
+
+use super::*;
+
+const UPSTREAMS: [Option<&[u8]>; 4] =
+    [None, Some(b"10.0.0.1:80"), Some(b"10.0.0.2:80"), Some(b"app")];
+
+/// One input line, as the aggregator sees it.
+#[derive(Clone, Debug)]
+enum Item {
+    Event { format: Format, class: Class, upstream: usize, time: Option<i64> },
+    Excluded,
+    Continuation,
+    Unparsed { format: Option<Format>, kind: ParseErrorKind },
+}
+
+fn push(s: &mut Summary, item: &Item, source: u32, line: u64) {
+    match *item {
+        Item::Event { format, class, upstream, time } => {
+            let mut ev = Event::new(format, b"raw");
+            ev.class = class;
+            ev.upstream = UPSTREAMS[upstream];
+            ev.time = time.map(Timestamp::from_unix_seconds);
+            s.push_event(&ev);
+        }
+        Item::Excluded => s.push_excluded(),
+        Item::Continuation => s.push_continuation(),
+        Item::Unparsed { format, kind } => {
+            let err = ParseError::new(format, kind, 0);
+            let text = format!("bad line {line}");
+            s.push_unparsed(&err, Sample { source, name: "in.log", line, text: text.as_bytes() });
+        }
+    }
+}
+
+fn one_pass(items: &[Item]) -> Summary {
+    let mut s = Summary::new();
+    for (i, item) in items.iter().enumerate() {
+        push(&mut s, item, 0, i as u64 + 1);
+    }
+    s
+}
+
+fn item() -> impl Strategy<Value = Item> {
+    let format = prop::sample::select(vec![Format::NginxError, Format::NginxAccess, Format::Alb]);
+    let class = prop::sample::select(Class::ALL.to_vec());
+    let kind = prop::sample::select(vec![
+        ParseErrorKind::Empty,
+        ParseErrorKind::NotRecognized,
+        ParseErrorKind::MissingField("time"),
+        ParseErrorKind::InvalidField("status"),
+    ]);
+    prop_oneof![
+        6 => (format.clone(), class, 0..UPSTREAMS.len(), prop::option::of(0i64..1_000_000))
+            .prop_map(|(format, class, upstream, time)| Item::Event { format, class, upstream, time }),
+        1 => Just(Item::Excluded),
+        1 => Just(Item::Continuation),
+        2 => (prop::option::of(format), kind).prop_map(|(format, kind)| Item::Unparsed { format, kind }),
+    ]
+}
+
+proptest! {
+    #[test]
+    fn merging_any_split_equals_one_pass(
+        items in prop::collection::vec(item(), 0..60),
+        cuts in prop::collection::vec(0usize..60, 0..5),
+        reverse in any::<bool>(),
+    ) {
+        let whole = one_pass(&items);
+        let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(items.len())).collect();
+        cuts.push(0);
+        cuts.push(items.len());
+        cuts.sort_unstable();
+        let mut parts = Vec::new();
+        for w in cuts.windows(2) {
+            let mut s = Summary::new();
+            for (i, item) in items.iter().enumerate().take(w[1]).skip(w[0]) {
+                push(&mut s, item, 0, i as u64 + 1);
+            }
+            parts.push(s);
+        }
+        if reverse {
+            parts.reverse();
+        }
+        let merged = parts.into_iter().fold(Summary::new(), Summary::merge);
+        prop_assert_eq!(merged.lines(), items.len() as u64);
+        prop_assert_eq!(&merged, &whole);
+        // The per-reason samples are the same lines, not just equal counts.
+        for (a, b) in merged.reasons().iter().zip(whole.reasons()) {
+            prop_assert_eq!(&a.samples, &b.samples);
+        }
+    }
+}
+
+#[test]
+fn lines_are_the_sum_of_every_kind() {
+    let items = [
+        Item::Event {
+            format: Format::NginxError,
+            class: Class::ConnectRefused,
+            upstream: 1,
+            time: Some(5),
+        },
+        Item::Continuation,
+        Item::Unparsed { format: None, kind: ParseErrorKind::Empty },
+        Item::Excluded,
+    ];
+    let s = one_pass(&items);
+    assert_eq!(
+        (s.lines(), s.events(), s.continuation(), s.unparsed(), s.excluded()),
+        (4, 1, 1, 1, 1)
+    );
+}
+
+#[test]
+fn counts_per_upstream_unit_and_class() {
+    let e = |format, class, upstream| Item::Event { format, class, upstream, time: None };
+    let items = [
+        e(Format::NginxError, Class::ConnectRefused, 1),
+        e(Format::NginxError, Class::ConnectRefused, 1),
+        e(Format::NginxError, Class::Info, 0),
+        e(Format::NginxAccess, Class::Ok, 1),
+        e(Format::NginxAccess, Class::GatewayError, 2),
+    ];
+    let s = one_pass(&items);
+    let row = |name: Option<&[u8]>| s.upstreams().find(|u| u.name() == name).unwrap();
+    let a = row(Some(b"10.0.0.1:80"));
+    assert_eq!(a.count(Unit::Attempts, Class::ConnectRefused), 2);
+    assert_eq!(a.count(Unit::Responses, Class::Ok), 1);
+    assert_eq!(a.count(Unit::Responses, Class::ConnectRefused), 0);
+    assert_eq!(a.failures(Unit::Attempts), 2);
+    assert_eq!(row(None).count(Unit::Attempts, Class::Info), 1);
+    assert_eq!(s.upstreams().count(), 3);
+    assert_eq!(s.units().collect::<Vec<_>>(), [Unit::Attempts, Unit::Responses]);
+    let names: Vec<_> = s.rows(Unit::Responses).iter().map(|u| u.name()).collect();
+    assert_eq!(names, [Some(&b"10.0.0.2:80"[..]), Some(&b"10.0.0.1:80"[..])]);
+    assert_eq!(s.class_total(Unit::Attempts, Class::ConnectRefused), 2);
+    assert_eq!(
+        s.formats().collect::<Vec<_>>(),
+        [(Format::NginxError, 3), (Format::NginxAccess, 2)]
+    );
+}
+
+#[test]
+fn time_range_ignores_events_without_time() {
+    let e = |time| Item::Event { format: Format::Alb, class: Class::Ok, upstream: 0, time };
+    let s = one_pass(&[e(None), e(Some(30)), e(Some(10)), e(None), e(Some(20))]);
+    let (first, last) = s.time_range().unwrap();
+    assert_eq!((first.unix_seconds(), last.unix_seconds()), (10, 30));
+    assert_eq!(one_pass(&[e(None)]).time_range(), None);
+}
+
+#[test]
+fn samples_keep_the_earliest_three_and_clip_long_lines() {
+    let err = ParseError::new(Some(Format::NginxError), ParseErrorKind::NotRecognized, 0);
+    let mut late = Summary::new();
+    let long = vec![b'x'; SAMPLE_BYTES + 50];
+    for line in [9, 7, 8, 6] {
+        late.push_unparsed(&err, Sample { source: 1, name: "b.log", line, text: &long });
+    }
+    let mut early = Summary::new();
+    early.push_unparsed(&err, Sample { source: 0, name: "a.log", line: 40, text: b"short" });
+    for merged in [late.clone().merge(early.clone()), early.merge(late)] {
+        let r = &merged.reasons()[0];
+        assert_eq!(r.count, 5);
+        let keys: Vec<(u32, u64)> = r.samples.iter().map(|s| (s.source, s.line)).collect();
+        assert_eq!(keys, [(0, 40), (1, 6), (1, 7)]);
+        assert_eq!(&*r.samples[0].text, b"short");
+        assert!(!r.samples[0].clipped);
+        assert_eq!(r.samples[1].text.len(), SAMPLE_BYTES);
+        assert!(r.samples[1].clipped);
+    }
+}
+
+#[test]
+fn reasons_are_split_by_format_and_continuations_are_not_unparsed() {
+    let mut s = Summary::new();
+    let sample = Sample { source: 0, name: "-", line: 1, text: b"" };
+    s.push_error(&ParseError::new(None, ParseErrorKind::Empty, 0), sample);
+    s.push_error(&ParseError::new(Some(Format::Haproxy), ParseErrorKind::Empty, 0), sample);
+    s.push_error(&ParseError::new(Some(Format::Haproxy), ParseErrorKind::Empty, 0), sample);
+    s.push_error(
+        &ParseError::new(Some(Format::NginxError), ParseErrorKind::Continuation, 0),
+        sample,
+    );
+    assert_eq!((s.unparsed(), s.continuation()), (3, 1));
+    let r: Vec<(Option<Format>, &str, u64)> =
+        s.reasons().iter().map(|r| (r.format, r.reason, r.count)).collect();
+    assert_eq!(r, [(Some(Format::Haproxy), "empty line", 2), (None, "empty line", 1)]);
+}
+
+#[test]
+fn upstream_names_are_interned_once() {
+    let mut s = Summary::new();
+    let names: [&[u8]; 3] = [b"a:1", b"b:2", b"a:1"];
+    for _ in 0..100 {
+        for n in names {
+            let mut ev = Event::new(Format::NginxError, b"");
+            ev.upstream = Some(n);
+            s.push_event(&ev);
+        }
+    }
+    assert_eq!(s.upstreams().count(), 2);
+    assert_eq!(s.index.len(), 2);
+    let a = s.upstreams().find(|u| u.name() == Some(&b"a:1"[..])).unwrap();
+    assert_eq!(a.total(Unit::Attempts), 200);
+}
