@@ -17,6 +17,12 @@ pub fn detect_line(line: &[u8]) -> Option<Format> {
     if crate::nginx::error::has_header(line) {
         return Some(Format::NginxError);
     }
+    if crate::aws::alb::looks_like(line) {
+        return Some(Format::Alb);
+    }
+    if crate::aws::elb::looks_like(line) {
+        return Some(Format::Elb);
+    }
     None
 }
 

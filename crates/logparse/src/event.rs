@@ -61,12 +61,19 @@ pub struct Event<'a> {
 /// Format-specific fields of an [`Event`].
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 #[non_exhaustive]
+// Variants differ in size (ALB lines have 33 fields); boxing the large ones would allocate for
+// every line, which the parse path never does.
+#[allow(clippy::large_enum_variant)]
 pub enum Fields<'a> {
     /// No format-specific fields.
     #[default]
     None,
     /// Fields of an nginx error-log line.
     NginxError(crate::nginx::error::Fields<'a>),
+    /// Fields of an AWS Application Load Balancer access-log line.
+    Alb(crate::aws::alb::Fields<'a>),
+    /// Fields of an AWS Classic Load Balancer access-log line.
+    Elb(crate::aws::elb::Fields<'a>),
 }
 
 impl<'a> Fields<'a> {
@@ -78,6 +85,8 @@ impl<'a> Fields<'a> {
         match self {
             Fields::None => {}
             Fields::NginxError(x) => x.visit(f),
+            Fields::Alb(x) => x.visit(f),
+            Fields::Elb(x) => x.visit(f),
         }
     }
 }

@@ -31,6 +31,9 @@
 //!
 //! - [`nginx::error`]: the nginx error log, HTTP and stream modules, with container and
 //!   syslog prefixes, truncated and multi-line entries.
+//! - [`aws::alb`]: the AWS Application Load Balancer access log, every field generation (18 to
+//!   33 fields and later additions); connection-log, health-check-log and NLB lines are skipped.
+//! - [`aws::elb`]: the AWS Classic Load Balancer access log, HTTP and TCP/SSL listeners.
 //!
 //! [`detect`] tells formats apart by their shape, per line or per input.
 //!
@@ -49,6 +52,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod aws;
 mod bytes;
 pub mod class;
 pub mod detect;
@@ -114,6 +118,8 @@ impl Parser {
         };
         match format {
             Format::NginxError => self.nginx_error.parse(line),
+            Format::Alb => aws::alb::parse(line),
+            Format::Elb => aws::elb::parse(line),
             other => Err(ParseError::new(Some(other), ParseErrorKind::NotRecognized, 0)),
         }
     }

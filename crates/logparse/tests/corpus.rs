@@ -76,3 +76,13 @@ fn corpus_rows_are_well_formed() {
         assert!(!row.line.is_empty(), "row {} has no line", row.number);
     }
 }
+
+#[test]
+fn alb_rows_all_classified() {
+    check("alb", Format::Alb);
+}
+
+#[test]
+fn elb_rows_all_classified() {
+    check("elb", Format::Elb);
+}

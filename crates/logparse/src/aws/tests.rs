@@ -1,0 +1,230 @@
+use super::*;
+use crate::event::{Event, Value};
+use std::collections::BTreeSet;
+
+/// Asserts that every borrowed field of `ev` is a sub-slice of `line` (pointer ranges).
+pub(super) fn assert_inside(ev: &Event<'_>, line: &[u8]) {
+    let range = line.as_ptr_range();
+    let check = |name: &str, v: &[u8]| {
+        let r = v.as_ptr_range();
+        assert!(
+            range.start <= r.start && r.end <= range.end,
+            "field {name} is not inside the line: {:?}",
+            crate::text(v)
+        );
+    };
+    for (name, v) in [
+        ("upstream", ev.upstream),
+        ("upstream_group", ev.upstream_group),
+        ("client", ev.client),
+        ("server", ev.server),
+        ("host", ev.host),
+        ("request", ev.request),
+    ] {
+        if let Some(v) = v {
+            check(name, v);
+        }
+    }
+    check("message", ev.message);
+    check("raw", ev.raw);
+    ev.fields.visit(&mut |name, value| {
+        // `rule` is a static name, not borrowed from the line.
+        if let (Value::Text(v), false) = (value, name == "rule") {
+            check(name, v);
+        }
+    });
+}
+
+fn values(line: &[u8]) -> Vec<&[u8]> {
+    Tokens::new(line).map(|t| t.value).collect()
+}
+
+#[test]
+fn tokens_split_on_spaces_and_keep_quoted_spaces() {
+    assert_eq!(values(b"a \"b c\" d"), [&b"a"[..], b"b c", b"d"]);
+    // A run of spaces is one separator; leading and trailing spaces make no fields.
+    assert_eq!(values(b"  a   b  "), [&b"a"[..], b"b"]);
+    // A trailing space inside quotes is kept (Classic ELB TCP listeners: "- - - ").
+    assert_eq!(values(b"\"- - - \" \"-\""), [&b"- - - "[..], b"-"]);
+}
+
+#[test]
+fn tokens_keep_escapes_raw_and_ignore_inner_quotes() {
+    // `\x22` is kept as written; a quote not followed by a space does not close the field.
+    assert_eq!(
+        values(br#""GET /?q=\x22a\x22 HTTP/1.1" x"#),
+        [&br"GET /?q=\x22a\x22 HTTP/1.1"[..], b"x"]
+    );
+    assert_eq!(values(br#""a"b c" d"#), [&br#"a"b c"#[..], b"d"]);
+}
+
+#[test]
+fn unclosed_quote_runs_to_the_end_and_is_flagged() {
+    let row = Row::<4>::read(b"a \"b c");
+    assert_eq!(row.len, 2);
+    assert_eq!(row.raw(1), Some(&b"b c"[..]));
+    assert!(row.truncated);
+    assert_eq!(row.trailing, b"");
+    let row = Row::<2>::read(b"a b c  d ");
+    assert_eq!(row.trailing, b"c  d");
+    assert!(!row.truncated);
+    assert_eq!(row.get(5), None);
+    assert_eq!(row.offset(1, b"a b c  d "), 2);
+}
+
+#[test]
+fn timings() {
+    assert_eq!(Timing::parse(b"-1"), Some(Timing::Failed));
+    assert_eq!(Timing::parse(b"-1.000"), Some(Timing::Failed));
+    assert_eq!(Timing::parse(b"0.086"), Some(Timing::Micros(86_000)));
+    assert_eq!(Timing::parse(b"0.000086"), Some(Timing::Micros(86)));
+    assert_eq!(Timing::parse(b"8.932"), Some(Timing::Micros(8_932_000)));
+    assert_eq!(Timing::parse(b"12"), Some(Timing::Micros(12_000_000)));
+    assert_eq!(Timing::parse(b"0.1234567"), Some(Timing::Micros(123_456)));
+    for bad in [&b""[..], b"-", b"-2", b"-1.5", b"1.", b".5", b"1.2.3", b"abc", b"-0.1"] {
+        assert_eq!(Timing::parse(bad), None, "{}", crate::text(bad));
+    }
+}
+
+#[test]
+fn iso_times() {
+    let t = parse_time(b"2018-07-02T22:23:00.186641Z").unwrap();
+    assert_eq!(t.to_string(), "2018-07-02T22:23:00.186641Z");
+    assert_eq!(parse_time(b"2018-07-02T22:22:48.364000Z").unwrap().subsec_micros(), 364_000);
+    assert_eq!(parse_time(b"2018-12-20T02:59:40").unwrap().to_string(), "2018-12-20T02:59:40Z");
+    assert_eq!(parse_time(b"2018-07-02T22:23:00.1Z").unwrap().subsec_micros(), 100_000);
+    for bad in [
+        &b"2018-07-02 22:23:00Z"[..],
+        b"2018-02-30T00:00:00Z",
+        b"2018-07-02T22:23:00.Z",
+        b"2018-07-02T22:23:00+01:00",
+        b"2018-07-02",
+    ] {
+        assert_eq!(parse_time(bad), None, "{}", crate::text(bad));
+    }
+}
+
+#[test]
+fn host_and_port_split_on_the_last_colon() {
+    assert_eq!(split_host_port(b"192.168.131.39:2817"), (&b"192.168.131.39"[..], Some(2817)));
+    assert_eq!(split_host_port(b"2001:db8::1:443"), (&b"2001:db8::1"[..], Some(443)));
+    assert_eq!(split_host_port(b"[2001:db8::1]:443"), (&b"2001:db8::1"[..], Some(443)));
+    // A mangled port still ends the address.
+    assert_eq!(split_host_port(b"99.203.0.7:7900007"), (&b"99.203.0.7"[..], None));
+    assert_eq!(split_host_port(b"host"), (&b"host"[..], None));
+}
+
+#[test]
+fn host_of_the_request_uri() {
+    assert_eq!(
+        request_host(b"GET https://www.example.com:443/ HTTP/1.1"),
+        Some(&b"www.example.com"[..])
+    );
+    assert_eq!(request_host(b"GET http://u:p@h.example:80/x?y HTTP/1.1"), Some(&b"h.example"[..]));
+    assert_eq!(request_host(b"GET http://[2001:db8::1]:80/ HTTP/1.1"), Some(&b"[2001:db8::1]"[..]));
+    assert_eq!(request_host(b"GET http://127.0.0.1:80/a b HTTP/1.1"), Some(&b"127.0.0.1"[..]));
+    assert_eq!(request_host(b"GET /x HTTP/1.1"), None);
+    assert_eq!(request_host(b"- http://:80- -"), None);
+}
+
+/// The fixture files: expected outcome, a tab, the line.
+const ALB_FIXTURES: &str = include_str!("../../../../testdata/alb/classes.log");
+const ELB_FIXTURES: &str = include_str!("../../../../testdata/elb/classes.log");
+
+/// Parses every fixture line and returns the classification rules that fired.
+fn check_fixtures(
+    text: &str,
+    parse: fn(&[u8]) -> Result<Event<'_>, crate::ParseError>,
+) -> BTreeSet<&'static str> {
+    let mut rules = BTreeSet::new();
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for (n, l) in text.lines().enumerate() {
+        if l.is_empty() || l.starts_with('#') {
+            continue;
+        }
+        let (expected, line) =
+            l.split_once('\t').unwrap_or_else(|| panic!("line {}: no tab", n + 1));
+        checked += 1;
+        let got = parse(line.as_bytes());
+        let ok = match (expected.strip_prefix("skipped:"), &got) {
+            (Some(what), Err(e)) => {
+                matches!(e.kind, crate::ParseErrorKind::Skipped(w) if w == what) && e.offset == 0
+            }
+            (None, Ok(ev)) => {
+                assert_inside(ev, line.as_bytes());
+                let mut rule = "";
+                ev.fields.visit(&mut |k, v| {
+                    if let (true, Value::Text(t)) = (k == "rule", v) {
+                        rule = std::str::from_utf8(t).unwrap_or_default().to_owned().leak();
+                    }
+                });
+                rules.insert(rule);
+                ev.class.as_str() == expected
+            }
+            _ => false,
+        };
+        if !ok {
+            let got =
+                got.map(|ev| format!("{} ({:?})", ev.class, ev.fields)).map_err(|e| e.to_string());
+            failures.push(format!("line {}: expected {expected}, got {got:?}", n + 1));
+        }
+    }
+    assert!(checked > 10, "too few fixture lines");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    rules
+}
+
+#[test]
+fn alb_fixtures_classify_as_labelled_and_cover_every_rule() {
+    let rules = check_fixtures(ALB_FIXTURES, alb::parse);
+    let all = [
+        "A1", "A2", "A3", "A4", "A5", "B1", "B2", "B3", "C1", "C2", "C3", "C4", "C5", "D1", "D2",
+        "D3", "D4", "E1", "E3", "F1", "G1", "G2",
+    ];
+    assert_eq!(rules, all.into_iter().collect());
+}
+
+#[test]
+fn elb_fixtures_classify_as_labelled_and_cover_every_rule() {
+    let rules = check_fixtures(ELB_FIXTURES, elb::parse);
+    let all = ["L1", "L2", "L3", "L4", "L5", "L6", "L7", "L8", "L9", "L10", "L11"];
+    assert_eq!(rules, all.into_iter().collect());
+}
+
+#[test]
+fn fixture_lines_are_detected_as_their_format() {
+    use crate::detect::detect_line;
+    for (text, format) in [(ALB_FIXTURES, Format::Alb), (ELB_FIXTURES, Format::Elb)] {
+        for l in text.lines().filter(|l| !l.is_empty() && !l.starts_with('#')) {
+            let (expected, line) = l.split_once('\t').unwrap();
+            // Connection-log lines belong to ALB buckets; the health-check layout is unverified.
+            let want = match expected {
+                "skipped:alb connection log" | "skipped:nlb access log" => Some(Format::Alb),
+                "skipped:alb health check log" => continue,
+                _ => Some(format),
+            };
+            assert_eq!(detect_line(line.as_bytes()), want, "{line}");
+        }
+    }
+}
+
+#[test]
+fn nginx_error_lines_are_not_taken_for_aws_lines() {
+    use crate::detect::detect_line;
+    for line in [
+        &b"2024/11/03 06:09:29 [error] 184#184: *94 upstream prematurely closed connection while reading response header from upstream, client: 1.2.3.4, server: a"[..],
+        b"2024-11-03T06:09:29.123456789Z stdout F 2024/11/03 06:09:29 [error] 1#1: *2 no live upstreams while connecting to upstream",
+        b"[error] 139#139: *1067452 upstream sent invalid header while reading response header from upstream",
+    ] {
+        assert_eq!(detect_line(line), Some(Format::NginxError), "{}", crate::text(line));
+    }
+    for line in [
+        &b"2024-11-03T06:09:29Z some text that is not a load balancer line"[..],
+        b"http 2024 is not a time",
+        b"10.0.0.1 - - [03/Nov/2024:06:09:29 +0000] \"GET / HTTP/1.1\" 502 157",
+        b"2024-11-03T06:09:29.000Z 10.0.0.1 - - [03/Nov/2024:06:09:29 +0000] \"GET / HTTP/1.1\" 200 1",
+    ] {
+        assert_eq!(detect_line(line), None, "{}", crate::text(line));
+    }
+}
