@@ -95,8 +95,11 @@ impl<'a> Fields<'a> {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum Value<'a> {
-    /// Text from the line (not necessarily UTF-8).
+    /// Text from the line (not necessarily UTF-8); always a sub-slice of the line.
     Text(&'a [u8]),
+    /// A fixed name chosen by the parser, not taken from the line (e.g. the classification
+    /// rule that matched).
+    Label(&'static str),
     /// An unsigned integer.
     Uint(u64),
     /// A signed integer (e.g. `-1` timers).

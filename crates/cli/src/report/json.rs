@@ -126,6 +126,7 @@ fn write_opt_str(w: &mut impl Write, v: Option<&[u8]>) -> io::Result<()> {
 fn write_value(w: &mut impl Write, v: &Value<'_>) -> io::Result<()> {
     match v {
         Value::Text(b) => write_str(w, b),
+        Value::Label(name) => write_str(w, name.as_bytes()),
         Value::Uint(n) => write!(w, "{n}"),
         Value::Int(n) => write!(w, "{n}"),
         Value::Float(x) if x.is_finite() => write!(w, "{x}"),

@@ -254,7 +254,7 @@ impl<'a> Fields<'a> {
         if self.truncated {
             f("truncated", Value::Bool(true));
         }
-        f("rule", Value::Text(self.rule.as_bytes()));
+        f("rule", Value::Label(self.rule));
     }
 
     /// Whether `actions_executed` lists `action` (exact item match).

@@ -165,7 +165,7 @@ impl<'a> Fields<'a> {
         if self.truncated {
             f("truncated", Value::Bool(true));
         }
-        f("rule", Value::Text(self.rule.as_bytes()));
+        f("rule", Value::Label(self.rule));
     }
 }
 

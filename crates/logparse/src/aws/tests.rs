@@ -29,7 +29,7 @@ pub(super) fn assert_inside(ev: &Event<'_>, line: &[u8]) {
     check("raw", ev.raw);
     ev.fields.visit(&mut |name, value| {
         // `rule` is a static name, not borrowed from the line.
-        if let (Value::Text(v), false) = (value, name == "rule") {
+        if let Value::Text(v) = value {
             check(name, v);
         }
     });
@@ -155,8 +155,8 @@ fn check_fixtures(
                 assert_inside(ev, line.as_bytes());
                 let mut rule = "";
                 ev.fields.visit(&mut |k, v| {
-                    if let (true, Value::Text(t)) = (k == "rule", v) {
-                        rule = std::str::from_utf8(t).unwrap_or_default().to_owned().leak();
+                    if let (true, Value::Label(name)) = (k == "rule", v) {
+                        rule = name;
                     }
                 });
                 rules.insert(rule);

@@ -296,7 +296,7 @@ fn visit_lists_present_fields_in_order() {
             ("response_processing_time", Value::Int(-1)),
             ("received_bytes", Value::Uint(0)),
             ("sent_bytes", Value::Uint(1)),
-            ("rule", Value::Text(b"D1")),
+            ("rule", Value::Label("D1")),
         ]
     );
 }
