@@ -67,6 +67,8 @@ pub enum Fields<'a> {
     None,
     /// Fields of an nginx error-log line.
     NginxError(crate::nginx::error::Fields<'a>),
+    /// Fields of an nginx access-log line.
+    NginxAccess(crate::nginx::access::Fields<'a>),
 }
 
 impl<'a> Fields<'a> {
@@ -78,6 +80,7 @@ impl<'a> Fields<'a> {
         match self {
             Fields::None => {}
             Fields::NginxError(x) => x.visit(f),
+            Fields::NginxAccess(x) => x.visit(f),
         }
     }
 }
