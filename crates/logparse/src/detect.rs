@@ -17,6 +17,9 @@ pub fn detect_line(line: &[u8]) -> Option<Format> {
     if crate::nginx::error::has_header(line) {
         return Some(Format::NginxError);
     }
+    if crate::nginx::access::looks_like_combined(line) {
+        return Some(Format::NginxAccess);
+    }
     if crate::aws::alb::looks_like(line) {
         return Some(Format::Alb);
     }

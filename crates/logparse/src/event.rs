@@ -70,6 +70,8 @@ pub enum Fields<'a> {
     None,
     /// Fields of an nginx error-log line.
     NginxError(crate::nginx::error::Fields<'a>),
+    /// Fields of an nginx access-log line.
+    NginxAccess(crate::nginx::access::Fields<'a>),
     /// Fields of an AWS Application Load Balancer access-log line.
     Alb(crate::aws::alb::Fields<'a>),
     /// Fields of an AWS Classic Load Balancer access-log line.
@@ -85,6 +87,7 @@ impl<'a> Fields<'a> {
         match self {
             Fields::None => {}
             Fields::NginxError(x) => x.visit(f),
+            Fields::NginxAccess(x) => x.visit(f),
             Fields::Alb(x) => x.visit(f),
             Fields::Elb(x) => x.visit(f),
         }

@@ -31,6 +31,9 @@
 //!
 //! - [`nginx::error`]: the nginx error log, HTTP and stream modules, with container and
 //!   syslog prefixes, truncated and multi-line entries.
+//! - [`nginx::access`]: the nginx access log, in `combined`, its common extensions (nginx's
+//!   `main`, ingress-nginx `upstreaminfo`) or any `log_format` given as in `nginx.conf`, with
+//!   every upstream attempt.
 //! - [`aws::alb`]: the AWS Application Load Balancer access log, every field generation (18 to
 //!   33 fields and later additions); connection-log, health-check-log and NLB lines are skipped.
 //! - [`aws::elb`]: the AWS Classic Load Balancer access log, HTTP and TCP/SSL listeners.
@@ -94,12 +97,30 @@ impl Options {
 pub struct Parser {
     format: Option<Format>,
     nginx_error: nginx::error::Parser,
+    nginx_access: nginx::access::Parser,
 }
 
 impl Parser {
     /// A parser for `format`, or for whatever format each line looks like when `None`.
     pub fn new(format: Option<Format>, opts: Options) -> Parser {
-        Parser { format, nginx_error: nginx::error::Parser::new(opts) }
+        Parser {
+            format,
+            nginx_error: nginx::error::Parser::new(opts.clone()),
+            nginx_access: nginx::access::Parser::new(opts),
+        }
+    }
+
+    /// Reads nginx access-log lines with `format` instead of the defaults.
+    ///
+    /// By default, access-log lines are read as `combined`, or as one of the common formats that
+    /// extend it (nginx's `main`, [`LogFormat::main_upstream`](nginx::access::LogFormat::main_upstream),
+    /// ingress-nginx `upstreaminfo`); see [`nginx::access`]. In detection mode, only lines that
+    /// start like `combined` are taken for access-log lines: give the format as
+    /// `Some(Format::NginxAccess)` for other layouts.
+    pub fn with_access_format(mut self, format: nginx::access::LogFormat) -> Parser {
+        let opts = self.nginx_access.options().clone();
+        self.nginx_access = nginx::access::Parser::with_format(format, opts);
+        self
     }
 
     /// The fixed format of this parser, `None` when it detects per line.
@@ -118,6 +139,7 @@ impl Parser {
         };
         match format {
             Format::NginxError => self.nginx_error.parse(line),
+            Format::NginxAccess => self.nginx_access.parse(line),
             Format::Alb => aws::alb::parse(line),
             Format::Elb => aws::elb::parse(line),
             other => Err(ParseError::new(Some(other), ParseErrorKind::NotRecognized, 0)),

@@ -219,10 +219,14 @@ fn nginx_error_lines_are_not_taken_for_aws_lines() {
     ] {
         assert_eq!(detect_line(line), Some(Format::NginxError), "{}", crate::text(line));
     }
+    // An nginx access line is not an AWS line.
+    assert_eq!(
+        detect_line(b"10.0.0.1 - - [03/Nov/2024:06:09:29 +0000] \"GET / HTTP/1.1\" 502 157"),
+        Some(Format::NginxAccess)
+    );
     for line in [
         &b"2024-11-03T06:09:29Z some text that is not a load balancer line"[..],
         b"http 2024 is not a time",
-        b"10.0.0.1 - - [03/Nov/2024:06:09:29 +0000] \"GET / HTTP/1.1\" 502 157",
         b"2024-11-03T06:09:29.000Z 10.0.0.1 - - [03/Nov/2024:06:09:29 +0000] \"GET / HTTP/1.1\" 200 1",
     ] {
         assert_eq!(detect_line(line), None, "{}", crate::text(line));
