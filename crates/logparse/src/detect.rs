@@ -17,6 +17,9 @@ pub fn detect_line(line: &[u8]) -> Option<Format> {
     if crate::nginx::error::has_header(line) {
         return Some(Format::NginxError);
     }
+    if crate::haproxy::looks_like(line) {
+        return Some(Format::Haproxy);
+    }
     None
 }
 

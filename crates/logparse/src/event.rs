@@ -61,12 +61,16 @@ pub struct Event<'a> {
 /// Format-specific fields of an [`Event`].
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 #[non_exhaustive]
+// Variants are stored inline on purpose: boxing the large ones would allocate for every line.
+#[allow(clippy::large_enum_variant)]
 pub enum Fields<'a> {
     /// No format-specific fields.
     #[default]
     None,
     /// Fields of an nginx error-log line.
     NginxError(crate::nginx::error::Fields<'a>),
+    /// Fields of an HAProxy line.
+    Haproxy(crate::haproxy::Fields<'a>),
 }
 
 impl<'a> Fields<'a> {
@@ -78,6 +82,7 @@ impl<'a> Fields<'a> {
         match self {
             Fields::None => {}
             Fields::NginxError(x) => x.visit(f),
+            Fields::Haproxy(x) => x.visit(f),
         }
     }
 }

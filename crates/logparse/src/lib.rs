@@ -31,6 +31,8 @@
 //!
 //! - [`nginx::error`]: the nginx error log, HTTP and stream modules, with container and
 //!   syslog prefixes, truncated and multi-line entries.
+//! - [`haproxy`]: HAProxy traffic lines (HTTP, HTTPS, CLF, TCP, connection errors), health
+//!   checks and admin messages, in every syslog, journald, stderr and container framing.
 //!
 //! [`detect`] tells formats apart by their shape, per line or per input.
 //!
@@ -54,6 +56,7 @@ pub mod class;
 pub mod detect;
 pub mod error;
 pub mod event;
+pub mod haproxy;
 pub mod lines;
 pub mod nginx;
 pub mod time;
@@ -90,12 +93,17 @@ impl Options {
 pub struct Parser {
     format: Option<Format>,
     nginx_error: nginx::error::Parser,
+    haproxy: haproxy::Parser,
 }
 
 impl Parser {
     /// A parser for `format`, or for whatever format each line looks like when `None`.
     pub fn new(format: Option<Format>, opts: Options) -> Parser {
-        Parser { format, nginx_error: nginx::error::Parser::new(opts) }
+        Parser {
+            format,
+            nginx_error: nginx::error::Parser::new(opts.clone()),
+            haproxy: haproxy::Parser::new(opts),
+        }
     }
 
     /// The fixed format of this parser, `None` when it detects per line.
@@ -114,6 +122,7 @@ impl Parser {
         };
         match format {
             Format::NginxError => self.nginx_error.parse(line),
+            Format::Haproxy => self.haproxy.parse(line),
             other => Err(ParseError::new(Some(other), ParseErrorKind::NotRecognized, 0)),
         }
     }
@@ -121,5 +130,6 @@ impl Parser {
     /// Forgets state carried from earlier lines (call it when a new input starts).
     pub fn reset(&mut self) {
         self.nginx_error.reset();
+        self.haproxy.reset();
     }
 }

@@ -76,3 +76,8 @@ fn corpus_rows_are_well_formed() {
         assert!(!row.line.is_empty(), "row {} has no line", row.number);
     }
 }
+
+#[test]
+fn haproxy_rows_all_classified() {
+    check("haproxy", Format::Haproxy);
+}
