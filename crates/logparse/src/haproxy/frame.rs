@@ -295,7 +295,11 @@ fn host_and_tag<'a>(line: &'a [u8], at: usize, f: &mut Frame<'a>) {
             f.tag = Some(name);
             f.pid = pid;
             f.msg_start = skip_spaces(line, e2);
-        } else if bare_word(t1) && bare_word(t2) && line.get(e2) == Some(&b' ') {
+        } else if bare_word(t1)
+            && bare_word(t2)
+            && line.get(e2) == Some(&b' ')
+            && !super::known_admin(&line[p..])
+        {
             // `host haproxy-ingress MSG`: a tag without pid or colon.
             f.host = Some(t1);
             f.tag = Some(t2);

@@ -616,3 +616,14 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn known_message_after_a_bare_timestamp_is_not_taken_for_host_and_tag() {
+    let ev = parse(b"2023-04-04 15:54:43 backend web has no server available!").unwrap();
+    assert_eq!((ev.class, ev.upstream_group), (Class::NoLiveUpstreams, Some(&b"web"[..])));
+    assert_eq!(hf(&ev).syslog_host, None);
+    let ev =
+        parse(b"2024-11-18T12:48:56+01:00 ingress haproxy-ingress Proxy web started.").unwrap();
+    assert_eq!(hf(&ev).syslog_tag, Some(&b"haproxy-ingress"[..]));
+    assert_eq!(hf(&ev).proxy, Some(&b"web"[..]));
+}
