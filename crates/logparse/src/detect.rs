@@ -26,6 +26,9 @@ pub fn detect_line(line: &[u8]) -> Option<Format> {
     if crate::aws::elb::looks_like(line) {
         return Some(Format::Elb);
     }
+    if crate::haproxy::looks_like(line) {
+        return Some(Format::Haproxy);
+    }
     None
 }
 

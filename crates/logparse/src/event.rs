@@ -76,6 +76,8 @@ pub enum Fields<'a> {
     Alb(crate::aws::alb::Fields<'a>),
     /// Fields of an AWS Classic Load Balancer access-log line.
     Elb(crate::aws::elb::Fields<'a>),
+    /// Fields of an HAProxy line.
+    Haproxy(crate::haproxy::Fields<'a>),
 }
 
 impl<'a> Fields<'a> {
@@ -90,6 +92,7 @@ impl<'a> Fields<'a> {
             Fields::NginxAccess(x) => x.visit(f),
             Fields::Alb(x) => x.visit(f),
             Fields::Elb(x) => x.visit(f),
+            Fields::Haproxy(x) => x.visit(f),
         }
     }
 }

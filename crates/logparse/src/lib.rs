@@ -37,6 +37,8 @@
 //! - [`aws::alb`]: the AWS Application Load Balancer access log, every field generation (18 to
 //!   33 fields and later additions); connection-log, health-check-log and NLB lines are skipped.
 //! - [`aws::elb`]: the AWS Classic Load Balancer access log, HTTP and TCP/SSL listeners.
+//! - [`haproxy`]: HAProxy traffic lines (HTTP, HTTPS, CLF, TCP, connection errors), health
+//!   checks and admin messages, in every syslog, journald, stderr and container framing.
 //!
 //! [`detect`] tells formats apart by their shape, per line or per input.
 //!
@@ -61,6 +63,7 @@ pub mod class;
 pub mod detect;
 pub mod error;
 pub mod event;
+pub mod haproxy;
 pub mod lines;
 pub mod nginx;
 pub mod time;
@@ -98,6 +101,7 @@ pub struct Parser {
     format: Option<Format>,
     nginx_error: nginx::error::Parser,
     nginx_access: nginx::access::Parser,
+    haproxy: haproxy::Parser,
 }
 
 impl Parser {
@@ -106,7 +110,8 @@ impl Parser {
         Parser {
             format,
             nginx_error: nginx::error::Parser::new(opts.clone()),
-            nginx_access: nginx::access::Parser::new(opts),
+            nginx_access: nginx::access::Parser::new(opts.clone()),
+            haproxy: haproxy::Parser::new(opts),
         }
     }
 
@@ -142,6 +147,7 @@ impl Parser {
             Format::NginxAccess => self.nginx_access.parse(line),
             Format::Alb => aws::alb::parse(line),
             Format::Elb => aws::elb::parse(line),
+            Format::Haproxy => self.haproxy.parse(line),
             other => Err(ParseError::new(Some(other), ParseErrorKind::NotRecognized, 0)),
         }
     }
@@ -149,5 +155,6 @@ impl Parser {
     /// Forgets state carried from earlier lines (call it when a new input starts).
     pub fn reset(&mut self) {
         self.nginx_error.reset();
+        self.haproxy.reset();
     }
 }

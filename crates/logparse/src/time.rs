@@ -228,7 +228,6 @@ pub(crate) fn digits4(b: &[u8]) -> Option<u32> {
 }
 
 /// The month number of an English three-letter abbreviation (`Jan` = 1).
-#[allow(dead_code)] // for the syslog-framed formats
 pub(crate) fn month_from_abbrev(b: &[u8]) -> Option<u32> {
     const NAMES: [&[u8; 3]; 12] = [
         b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",

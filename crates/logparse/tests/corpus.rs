@@ -86,3 +86,8 @@ fn alb_rows_all_classified() {
 fn elb_rows_all_classified() {
     check("elb", Format::Elb);
 }
+
+#[test]
+fn haproxy_rows_all_classified() {
+    check("haproxy", Format::Haproxy);
+}

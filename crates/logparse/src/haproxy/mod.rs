@@ -1,0 +1,676 @@
+//! HAProxy logs: traffic lines, health checks and admin messages.
+//!
+//! # Layout
+//!
+//! A line is up to three framing layers and a message. The framing is what HAProxy's
+//! `log ... format` writes (`build_log_header()` in `src/log.c`) and what a syslog daemon or
+//! container runtime adds around it:
+//!
+//! ```text
+//! [compose prefix | ][<PRI>][header] MESSAGE
+//!
+//! <134>Nov  3 22:22:18 haproxy[44]: MESSAGE                          format local (default)
+//! <134>Nov  3 22:22:18 host haproxy[44]: MESSAGE                     format rfc3164
+//! <134>1 2024-06-12T10:09:11.823400+02:00 host haproxy 44 - - MESSAGE  format rfc5424
+//! Feb 19 04:03:03 debian11 haproxy[4418]: MESSAGE                    rsyslog file, journald
+//! 2024-11-18T12:48:56.327006+01:00 hermes haproxy[2275324] MESSAGE   rsyslog ISO template
+//! haproxy_1          | MESSAGE                                       docker-compose, raw
+//! ```
+//!
+//! The message is a traffic line in one of the built-in formats (`src/log.c`), a health or
+//! admin message, or an admin message with its stderr label (`src/errors.c`):
+//!
+//! ```text
+//! 10.0.1.2:33317 [06/Feb/2009:12:14:14.655] http-in static/srv1 10/0/30/69/109 200 2750 - - ---- 1/1/1/1/0 0/0 {1wt.eu} {} "GET /index.html HTTP/1.1"
+//! 10.0.1.2:33313 [06/Feb/2009:12:12:51.443] fnt bck/srv1 0/0/5007 212 -- 0/0/0/0/3 0/0
+//! [WARNING]  (8) : Server web/app1 is DOWN, reason: Layer4 connection problem, info: "Connection refused", check duration: 0ms. 0 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue.
+//! ```
+//!
+//! # Classification
+//!
+//! Traffic lines are classified by their **termination state**, never by the status: HAProxy
+//! answers 503 both for a refused connect (`SC`) and a connect timeout (`sC`), and logged 503
+//! for client aborts (`CC`, `CQ`) up to 2.4. See [`classify_state`] for the table. Server state
+//! changes are `upstream_down` / `upstream_up`, with the check's cause in
+//! [`Fields::cause`]; `Health check ... failed` is `health_check_failed`; `backend X has no
+//! server available!` is `no_live_upstreams`; `Connect() failed for backend X: no free ports.`
+//! is `proxy_error` (the proxy's own resource). Other admin messages are `info`.
+//!
+//! # Event fields
+//!
+//! `upstream` is the server name (`None` for `<NOSRV>`; applets such as `<STATS>` are kept),
+//! `upstream_group` the backend, `server` the frontend (with its `~` SSL suffix), `client` the
+//! client `ip:port` as written, `status` the HTTP status (`None` for `-1`), `request` the
+//! request line, `host` the host of an absolute request URI or an obvious host name among the
+//! captured request headers. Everything else is in [`Fields`].
+//!
+//! # Time and year
+//!
+//! The event time is the accept date (`[06/Feb/2009:12:14:14.655]`) when the line has one,
+//! else the header's time, else the old stderr label's day-of-year time. Times without an
+//! offset are local: [`Options::tz`] converts them. When the header carries an offset (an ISO
+//! time) and the accept date reads closer to it with that offset than with `tz`, the header's
+//! offset is used for the accept date too (both were written on the same host).
+//!
+//! Syslog headers (`Mmm dd HH:MM:SS`) carry no year. The stateless [`parse_with`] takes it from
+//! the accept date in the same line, else from [`Options::year`], else gives no time. The
+//! stateful [`Parser`] follows the input:
+//!
+//! - with [`Options::year`] set, that is the year of the first year-less timestamp;
+//! - otherwise the year comes from the last line that carried one (an ISO header or an accept
+//!   date); before any such line it is the current year, or the previous one when the date
+//!   would be more than a month in the future (what syslog readers usually assume);
+//! - when the month goes backwards by more than six months (December to January), the year
+//!   advances by one.
+//!
+//! # Quirks handled
+//!
+//! - IPv6 clients without brackets (`::ffff:1.2.3.4:54241`): split on the last `:`; `unix:N`
+//!   and redacted clients are kept whole; a client missing entirely (a relay dropped it).
+//! - Frontend names with a `~` suffix, or with stray spaces; backend and server names with `:`
+//!   and `.`; a backend without `/server`.
+//! - 0, 1 or 2 capture blocks `{...}`, which may contain spaces and quotes; `-1` timers; `+`
+//!   prefixes (logasap, redispatch); status `-1`; `<BADREQ>`; requests cut at the log length
+//!   limit without their closing quote ([`Fields::truncated`]); fields after the request (the
+//!   HTTPS tail, custom `bc_err=...`), kept in [`Fields::extra`].
+//! - Custom formats without the captured cookies; other custom formats (JSON, reordered
+//!   fields) are read only for their termination state ([`LogKind::Custom`]).
+//! - The old TCP lines with three timers and a two-letter state.
+//! - Admin messages in both wordings (`backend 'web' has no ...` on stderr, `backend web has
+//!   no ...` in syslog), and lines cut by `systemctl status` (`reason: Layer7 wron>`).
+//! - Unknown messages under a syslog header or stderr label are `info` events; a line with no
+//!   framing and no known message is [`ParseErrorKind::NotRecognized`].
+
+mod admin;
+mod frame;
+mod traffic;
+
+use crate::Options;
+use crate::bytes::trim;
+use crate::class::{Class, Phase};
+use crate::error::{ParseError, ParseErrorKind};
+use crate::event::{Event, Fields as EventFields, Format, Value};
+use crate::time::{Timestamp, civil_from_days, civil_to_unix, days_from_civil};
+use frame::{Civil, HeaderTime};
+
+/// Which kind of HAProxy line an event came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum LogKind {
+    /// `option httplog`.
+    #[default]
+    Http,
+    /// `option httpslog`: the HTTP format with the TLS tail.
+    Https,
+    /// `option httplog clf`.
+    HttpClf,
+    /// `option tcplog`.
+    Tcp,
+    /// `option tcplog clf`.
+    TcpClf,
+    /// The connection-level error format (`frontend/bind: Connection error during SSL
+    /// handshake`).
+    ConnectionError,
+    /// The default format without options: `Connect from A to B (frontend/MODE)`.
+    Connect,
+    /// A custom `log-format` line, read only for its termination state.
+    Custom,
+    /// A server state change or a health check.
+    Health,
+    /// Any other admin message (start, stop, workers, configuration).
+    Admin,
+}
+
+impl LogKind {
+    /// The stable name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            LogKind::Http => "http",
+            LogKind::Https => "https",
+            LogKind::HttpClf => "http_clf",
+            LogKind::Tcp => "tcp",
+            LogKind::TcpClf => "tcp_clf",
+            LogKind::ConnectionError => "connection_error",
+            LogKind::Connect => "connect",
+            LogKind::Custom => "custom",
+            LogKind::Health => "health",
+            LogKind::Admin => "admin",
+        }
+    }
+}
+
+/// Fields of an HAProxy line that other formats do not have.
+///
+/// Timers are in milliseconds, `-1` when the phase was never reached, as HAProxy writes them.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct Fields<'a> {
+    /// Which kind of line this is.
+    pub kind: LogKind,
+    /// The process id (syslog tag, RFC 5424 PROCID or stderr label).
+    pub pid: Option<u32>,
+    /// The host name in the syslog header.
+    pub syslog_host: Option<&'a [u8]>,
+    /// The syslog tag (`haproxy`, or what `log-tag` set).
+    pub syslog_tag: Option<&'a [u8]>,
+    /// The client's address without the port.
+    pub client_ip: Option<&'a [u8]>,
+    /// The client's port.
+    pub client_port: Option<&'a [u8]>,
+    /// The server name as written, including `<NOSRV>` and applets (`<STATS>`, `<lua.x>`).
+    pub server_name: Option<&'a [u8]>,
+    /// The bind (listener) name of a connection-error line.
+    pub bind: Option<&'a [u8]>,
+    /// `TR` (since 1.7) or `Tq` (before): time to receive the request headers.
+    pub request_ms: Option<i64>,
+    /// `Tw`: time spent in queues.
+    pub queue_ms: Option<i64>,
+    /// `Tc`: time to connect to the server.
+    pub connect_ms: Option<i64>,
+    /// `Tr`: time for the server to send the response headers.
+    pub response_ms: Option<i64>,
+    /// `Ta` (HTTP) or `Tt` (TCP and HTTP before 1.7): the active or total time.
+    pub total_ms: Option<i64>,
+    /// Whether a timer or the byte count had a `+` prefix (`option logasap`).
+    pub logasap: bool,
+    /// The status exactly as written (`-1` when nothing was sent).
+    pub status_raw: Option<i64>,
+    /// Bytes sent to the client.
+    pub bytes: Option<u64>,
+    /// The captured request cookie (`-` gives `None`).
+    pub request_cookie: Option<&'a [u8]>,
+    /// The captured response cookie.
+    pub response_cookie: Option<&'a [u8]>,
+    /// The termination state (`----`, `SC--`, `sH--`, TCP `SD`, ...).
+    pub termination_state: Option<&'a [u8]>,
+    /// Concurrent connections on the process.
+    pub actconn: Option<u64>,
+    /// Concurrent connections on the frontend.
+    pub feconn: Option<u64>,
+    /// Concurrent connections on the backend.
+    pub beconn: Option<u64>,
+    /// Concurrent connections on the server.
+    pub srv_conn: Option<u64>,
+    /// Connection retries.
+    pub retries: Option<u64>,
+    /// Whether the request was redispatched to another server (`+N` retries).
+    pub redispatched: bool,
+    /// Requests before this one in the server's queue.
+    pub srv_queue: Option<u64>,
+    /// Requests before this one in the backend's queue.
+    pub backend_queue: Option<u64>,
+    /// The captured request headers, inside `{}` (`|`-separated).
+    pub request_captures: Option<&'a [u8]>,
+    /// The captured response headers, inside `{}`.
+    pub response_captures: Option<&'a [u8]>,
+    /// Whether the request (or a capture) was cut before its closing quote or brace.
+    pub truncated: bool,
+    /// Text after the request (the HTTPS tail, fields of a custom format).
+    pub extra: Option<&'a [u8]>,
+    /// `bc_err=` in a custom tail (`ERESET`, `ECONNREFUSED`...).
+    pub bc_err: Option<&'a [u8]>,
+    /// The TLS SNI of an HTTPS line.
+    pub ssl_sni: Option<&'a [u8]>,
+    /// The TLS version of an HTTPS line.
+    pub ssl_version: Option<&'a [u8]>,
+    /// The TLS cipher of an HTTPS line.
+    pub ssl_cipher: Option<&'a [u8]>,
+    /// The proxy named by a `Proxy X started/stopped` message.
+    pub proxy: Option<&'a [u8]>,
+    /// The check's `reason:` (`Layer4 connection problem`, `Layer7 wrong status`...).
+    pub check_reason: Option<&'a [u8]>,
+    /// The check's `info:` text, without quotes.
+    pub check_info: Option<&'a [u8]>,
+    /// The check's `code:` (HTTP status of an L7 check).
+    pub check_code: Option<u64>,
+    /// The check's duration.
+    pub check_duration_ms: Option<u64>,
+    /// The failure the check reason points at (`Layer4 connection problem` with `Connection
+    /// refused` is `connect_refused`, `Layer4 timeout` is `connect_timeout`...).
+    pub cause: Option<Class>,
+    /// Active servers left (DOWN) or online (UP) in the backend.
+    pub active_servers: Option<u64>,
+    /// Backup servers left or online.
+    pub backup_servers: Option<u64>,
+}
+
+impl<'a> Fields<'a> {
+    /// Calls `f` with every field that is present; see [`crate::Fields::visit`].
+    pub fn visit(&self, f: &mut dyn FnMut(&'static str, Value<'a>)) {
+        fn text<'a>(
+            f: &mut dyn FnMut(&'static str, Value<'a>),
+            k: &'static str,
+            v: Option<&'a [u8]>,
+        ) {
+            if let Some(v) = v {
+                f(k, Value::Text(v));
+            }
+        }
+        fn int<'a>(f: &mut dyn FnMut(&'static str, Value<'a>), k: &'static str, v: Option<i64>) {
+            if let Some(v) = v {
+                f(k, Value::Int(v));
+            }
+        }
+        fn uint<'a>(f: &mut dyn FnMut(&'static str, Value<'a>), k: &'static str, v: Option<u64>) {
+            if let Some(v) = v {
+                f(k, Value::Uint(v));
+            }
+        }
+        f("kind", Value::Label(self.kind.as_str()));
+        uint(f, "pid", self.pid.map(u64::from));
+        text(f, "syslog_host", self.syslog_host);
+        text(f, "syslog_tag", self.syslog_tag);
+        text(f, "client_ip", self.client_ip);
+        text(f, "client_port", self.client_port);
+        text(f, "server_name", self.server_name);
+        text(f, "bind", self.bind);
+        int(f, "request_ms", self.request_ms);
+        int(f, "queue_ms", self.queue_ms);
+        int(f, "connect_ms", self.connect_ms);
+        int(f, "response_ms", self.response_ms);
+        int(f, "total_ms", self.total_ms);
+        if self.logasap {
+            f("logasap", Value::Bool(true));
+        }
+        int(f, "status_raw", self.status_raw);
+        uint(f, "bytes", self.bytes);
+        text(f, "request_cookie", self.request_cookie);
+        text(f, "response_cookie", self.response_cookie);
+        text(f, "termination_state", self.termination_state);
+        uint(f, "actconn", self.actconn);
+        uint(f, "feconn", self.feconn);
+        uint(f, "beconn", self.beconn);
+        uint(f, "srv_conn", self.srv_conn);
+        uint(f, "retries", self.retries);
+        if self.redispatched {
+            f("redispatched", Value::Bool(true));
+        }
+        uint(f, "srv_queue", self.srv_queue);
+        uint(f, "backend_queue", self.backend_queue);
+        text(f, "request_captures", self.request_captures);
+        text(f, "response_captures", self.response_captures);
+        if self.truncated {
+            f("truncated", Value::Bool(true));
+        }
+        text(f, "extra", self.extra);
+        text(f, "bc_err", self.bc_err);
+        text(f, "ssl_sni", self.ssl_sni);
+        text(f, "ssl_version", self.ssl_version);
+        text(f, "ssl_cipher", self.ssl_cipher);
+        text(f, "proxy", self.proxy);
+        text(f, "check_reason", self.check_reason);
+        text(f, "check_info", self.check_info);
+        uint(f, "check_code", self.check_code);
+        uint(f, "check_duration_ms", self.check_duration_ms);
+        if let Some(c) = self.cause {
+            f("cause", Value::Label(c.as_str()));
+        }
+        uint(f, "active_servers", self.active_servers);
+        uint(f, "backup_servers", self.backup_servers);
+    }
+}
+
+const FORMAT: Option<Format> = Some(Format::Haproxy);
+
+/// The class and phase of a termination state (2 or 4 characters), given the status and
+/// whether no server was selected (`<NOSRV>`).
+///
+/// | state | class |
+/// |---|---|
+/// | `--` | `ok`, or `upstream_5xx` when the status is 5xx (the server answered it) |
+/// | `SC` | `connect_refused`; `no_live_upstreams` with `<NOSRV>` |
+/// | `sC` | `connect_timeout` |
+/// | `sQ`, `SQ` | `upstream_busy` |
+/// | `SH`, `SR` | `prematurely_closed` |
+/// | `SD`, `SL`, other `S?` | `connection_reset` |
+/// | `s?` except `sC`/`sQ` | `response_timeout` |
+/// | `PH` | `invalid_header`; `proxy_error` with status 500 (rewrite failure) |
+/// | `PD`, `PL` | `invalid_body` |
+/// | `PR`, `PT`, `CT` | `client_error` (denied, invalid request, tarpit) |
+/// | `PC`, other `P?`, `R?`, `I?`, `K?`, `D?`, `U?` | `proxy_error` |
+/// | `C?` | `client_abort` (even when logged as 503) |
+/// | `c?` | `client_error` (client timeout) |
+/// | `L?` | `ok` (handled locally) |
+///
+/// The phase is the second letter's: `C` connect, `Q` queue, `H` header, `D`/`L` body, others
+/// none.
+pub fn classify_state(state: &[u8], status: Option<u16>, nosrv: bool) -> (Class, Phase) {
+    let cause = state.first().copied().unwrap_or(b'-');
+    let fin = state.get(1).copied().unwrap_or(b'-');
+    let phase = match fin {
+        b'C' => Phase::Connect,
+        b'Q' => Phase::Queue,
+        b'H' => Phase::Header,
+        b'D' | b'L' => Phase::Body,
+        _ => Phase::None,
+    };
+    let class = match (cause, fin) {
+        (b'-', _) => {
+            if status.is_some_and(|s| (500..600).contains(&s)) {
+                Class::Upstream5xx
+            } else {
+                Class::Ok
+            }
+        }
+        (b'S', b'C') if nosrv => Class::NoLiveUpstreams,
+        (b'S', b'C') => Class::ConnectRefused,
+        (b's', b'C') => Class::ConnectTimeout,
+        (b'S' | b's', b'Q') => Class::UpstreamBusy,
+        (b'S', b'H' | b'R') => Class::PrematurelyClosed,
+        (b'S', _) => Class::ConnectionReset,
+        (b's', _) => Class::ResponseTimeout,
+        (b'P', b'H') if status == Some(500) => Class::ProxyError,
+        (b'P', b'H') => Class::InvalidHeader,
+        (b'P', b'D' | b'L') => Class::InvalidBody,
+        (b'P', b'R' | b'T') | (b'C', b'T') => Class::ClientError,
+        (b'C', _) => Class::ClientAbort,
+        (b'c', _) => Class::ClientError,
+        (b'L', _) => Class::Ok,
+        _ => Class::ProxyError,
+    };
+    (class, if matches!(class, Class::Ok) { Phase::None } else { phase })
+}
+
+/// Parses one HAProxy line with default options (local times read as UTC, no year assumed).
+///
+/// ```
+/// use logparse::{haproxy, Class};
+/// let line = b"Feb 19 04:03:05 debian11 haproxy[4418]: 10.2.0.1:56932 \
+///     [19/Feb/2023:04:03:02.911] web_proxy web_servers/debian11-3 0/0/-1/-1/3009 503 221 - - \
+///     SC-- 1/1/0/0/3 0/0 \"GET / HTTP/1.1\"";
+/// let ev = haproxy::parse(line).unwrap();
+/// assert_eq!(ev.class, Class::ConnectRefused);
+/// assert_eq!(ev.upstream, Some(&b"debian11-3"[..]));
+/// assert_eq!(ev.upstream_group, Some(&b"web_servers"[..]));
+/// assert_eq!(ev.status, Some(503));
+/// assert_eq!(ev.time.unwrap().to_string(), "2023-02-19T04:03:02.911000Z");
+/// ```
+pub fn parse(line: &[u8]) -> Result<Event<'_>, ParseError> {
+    parse_with(line, &Options::default())
+}
+
+/// Parses one HAProxy line without state: a year-less syslog time takes its year from the
+/// accept date in the same line or from [`Options::year`], and has no time otherwise.
+pub fn parse_with<'a>(line: &'a [u8], opts: &Options) -> Result<Event<'a>, ParseError> {
+    let (mut ev, t) = parse_inner(line)?;
+    let year = match t.header {
+        Some(HeaderTime::NoYear(h)) => t.line_year(h.month).or(opts.year),
+        _ => opts.year.or(t.accept.map(|a| a.year)),
+    };
+    ev.time = t.resolve(opts, year);
+    Ok(ev)
+}
+
+/// A stateful HAProxy parser that infers the year of syslog timestamps across lines (see the
+/// module docs).
+#[derive(Clone, Debug)]
+pub struct Parser {
+    opts: Options,
+    year: Option<i32>,
+    last_month: u32,
+    now_year: i32,
+    now_month: u32,
+}
+
+impl Default for Parser {
+    fn default() -> Parser {
+        Parser::new(Options::default())
+    }
+}
+
+impl Parser {
+    /// A parser with the given options; the current year, for inputs that never say which
+    /// year it is, is read from the system clock.
+    pub fn new(opts: Options) -> Parser {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        Parser::with_now(opts, Timestamp::from_unix_seconds(now))
+    }
+
+    /// A parser that takes `now` as the current time (for reproducible results).
+    pub fn with_now(opts: Options, now: Timestamp) -> Parser {
+        let (now_year, now_month, ..) = now.to_civil_utc();
+        let mut p = Parser { opts, year: None, last_month: 0, now_year, now_month };
+        p.reset();
+        p
+    }
+
+    /// Parses the next line of the input.
+    pub fn parse<'a>(&mut self, line: &'a [u8]) -> Result<Event<'a>, ParseError> {
+        let (mut ev, t) = parse_inner(line)?;
+        let month = match t.header {
+            Some(HeaderTime::NoYear(h)) => Some(h.month),
+            _ => None,
+        };
+        let mut year = None;
+        if let Some(m) = month {
+            let learned = if self.opts.year.is_none() { t.line_year(m) } else { None };
+            let y = match (learned, self.year) {
+                (Some(y), _) => y,
+                (None, Some(y)) if m + 6 < self.last_month => y + 1,
+                (None, Some(y)) => y,
+                (None, None) if m > self.now_month + 1 => self.now_year - 1,
+                (None, None) => self.now_year,
+            };
+            self.year = Some(y);
+            self.last_month = m;
+            year = Some(y);
+        } else if self.opts.year.is_none()
+            && let Some((y, m)) = t.carried_year()
+        {
+            self.year = Some(y);
+            self.last_month = m;
+        }
+        if year.is_none() && t.header.is_none() && t.accept.is_none() {
+            // Only the old stderr label's day of the year (or nothing).
+            year = self.year.or(self.opts.year).or(Some(self.now_year));
+        }
+        ev.time = t.resolve(&self.opts, year);
+        Ok(ev)
+    }
+
+    /// Forgets the year learned from earlier lines (call it when a new input starts).
+    pub fn reset(&mut self) {
+        self.year = self.opts.year;
+        self.last_month = 0;
+    }
+}
+
+/// The times a line carries, before year and zone are settled.
+#[derive(Clone, Copy, Debug, Default)]
+struct Times {
+    header: Option<HeaderTime>,
+    accept: Option<Civil>,
+    label_yday: Option<(u32, u32)>,
+}
+
+impl Times {
+    /// The year of a year-less header of month `m`, from the accept date in the same line.
+    fn line_year(&self, m: u32) -> Option<i32> {
+        let a = self.accept?;
+        Some(match (m, a.month) {
+            (1, 12) => a.year + 1,
+            (12, 1) => a.year - 1,
+            _ => a.year,
+        })
+    }
+
+    /// The year and month of a time in the line that has a year.
+    fn carried_year(&self) -> Option<(i32, u32)> {
+        match (self.header, self.accept) {
+            (Some(HeaderTime::Full(c)), _) | (_, Some(c)) => Some((c.year, c.month)),
+            _ => None,
+        }
+    }
+
+    /// The event time: accept date, else header, else the label's day-of-year time.
+    fn resolve(&self, opts: &Options, year: Option<i32>) -> Option<Timestamp> {
+        let header = match self.header {
+            Some(HeaderTime::Full(c)) => to_utc(c, c.offset, opts),
+            Some(HeaderTime::NoYear(c)) => to_utc(Civil { year: year?, ..c }, None, opts),
+            None => None,
+        };
+        if let Some(a) = self.accept {
+            let by_tz = to_utc(a, a.offset, opts);
+            if a.offset.is_none()
+                && let (Some(HeaderTime::Full(h)), Some(ht)) = (self.header, header)
+                && h.offset.is_some()
+            {
+                let by_header = to_utc(a, h.offset, opts);
+                let dist =
+                    |t: Option<Timestamp>| t.map(|t| (t.unix_micros() - ht.unix_micros()).abs());
+                if let (Some(dh), Some(dt)) = (dist(by_header), dist(by_tz))
+                    && dh < dt
+                {
+                    return by_header;
+                }
+            }
+            if by_tz.is_some() {
+                return by_tz;
+            }
+        }
+        if header.is_some() {
+            return header;
+        }
+        let (yday, secs) = self.label_yday?;
+        let days = days_from_civil(year?, 1, 1) + i64::from(yday);
+        let (y, m, d) = civil_from_days(days);
+        let c = Civil {
+            year: y,
+            month: m,
+            day: d,
+            hour: secs / 3600,
+            minute: secs / 60 % 60,
+            second: secs % 60,
+            micros: 0,
+            offset: None,
+        };
+        to_utc(c, None, opts)
+    }
+}
+
+/// A civil time to UTC with its own offset, or through `tz` when it has none.
+fn to_utc(c: Civil, offset: Option<i32>, opts: &Options) -> Option<Timestamp> {
+    let local = civil_to_unix(c.year, c.month, c.day, c.hour, c.minute, c.second)?;
+    let utc = match offset {
+        Some(o) => local - i64::from(o),
+        None => opts.tz.local_to_utc(local),
+    };
+    Some(Timestamp::from_unix_micros(utc * 1_000_000 + i64::from(c.micros)))
+}
+
+/// Parses everything but the time.
+fn parse_inner(line: &[u8]) -> Result<(Event<'_>, Times), ParseError> {
+    let line = crate::lines::strip_cr(line);
+    if trim(line).is_empty() {
+        return Err(ParseError::new(FORMAT, ParseErrorKind::Empty, 0));
+    }
+    let fr = frame::frame(line);
+    let mut ev = Event::new(Format::Haproxy, line);
+    let mut f =
+        Fields { pid: fr.pid, syslog_host: fr.host, syslog_tag: fr.tag, ..Fields::default() };
+    ev.level = fr.level;
+    let mut times = Times { header: fr.time, ..Times::default() };
+    let mut msg = line.get(fr.msg_start..).unwrap_or_default();
+    let mut labelled = false;
+    if let Some(l) = frame::label(msg) {
+        labelled = true;
+        ev.level = Some(l.level);
+        f.pid = l.pid.or(f.pid);
+        times.label_yday = l.yday_time;
+        msg = &msg[l.len..];
+    }
+    let msg = trim(msg);
+    let msg_offset = line.len() - msg.len();
+
+    if admin::parse(msg, &mut ev, &mut f) {
+        ev.message = msg;
+        ev.fields = EventFields::Haproxy(f);
+        return Ok((ev, times));
+    }
+    if labelled {
+        // An admin message HAProxy writes with its stderr label, but not one we act on.
+        f.kind = LogKind::Admin;
+        ev.message = msg;
+        ev.fields = EventFields::Haproxy(f);
+        return Ok((ev, times));
+    }
+    if let Some(rest) = msg.strip_prefix(b"Connect from ") {
+        f.kind = LogKind::Connect;
+        let end = memchr::memchr(b' ', rest).unwrap_or(rest.len());
+        ev.client = Some(&rest[..end]);
+        if let Some(open) = memchr::memrchr(b'(', rest) {
+            let inner = &rest[open + 1..];
+            let slash = memchr::memchr(b'/', inner).unwrap_or(inner.len());
+            ev.server = Some(&inner[..slash]);
+        }
+        ev.message = msg;
+        ev.fields = EventFields::Haproxy(f);
+        return Ok((ev, times));
+    }
+    let mut accept = None;
+    match traffic::parse(msg, &mut ev, &mut f, &mut accept) {
+        traffic::Outcome::Read => {
+            times.accept = accept;
+            if let Some(state) = f.termination_state {
+                let nosrv = f.server_name == Some(b"<NOSRV>");
+                let (class, phase) = classify_state(state, ev.status, nosrv);
+                ev.class = class;
+                ev.phase = phase;
+            } else {
+                // Connection-level errors are the client's (TLS handshakes, resets).
+                ev.class = Class::ClientError;
+            }
+            ev.fields = EventFields::Haproxy(f);
+            Ok((ev, times))
+        }
+        traffic::Outcome::Missing(name, at) => {
+            Err(ParseError::new(FORMAT, ParseErrorKind::MissingField(name), msg_offset + at))
+        }
+        traffic::Outcome::NotTraffic if fr.framed => {
+            f.kind = LogKind::Admin;
+            ev.message = msg;
+            ev.fields = EventFields::Haproxy(f);
+            Ok((ev, times))
+        }
+        traffic::Outcome::NotTraffic => {
+            Err(ParseError::new(FORMAT, ParseErrorKind::NotRecognized, 0))
+        }
+    }
+}
+
+/// Whether a line looks like HAProxy's: a syslog tag naming HAProxy, an admin stderr label, a
+/// known health or admin message, or a traffic line with a termination state. Lines of other
+/// programs under a syslog header are not HAProxy's.
+pub fn looks_like(line: &[u8]) -> bool {
+    let fr = frame::frame(line);
+    if fr
+        .tag
+        .is_some_and(|t| t.len() >= 7 && t.windows(7).any(|w| w.eq_ignore_ascii_case(b"haproxy")))
+    {
+        return true;
+    }
+    match parse_inner(line) {
+        Ok((ev, _)) => match &ev.fields {
+            EventFields::Haproxy(f) if f.kind != LogKind::Admin => true,
+            // Admin events count only when the message is one HAProxy writes.
+            EventFields::Haproxy(_) => {
+                let msg = line.get(fr.msg_start..).unwrap_or_default();
+                frame::label(msg).is_some() || known_admin(ev.message)
+            }
+            _ => false,
+        },
+        Err(_) => false,
+    }
+}
+
+/// Whether an admin message is one of those [`admin`] recognizes.
+fn known_admin(msg: &[u8]) -> bool {
+    let mut ev = Event::new(Format::Haproxy, msg);
+    let mut f = Fields::default();
+    admin::parse(msg, &mut ev, &mut f)
+}
+
+#[cfg(test)]
+mod tests;
