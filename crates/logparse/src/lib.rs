@@ -99,6 +99,7 @@ impl Options {
 #[derive(Clone, Debug)]
 pub struct Parser {
     format: Option<Format>,
+    last_detected: Option<Format>,
     nginx_error: nginx::error::Parser,
     nginx_access: nginx::access::Parser,
     haproxy: haproxy::Parser,
@@ -109,6 +110,7 @@ impl Parser {
     pub fn new(format: Option<Format>, opts: Options) -> Parser {
         Parser {
             format,
+            last_detected: None,
             nginx_error: nginx::error::Parser::new(opts.clone()),
             nginx_access: nginx::access::Parser::new(opts.clone()),
             haproxy: haproxy::Parser::new(opts),
@@ -135,25 +137,50 @@ impl Parser {
 
     /// Parses the next line of the input.
     ///
-    /// In detection mode, a line that looks like no known format is tried as each format in
-    /// turn; the error of the first format is returned when none accepts it.
+    /// In detection mode each line goes to the format it looks like ([`detect::detect_line`]).
+    /// A line that looks like none (a headerless nginx error line, a custom access-log layout)
+    /// is tried first as the format last detected in this input, then as the other formats in
+    /// the order of [`Format::ALL`]; when none accepts it, the first format's error is returned.
     pub fn parse<'a>(&mut self, line: &'a [u8]) -> Result<Event<'a>, ParseError> {
-        let format = match self.format {
-            Some(f) => f,
-            None => detect::detect_line(line).unwrap_or(Format::NginxError),
+        if let Some(format) = self.format {
+            return self.parse_as(format, line);
+        }
+        if let Some(format) = detect::detect_line(line) {
+            self.last_detected = Some(format);
+            return self.parse_as(format, line);
+        }
+        let first = self.last_detected.unwrap_or(Format::NginxError);
+        let err = match self.parse_as(first, line) {
+            Ok(ev) => return Ok(ev),
+            Err(e) if e.kind == ParseErrorKind::Continuation => return Err(e),
+            Err(e) => e,
         };
+        for format in Format::ALL.into_iter().filter(|&f| f != first) {
+            if let Ok(ev) = self.parse_as(format, line) {
+                return Ok(ev);
+            }
+        }
+        Err(err)
+    }
+
+    /// The format the last detected line of this input had, in detection mode.
+    pub fn last_detected(&self) -> Option<Format> {
+        self.last_detected
+    }
+
+    fn parse_as<'a>(&mut self, format: Format, line: &'a [u8]) -> Result<Event<'a>, ParseError> {
         match format {
             Format::NginxError => self.nginx_error.parse(line),
             Format::NginxAccess => self.nginx_access.parse(line),
             Format::Alb => aws::alb::parse(line),
             Format::Elb => aws::elb::parse(line),
             Format::Haproxy => self.haproxy.parse(line),
-            other => Err(ParseError::new(Some(other), ParseErrorKind::NotRecognized, 0)),
         }
     }
 
     /// Forgets state carried from earlier lines (call it when a new input starts).
     pub fn reset(&mut self) {
+        self.last_detected = None;
         self.nginx_error.reset();
         self.haproxy.reset();
     }

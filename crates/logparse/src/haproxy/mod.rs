@@ -628,7 +628,9 @@ fn parse_inner(line: &[u8]) -> Result<(Event<'_>, Times), ParseError> {
         traffic::Outcome::Missing(name, at) => {
             Err(ParseError::new(FORMAT, ParseErrorKind::MissingField(name), msg_offset + at))
         }
-        traffic::Outcome::NotTraffic if fr.framed => {
+        // An unknown message is HAProxy's only when the syslog tag says so; other programs'
+        // lines under a syslog header (sshd, systemd) are not events of this format.
+        traffic::Outcome::NotTraffic if fr.framed && fr.tag.is_some_and(names_haproxy) => {
             f.kind = LogKind::Admin;
             ev.message = msg;
             ev.fields = EventFields::Haproxy(f);
@@ -640,15 +642,17 @@ fn parse_inner(line: &[u8]) -> Result<(Event<'_>, Times), ParseError> {
     }
 }
 
+/// Whether a syslog tag names HAProxy (`haproxy`, `haproxy-ingress`, `[HAPROXY]`, ...).
+fn names_haproxy(tag: &[u8]) -> bool {
+    tag.windows(7).any(|w| w.eq_ignore_ascii_case(b"haproxy"))
+}
+
 /// Whether a line looks like HAProxy's: a syslog tag naming HAProxy, an admin stderr label, a
 /// known health or admin message, or a traffic line with a termination state. Lines of other
 /// programs under a syslog header are not HAProxy's.
 pub fn looks_like(line: &[u8]) -> bool {
     let fr = frame::frame(line);
-    if fr
-        .tag
-        .is_some_and(|t| t.len() >= 7 && t.windows(7).any(|w| w.eq_ignore_ascii_case(b"haproxy")))
-    {
+    if fr.tag.is_some_and(names_haproxy) {
         return true;
     }
     match parse_inner(line) {

@@ -624,3 +624,18 @@ fn known_message_after_a_bare_timestamp_is_not_taken_for_host_and_tag() {
     assert_eq!(hf(&ev).syslog_tag, Some(&b"haproxy-ingress"[..]));
     assert_eq!(hf(&ev).proxy, Some(&b"web"[..]));
 }
+
+#[test]
+fn other_programs_syslog_lines_are_not_haproxy_events() {
+    for line in [
+        &b"Mar 14 09:50:00 web01 sshd[123]: Accepted publickey for root from 10.0.0.1 port 22"[..],
+        b"Mar 14 09:50:00 web01 systemd[1]: Started nginx.service.",
+        b"<30>Mar 14 09:50:00 web01 kernel: eth0: link up",
+    ] {
+        let err = parse(line).unwrap_err();
+        assert_eq!(err.kind, ParseErrorKind::NotRecognized, "{}", crate::text(line));
+    }
+    // The same unknown text under HAProxy's own tag is an info event of this format.
+    let ev = parse(b"Mar 14 09:50:00 lb1 haproxy[42]: some message of a newer version").unwrap();
+    assert_eq!(ev.class, Class::Info);
+}
