@@ -63,6 +63,22 @@ struct Common {
     #[arg(long, value_enum, default_value_t = FormatArg::Auto, help_heading = INPUT)]
     format: FormatArg,
 
+    /// The nginx access log's `log_format`, as written in nginx.conf, or a file holding it.
+    ///
+    /// Give the format string (`'$remote_addr - [$time_local] "$request" $status ...'`), the
+    /// whole directive (`log_format main '...' '...';`), or the path of a file containing the
+    /// directive. Without it, access-log lines are read as `combined` or one of its usual
+    /// extensions (nginx `main`, ingress-nginx `upstreaminfo`).
+    #[arg(long, value_name = "FORMAT|FILE", help_heading = INPUT)]
+    nginx_log_format: Option<OsString>,
+
+    /// The year of syslog timestamps, which carry none (HAProxy `Mmm dd HH:MM:SS` headers).
+    ///
+    /// By default the year comes from the input's own dated lines, rolling over from December
+    /// to January; before any dated line, the current year is assumed.
+    #[arg(long, value_name = "YEAR", value_parser = clap::value_parser!(i32).range(1970..=9999), help_heading = INPUT)]
+    year: Option<i32>,
+
     /// The zone of timestamps written without one, and of --since/--until dates.
     ///
     /// An IANA name (`Europe/Paris`), `UTC`, or a fixed offset (`+02:00`, `-0500`).
@@ -135,6 +151,8 @@ impl Args {
             files: common.files,
             format,
             tz: common.tz,
+            nginx_log_format: common.nginx_log_format,
+            year: common.year,
             classes: common.class,
             upstreams: common.upstream,
             since: common.since,

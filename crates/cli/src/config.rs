@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
+use logparse::nginx::access::LogFormat;
 use logparse::{Class, Event, Format, Timestamp, Tz, ZoneTable};
 
 /// What to do.
@@ -110,6 +111,10 @@ pub struct Config {
     pub tz: Tz,
     /// Which events to keep.
     pub filter: Filter,
+    /// The nginx access log's format, when given.
+    pub access_format: Option<LogFormat>,
+    /// The year of syslog timestamps, when given.
+    pub year: Option<i32>,
 }
 
 /// The arguments before validation, as the command line gave them.
@@ -122,6 +127,10 @@ pub struct Raw {
     pub format: Option<Format>,
     /// `--tz`.
     pub tz: String,
+    /// `--nginx-log-format`: a format, a directive, or a file holding one.
+    pub nginx_log_format: Option<OsString>,
+    /// `--year`.
+    pub year: Option<i32>,
     /// `--class` values.
     pub classes: Vec<String>,
     /// `--upstream` values.
@@ -177,8 +186,34 @@ impl Config {
                 bail!("--since ({s}) must be before --until ({u})");
             }
         }
-        Ok(Config { mode: raw.mode, inputs, format: raw.format, tz, filter })
+        let access_format = raw.nginx_log_format.as_deref().map(parse_log_format).transpose()?;
+        Ok(Config {
+            mode: raw.mode,
+            inputs,
+            format: raw.format,
+            tz,
+            filter,
+            access_format,
+            year: raw.year,
+        })
     }
+}
+
+/// Reads `--nginx-log-format`: the path of a file holding the directive, or the format itself.
+fn parse_log_format(value: &std::ffi::OsStr) -> Result<LogFormat> {
+    let path = std::path::Path::new(value);
+    let (text, origin) = if path.is_file() {
+        let text = std::fs::read_to_string(path).with_context(|| {
+            format!("--nginx-log-format: cannot read {} as UTF-8 text", path.display())
+        })?;
+        (text, format!("the log_format in {}", path.display()))
+    } else {
+        let text = value.to_str().context("--nginx-log-format: the format is not UTF-8")?;
+        (text.to_owned(), "--nginx-log-format".to_owned())
+    };
+    LogFormat::new(&text).with_context(|| {
+        format!("invalid {origin} (give the format as written in nginx.conf, e.g. `log_format main '$remote_addr [$time_local] \"$request\" $status';`)")
+    })
 }
 
 /// The earliest and latest instants a zone table covers; outside them the nearest offset is

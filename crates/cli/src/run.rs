@@ -96,10 +96,14 @@ fn for_each_line(
     config: &Config,
     mut sink: impl FnMut(&At<'_>, Outcome<'_, '_>) -> io::Result<()>,
 ) -> Result<()> {
-    let opts = Options::with_tz(config.tz.clone());
+    let mut opts = Options::with_tz(config.tz.clone());
+    opts.year = config.year;
     let filter = &config.filter;
     let unfiltered = filter.is_empty();
     let mut parser = Parser::new(config.format, opts);
+    if let Some(format) = &config.access_format {
+        parser = parser.with_access_format(format.clone());
+    }
     for (index, input) in config.inputs.iter().enumerate() {
         let mut reader = match input::open(input) {
             Ok(r) => r,

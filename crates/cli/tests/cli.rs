@@ -529,3 +529,120 @@ fn help_lists_both_commands() {
     let out = gatelog(&["summary", "--output", "xml"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+fn testdata(path: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata").join(path).to_str().unwrap().into()
+}
+
+#[test]
+fn auto_detects_every_format_of_a_mixed_file() {
+    // testdata/mixed/all-formats.log interleaves lines of the five formats (and a headerless
+    // nginx error line right after an HAProxy line); all-formats.formats names each line's.
+    let log = testdata("mixed/all-formats.log");
+    let expected: Vec<String> = std::fs::read_to_string(testdata("mixed/all-formats.formats"))
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let out = ok(&["events", "--format", "auto", "--unparsed", &log]);
+    let recs = records(&out);
+    assert_eq!(recs.len(), expected.len(), "one record per line");
+    for (i, (rec, want)) in recs.iter().zip(&expected).enumerate() {
+        match rec {
+            Record::Event(ev) => assert_eq!(&ev.format, want, "line {}", i + 1),
+            other => panic!("line {}: expected a {want} event, got {other:?}", i + 1),
+        }
+    }
+    let formats: std::collections::BTreeSet<&str> = expected.iter().map(String::as_str).collect();
+    assert_eq!(formats.len(), 5, "the fixture covers all five formats");
+    // The summary reports every format it read, with its own unit.
+    let doc: serde_json::Value =
+        serde_json::from_str(&ok(&["summary", "-o", "json", &log])).unwrap();
+    let mut seen: Vec<&str> =
+        doc["formats"].as_array().unwrap().iter().map(|f| f["format"].as_str().unwrap()).collect();
+    seen.sort();
+    assert_eq!(seen, ["alb", "elb", "haproxy", "nginx-access", "nginx-error"]);
+}
+
+#[test]
+fn every_format_works_with_summary_events_and_filters() {
+    // Each format's lines of the mixed fixture, read with that format fixed.
+    let lines: Vec<String> = std::fs::read_to_string(testdata("mixed/all-formats.log"))
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let formats: Vec<String> = std::fs::read_to_string(testdata("mixed/all-formats.formats"))
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    for format in ["nginx-error", "nginx-access", "haproxy", "alb", "elb"] {
+        let mine: Vec<&str> = lines
+            .iter()
+            .zip(&formats)
+            .filter(|(_, f)| *f == format)
+            .map(|(l, _)| l.as_str())
+            .collect();
+        let path = dir.path().join(format!("{format}.log"));
+        std::fs::write(&path, mine.join("\n") + "\n").unwrap();
+        let path = path.to_str().unwrap();
+        let evs = events(&ok(&["events", "--format", format, "--unparsed", path]));
+        assert_eq!(evs.len(), mine.len(), "{format}: every line is an event");
+        assert!(evs.iter().all(|e| e.format == format), "{format}: wrong format");
+        let doc: serde_json::Value =
+            serde_json::from_str(&ok(&["summary", "--format", format, "-o", "json", path]))
+                .unwrap();
+        assert_eq!(doc["events"].as_u64(), Some(evs.len() as u64), "{format}");
+        // The class filter keeps exactly the events of that class.
+        let class = &evs[0].class;
+        let kept = events(&ok(&["events", "--format", format, "--class", class, path]));
+        assert_eq!(kept.len(), evs.iter().filter(|e| &e.class == class).count(), "{format}");
+        assert!(kept.iter().all(|e| &e.class == class));
+    }
+}
+
+#[test]
+fn nginx_log_format_from_a_string_or_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("access.log");
+    std::fs::write(
+        &log,
+        "2024-07-01T10:00:00+00:00 10.0.0.5 \"GET /a HTTP/1.1\" 502 up=10.0.4.21:8080 us=502\n\
+         2024-07-01T10:00:01+00:00 10.0.0.6 \"GET /b HTTP/1.1\" 200 up=10.0.4.22:8080 us=200\n",
+    )
+    .unwrap();
+    let format =
+        "$time_iso8601 $remote_addr \"$request\" $status up=$upstream_addr us=$upstream_status";
+    let conf = dir.path().join("nginx.conf");
+    std::fs::write(&conf, format!("log_format custom '{format}';\n")).unwrap();
+    let log = log.to_str().unwrap();
+    for value in [format, conf.to_str().unwrap()] {
+        let evs =
+            events(&ok(&["events", "--format", "nginx-access", "--nginx-log-format", value, log]));
+        assert_eq!(evs.len(), 2);
+        assert_eq!(evs[0].class, "gateway_error");
+        assert_eq!(evs[0].upstream.as_deref(), Some("10.0.4.21:8080"));
+        assert_eq!(evs[0].time.as_deref(), Some("2024-07-01T10:00:00Z"));
+        assert_eq!(evs[1].class, "ok");
+    }
+    let out = gatelog(&["events", "--nginx-log-format", "$remote_addr$status", log]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--nginx-log-format"), "{}", stderr(&out));
+}
+
+#[test]
+fn year_sets_the_year_of_syslog_timestamps() {
+    let line = "Feb 19 04:03:03 lb1 haproxy[4418]: Server web/app1 is DOWN, reason: Layer4 connection problem, info: \"Connection refused\", check duration: 0ms. 1 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue.\n";
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("haproxy.log");
+    std::fs::write(&log, line).unwrap();
+    let evs = events(&ok(&["events", "--year", "2023", log.to_str().unwrap()]));
+    assert_eq!(evs.len(), 1);
+    assert_eq!(evs[0].format, "haproxy");
+    assert_eq!(evs[0].class, "upstream_down");
+    assert_eq!(evs[0].time.as_deref(), Some("2023-02-19T04:03:03Z"));
+    assert_eq!(evs[0].upstream.as_deref(), Some("app1"));
+    assert_eq!(evs[0].upstream_group.as_deref(), Some("web"));
+}
