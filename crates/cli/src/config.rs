@@ -407,11 +407,24 @@ mod tests {
             files: vec![],
             format: None,
             tz: "UTC".into(),
+            nginx_log_format: None,
+            year: None,
             classes: vec![],
             upstreams: vec![],
             since: None,
             until: None,
         }
+    }
+
+    #[test]
+    fn nginx_log_format_errors_say_what_to_give() {
+        let mut r = raw();
+        r.nginx_log_format = Some("$remote_addr$status".into());
+        let err = format!("{:#}", Config::new(r).unwrap_err());
+        assert!(err.contains("--nginx-log-format"), "{err}");
+        let mut r = raw();
+        r.nginx_log_format = Some("$remote_addr [$time_local] $status".into());
+        assert!(Config::new(r).unwrap().access_format.is_some());
     }
 
     #[test]
