@@ -646,3 +646,52 @@ fn year_sets_the_year_of_syslog_timestamps() {
     assert_eq!(evs[0].upstream.as_deref(), Some("app1"));
     assert_eq!(evs[0].upstream_group.as_deref(), Some("web"));
 }
+
+/// The `events --unparsed` output of every fixture file, as reviewed snapshots
+/// (`tests/snapshots/`). ALB and ELB fixtures hold `class<TAB>line` rows: their line column is
+/// what gatelog reads.
+#[test]
+fn events_of_every_fixture_file_match_their_snapshots() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata");
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for sub in ["nginx-error", "nginx-access", "haproxy", "alb", "elb", "mixed"] {
+        let mut names: Vec<PathBuf> = std::fs::read_dir(root.join(sub))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "log"))
+            .collect();
+        names.sort();
+        files.extend(names.into_iter().map(|p| (sub, p)));
+    }
+    assert!(files.len() >= 30, "only {} fixture files", files.len());
+    for (sub, path) in files {
+        let stem = path.file_stem().unwrap().to_str().unwrap().replace('.', "_");
+        let mut input = path.clone();
+        if sub == "alb" || sub == "elb" {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let lines: Vec<&str> = text
+                .lines()
+                .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+                .filter_map(|l| l.split_once('\t').map(|(_, line)| line))
+                .collect();
+            input = dir.path().join(format!("{sub}-{stem}.log"));
+            std::fs::write(&input, lines.join("\n") + "\n").unwrap();
+        }
+        let format = if sub == "mixed" { "auto" } else { sub };
+        let out = gatelog(&[
+            "events",
+            "--unparsed",
+            "--year",
+            "2024",
+            "--format",
+            format,
+            input.to_str().unwrap(),
+        ]);
+        assert!(matches!(out.status.code(), Some(0)), "{}: {}", path.display(), stderr(&out));
+        // The source path differs between machines; keep only the file name.
+        let text = stdout(&out)
+            .replace(&serde_json::to_string(input.to_str().unwrap()).unwrap(), "\"FILE\"");
+        insta::assert_snapshot!(format!("{sub}__{stem}"), text);
+    }
+}
