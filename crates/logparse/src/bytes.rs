@@ -14,15 +14,6 @@ macro_rules! finder {
     }};
 }
 
-/// A reverse `memmem` searcher for a literal needle, built once; see [`finder!`].
-macro_rules! rfinder {
-    ($needle:expr) => {{
-        static FINDER: std::sync::LazyLock<memchr::memmem::FinderRev<'static>> =
-            std::sync::LazyLock::new(|| memchr::memmem::FinderRev::new($needle));
-        &*FINDER
-    }};
-}
-
 /// Whether `hay` contains any of the literal needles (each searched with a static finder).
 macro_rules! contains_any {
     ($hay:expr, [$($needle:expr),+ $(,)?] $(,)?) => {{
@@ -31,7 +22,7 @@ macro_rules! contains_any {
     }};
 }
 
-pub(crate) use {contains_any, finder, rfinder};
+pub(crate) use {contains_any, finder};
 
 /// The position of the first occurrence of `needle` in `hay`.
 #[inline]
@@ -39,16 +30,8 @@ pub(crate) fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     memmem::find(hay, needle)
 }
 
-/// The position of the last occurrence of `needle` in `hay`.
-#[inline]
-#[allow(dead_code)]
-pub(crate) fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    memmem::rfind(hay, needle)
-}
-
 /// Whether `hay` contains `needle`.
 #[inline]
-#[allow(dead_code)]
 pub(crate) fn contains(hay: &[u8], needle: &[u8]) -> bool {
     memmem::find(hay, needle).is_some()
 }
@@ -98,7 +81,6 @@ mod tests {
     #[test]
     fn searching() {
         assert_eq!(find(b"a while b while c", b" while "), Some(1));
-        assert_eq!(rfind(b"a while b while c", b" while "), Some(9));
         assert!(contains(b"abc", b"bc"));
         assert_eq!(trim(b"  x \t"), b"x");
     }

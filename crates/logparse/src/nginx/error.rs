@@ -44,7 +44,7 @@
 //!   crafted request line can imitate a context key. The first occurrence of each key wins.
 
 use crate::Options;
-use crate::bytes::{contains_any, digit_run, find, finder, parse_u64, rfinder, trim};
+use crate::bytes::{contains_any, digit_run, find, finder, parse_u64, trim};
 use crate::class::{Class, Phase};
 use crate::error::{ParseError, ParseErrorKind};
 use crate::event::{Event, Fields as EventFields, Format, Level, Value};
@@ -149,7 +149,7 @@ pub fn parse(line: &[u8]) -> Result<Event<'_>, ParseError> {
 /// `Stack trace:`, `#0 ...`, or text that ends in `" while <action>, client: ...`). The
 /// stateful [`Parser`] also recognizes the other lines of such an entry.
 pub fn parse_with<'a>(line: &'a [u8], opts: &Options) -> Result<Event<'a>, ParseError> {
-    parse_inner(line, opts).map(|(ev, _)| ev)
+    parse_inner(line, opts, &mut TimeCache::default()).map(|(ev, _)| ev)
 }
 
 /// A stateful nginx error-log parser that follows multi-line FastCGI stderr entries.
@@ -161,12 +161,36 @@ pub fn parse_with<'a>(line: &'a [u8], opts: &Options) -> Result<Event<'a>, Parse
 pub struct Parser {
     opts: Options,
     open_stderr: bool,
+    times: TimeCache,
+}
+
+/// The last timestamp converted, to skip the conversion for the next lines of the same second.
+#[derive(Clone, Debug, Default)]
+struct TimeCache {
+    text: [u8; 19],
+    value: Option<Option<Timestamp>>,
+}
+
+impl TimeCache {
+    /// The UTC time of the 19 timestamp bytes `b`, read in `opts.tz`.
+    fn get(&mut self, b: &[u8], opts: &Options) -> Option<Timestamp> {
+        if let Some(v) = self.value
+            && self.text[..] == b[..19]
+        {
+            return v;
+        }
+        let v = timestamp_value(b)
+            .map(|local| Timestamp::from_unix_seconds(opts.tz.local_to_utc(local)));
+        self.text.copy_from_slice(&b[..19]);
+        self.value = Some(v);
+        v
+    }
 }
 
 impl Parser {
     /// A parser with the given options.
     pub fn new(opts: Options) -> Parser {
-        Parser { opts, open_stderr: false }
+        Parser { opts, open_stderr: false, times: TimeCache::default() }
     }
 
     /// Parses the next line of the input.
@@ -184,7 +208,7 @@ impl Parser {
                 return Err(ParseError::new(FORMAT, ParseErrorKind::Continuation, 0));
             }
         }
-        let (ev, opens) = parse_inner(line, &self.opts)?;
+        let (ev, opens) = parse_inner(line, &self.opts, &mut self.times)?;
         self.open_stderr = opens;
         Ok(ev)
     }
@@ -198,6 +222,18 @@ impl Parser {
 /// Whether the line has an nginx error-log header (`[level] PID#TID:`, with or without the
 /// timestamp before it), possibly after a prefix.
 pub fn has_header(line: &[u8]) -> bool {
+    // The common case, checked by shape alone: `YYYY/MM/DD HH:MM:SS [level] PID#`.
+    if let Some(b) = line.get(..32)
+        && timestamp_shape(b)
+        && b[19] == b' '
+        && b[20] == b'['
+        && let Some(close) = memchr::memchr(b']', &b[21..30])
+        && Level::from_name(&b[21..21 + close]).is_some()
+        && b[22 + close] == b' '
+        && b[23 + close].is_ascii_digit()
+    {
+        return true;
+    }
     let h = locate_header(line);
     h.level.is_some() && h.pid.is_some()
 }
@@ -205,8 +241,8 @@ pub fn has_header(line: &[u8]) -> bool {
 /// Where the header parts were found in a line.
 #[derive(Default)]
 struct Header {
-    /// Start of the timestamp and the parsed seconds (local), if a valid one was found.
-    ts: Option<(usize, Option<i64>)>,
+    /// Where the 19-byte timestamp starts, if the line has one.
+    ts: Option<usize>,
     level: Option<Level>,
     pid: Option<u32>,
     tid: Option<u64>,
@@ -215,20 +251,27 @@ struct Header {
     msg_start: usize,
 }
 
-/// Checks for `YYYY/MM/DD HH:MM:SS` at `at` and returns the local seconds if the fields are in
-/// range (`Some(None)` for the shape with impossible values).
-fn timestamp_at(line: &[u8], at: usize) -> Option<Option<i64>> {
-    let b = line.get(at..at + 19)?;
-    if b[4] != b'/' || b[7] != b'/' || b[10] != b' ' || b[13] != b':' || b[16] != b':' {
-        return None;
-    }
+/// Whether `b` starts with the shape `DDDD/DD/DD DD:DD:DD` (digits not range-checked).
+fn timestamp_shape(b: &[u8]) -> bool {
+    const SHAPE: &[u8; 19] = b"0000/00/00 00:00:00";
+    b.len() >= 19
+        && SHAPE.iter().zip(b).all(|(&s, &c)| if s == b'0' { c.is_ascii_digit() } else { s == c })
+}
+
+/// Whether a timestamp starts at `at`.
+fn timestamp_at(line: &[u8], at: usize) -> bool {
+    line.get(at..).is_some_and(timestamp_shape)
+}
+
+/// The local seconds of a `YYYY/MM/DD HH:MM:SS` timestamp, `None` when a field is out of range.
+fn timestamp_value(b: &[u8]) -> Option<i64> {
     let year = digits4(b)?;
     let month = digits2(&b[5..])?;
     let day = digits2(&b[8..])?;
     let hour = digits2(&b[11..])?;
     let min = digits2(&b[14..])?;
     let sec = digits2(&b[17..])?;
-    Some(civil_to_unix(year as i32, month, day, hour, min, sec))
+    civil_to_unix(year as i32, month, day, hour, min, sec)
 }
 
 /// Finds the `[level]` word ending at `close` (the index of `]`), returning the level and the
@@ -248,15 +291,13 @@ fn locate_header(line: &[u8]) -> Header {
     let window = &line[..line.len().min(HEADER_SEARCH)];
     // The timestamp: at the start in the common case, after a prefix otherwise.
     let mut pos = None;
-    if let Some(t) = timestamp_at(line, 0) {
-        h.ts = Some((0, t));
+    if timestamp_at(line, 0) {
+        h.ts = Some(0);
         pos = Some(19);
     } else {
         for slash in memchr::memchr_iter(b'/', window) {
-            if slash >= 4
-                && let Some(t) = timestamp_at(line, slash - 4)
-            {
-                h.ts = Some((slash - 4, t));
+            if slash >= 4 && timestamp_at(line, slash - 4) {
+                h.ts = Some(slash - 4);
                 pos = Some(slash - 4 + 19);
                 break;
             }
@@ -362,9 +403,10 @@ const ACTIONS: &[(&[u8], Phase, bool)] = &[
 
 /// Matches the text after ` while ` against the known actions.
 fn match_action(after: &[u8]) -> Option<(&[u8], Phase, bool)> {
+    let first = *after.first()?;
     let mut best: Option<(&[u8], Phase, bool)> = None;
     for &(text, phase, client) in ACTIONS {
-        if after.starts_with(text) {
+        if text[0] == first && after.starts_with(text) {
             // A known action must end at a word boundary (`upstream(proxy_connect)` is fine).
             let next = after.get(text.len()).copied();
             let boundary = !matches!(next, Some(c) if c.is_ascii_alphanumeric() || c == b' ' && after.get(text.len() + 1).is_some_and(|c| c.is_ascii_lowercase()));
@@ -444,14 +486,18 @@ struct Context<'a> {
 fn parse_context(ctx: &[u8]) -> Context<'_> {
     let mut c = Context::default();
     // Find each key in order, each after the previous one.
-    static FINDERS: std::sync::LazyLock<Vec<memchr::memmem::Finder<'static>>> =
-        std::sync::LazyLock::new(|| KEYS.iter().map(memchr::memmem::Finder::new).collect());
+    // Each key is taken at its first occurrence after the key before it (keys start with a
+    // comma, so only commas are candidates). A request line that imitates a later key does not
+    // hide the real one.
     let mut found: [Option<usize>; 7] = [None; 7];
     let mut from = 0;
     for (k, key) in KEYS.iter().enumerate() {
-        if let Some(i) = FINDERS[k].find(&ctx[from..]) {
-            found[k] = Some(from + i);
-            from += i + key.len();
+        let hit = memchr::memchr_iter(b',', &ctx[from..])
+            .map(|i| from + i)
+            .find(|&p| ctx[p..].starts_with(key));
+        if let Some(p) = hit {
+            found[k] = Some(p);
+            from = p + key.len();
         }
     }
     let value_end = |start: usize| -> usize {
@@ -776,6 +822,54 @@ fn classify(
     None
 }
 
+/// The messages nginx writes most, matched whole; `None` for anything else.
+///
+/// An exact match cannot contain any other text the full procedure looks for, so this gives the
+/// same verdict as [`classify`] (a test checks every entry against it, with every action).
+fn classify_common(msg: &[u8], action: Option<(&[u8], Phase, bool)>) -> Option<Verdict> {
+    use Class as C;
+    let timer = |phase_connect: bool| Verdict {
+        class: if phase_connect { C::ConnectTimeout } else { C::ResponseTimeout },
+        nginx_timer: true,
+    };
+    if action.is_some_and(|(text, _, _)| text == b"resolving") {
+        // The resolver's own socket errors: the full procedure makes these `dns_failure`.
+        return None;
+    }
+    let client_action = action.is_some_and(|(_, _, client)| client);
+    let class = match msg {
+        b"connect() failed (111: Connection refused)" => C::ConnectRefused,
+        b"upstream prematurely closed connection"
+        | b"upstream prematurely closed FastCGI stdout"
+        | b"upstream prematurely closed FastCGI request"
+        | b"upstream prematurely closed stream" => C::PrematurelyClosed,
+        b"upstream timed out (110: Connection timed out)"
+        | b"upstream timed out (110: Operation timed out)" => {
+            return Some(timer(matches!(action, Some((_, Phase::Connect, _)))));
+        }
+        b"no live upstreams" => C::NoLiveUpstreams,
+        b"upstream server temporarily disabled" => C::UpstreamDown,
+        b"upstream sent too big header" => C::HeaderTooBig,
+        b"upstream sent no valid HTTP/1.0 header" => C::InvalidHeader,
+        b"upstream sent invalid chunked response" => C::InvalidBody,
+        b"client prematurely closed connection"
+        | b"client prematurely closed connection, so upstream connection is closed too"
+        | b"epoll_wait() reported that client prematurely closed connection, so upstream connection is closed too" => {
+            C::ClientAbort
+        }
+        b"recv() failed (104: Connection reset by peer)"
+        | b"readv() failed (104: Connection reset by peer)"
+        | b"writev() failed (104: Connection reset by peer)"
+        | b"writev() failed (32: Broken pipe)"
+        | b"send() failed (104: Connection reset by peer)"
+        | b"send() failed (32: Broken pipe)" => {
+            if client_action { C::ClientError } else { C::ConnectionReset }
+        }
+        _ => return None,
+    };
+    verdict(class)
+}
+
 /// The phase when the line has no action: the class's usual phase.
 fn default_phase(class: Class) -> Phase {
     match class {
@@ -828,7 +922,11 @@ fn looks_like_continuation(text: &[u8]) -> bool {
 }
 
 /// Parses a line; the flag says whether it opens a multi-line FastCGI stderr entry.
-fn parse_inner<'a>(line: &'a [u8], opts: &Options) -> Result<(Event<'a>, bool), ParseError> {
+fn parse_inner<'a>(
+    line: &'a [u8],
+    opts: &Options,
+    times: &mut TimeCache,
+) -> Result<(Event<'a>, bool), ParseError> {
     let line = crate::lines::strip_cr(line);
     if trim(line).is_empty() {
         return Err(ParseError::new(FORMAT, ParseErrorKind::Empty, 0));
@@ -847,7 +945,7 @@ fn parse_inner<'a>(line: &'a [u8], opts: &Options) -> Result<(Event<'a>, bool), 
     // The action is after the last ` while ` (the message itself may contain one).
     let mut action = None;
     let mut msg = msg_action;
-    if let Some(w) = rfinder!(b" while ").rfind(msg_action) {
+    if let Some(w) = rfind_while(msg_action) {
         if let Some(a) = match_action(&msg_action[w + 7..]) {
             action = Some(a);
             msg = &msg_action[..w];
@@ -859,7 +957,7 @@ fn parse_inner<'a>(line: &'a [u8], opts: &Options) -> Result<(Event<'a>, bool), 
 
     let context = ctx.map(parse_context).unwrap_or_default();
     let errno = errno_of(msg);
-    let mut found = classify(msg, action, errno);
+    let mut found = classify_common(msg, action).or_else(|| classify(msg, action, errno));
     if found.is_none() && msg.iter().any(|c| c.is_ascii_uppercase()) {
         // Hand-edited case (`Upstream sent too big header`): retry on a lower-cased copy.
         let mut buf = [0u8; 256];
@@ -892,10 +990,7 @@ fn parse_inner<'a>(line: &'a [u8], opts: &Options) -> Result<(Event<'a>, bool), 
     let stream = context.stream || finder!(b", udp client: ").find(rest).is_some();
 
     let mut ev = Event::new(Format::NginxError, line);
-    ev.time = match head.ts {
-        Some((_, Some(local))) => Some(Timestamp::from_unix_seconds(opts.tz.local_to_utc(local))),
-        _ => None,
-    };
+    ev.time = head.ts.and_then(|at| times.get(&line[at..], opts));
     ev.class = verdict.class;
     ev.phase = phase;
     ev.level = head.level;
@@ -941,6 +1036,16 @@ fn parse_inner<'a>(line: &'a [u8], opts: &Options) -> Result<(Event<'a>, bool), 
         !(body.len() >= 2 && body.ends_with(b"\""))
     };
     Ok((ev, opens))
+}
+
+/// The position of the last ` while ` in `text`.
+///
+/// A backwards `memrchr` for the `w` finds it in a few steps: the action is near the end.
+fn rfind_while(text: &[u8]) -> Option<usize> {
+    memchr::memrchr_iter(b'w', text)
+        .filter(|&i| i >= 1)
+        .map(|i| i - 1)
+        .find(|&at| text[at..].starts_with(b" while "))
 }
 
 /// Where the context starts: `(start of ", client: ", start of the client value)`.

@@ -432,3 +432,71 @@ fn visit_lists_present_fields_in_order() {
         ]
     );
 }
+
+#[test]
+fn a_request_imitating_the_host_key_does_not_hide_upstream_or_host() {
+    let ev = parse(b"2024/01/01 00:00:00 [error] 1#1: *1 upstream prematurely closed connection while reading response header from upstream, client: 1.2.3.4, server: s, request: \"GET /x\", host: \"evil HTTP/1.1\", upstream: \"http://10.0.0.1:80/x\", host: \"real\"").unwrap();
+    assert_eq!(ev.upstream, Some(&b"10.0.0.1:80"[..]));
+    assert_eq!(ev.host, Some(&b"real"[..]));
+    assert_eq!(ev.request, Some(&b"GET /x\", host: \"evil HTTP/1.1"[..]));
+}
+
+#[test]
+fn common_messages_take_the_same_class_as_the_full_procedure() {
+    // Every message of the exact-match table, with every action and with none.
+    let messages: &[&[u8]] = &[
+        b"connect() failed (111: Connection refused)",
+        b"upstream prematurely closed connection",
+        b"upstream prematurely closed FastCGI stdout",
+        b"upstream prematurely closed FastCGI request",
+        b"upstream prematurely closed stream",
+        b"upstream timed out (110: Connection timed out)",
+        b"upstream timed out (110: Operation timed out)",
+        b"no live upstreams",
+        b"upstream server temporarily disabled",
+        b"upstream sent too big header",
+        b"upstream sent no valid HTTP/1.0 header",
+        b"upstream sent invalid chunked response",
+        b"client prematurely closed connection",
+        b"client prematurely closed connection, so upstream connection is closed too",
+        b"epoll_wait() reported that client prematurely closed connection, so upstream connection is closed too",
+        b"recv() failed (104: Connection reset by peer)",
+        b"readv() failed (104: Connection reset by peer)",
+        b"writev() failed (104: Connection reset by peer)",
+        b"writev() failed (32: Broken pipe)",
+        b"send() failed (104: Connection reset by peer)",
+        b"send() failed (32: Broken pipe)",
+    ];
+    let actions = std::iter::once(None).chain(ACTIONS.iter().map(|&a| Some(a)));
+    let mut checked = 0;
+    for action in actions {
+        for &msg in messages {
+            let slow = classify(msg, action, errno_of(msg)).expect("classified");
+            let Some(fast) = classify_common(msg, action) else {
+                // The table steps aside only for the resolver's action.
+                assert_eq!(action.map(|a| a.0), Some(&b"resolving"[..]));
+                checked += 1;
+                continue;
+            };
+            assert_eq!(
+                (fast.class, fast.nginx_timer),
+                (slow.class, slow.nginx_timer),
+                "{} / {:?}",
+                crate::text(msg),
+                action.map(|a| crate::text(a.0))
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, messages.len() * (ACTIONS.len() + 1));
+    assert!(classify_common(b"upstream sent invalid header", None).is_none());
+}
+
+#[test]
+fn rfind_while_finds_the_last_occurrence() {
+    assert_eq!(rfind_while(b"a while b while c"), Some(9));
+    assert_eq!(rfind_while(b" while "), Some(0));
+    assert_eq!(rfind_while(b"while x"), None);
+    assert_eq!(rfind_while(b"w w  while"), None);
+    assert_eq!(rfind_while(b""), None);
+}
