@@ -104,6 +104,7 @@ use crate::aws::{
 use crate::bytes::{find, parse_u64};
 use crate::class::{Class, Phase};
 use crate::error::{ParseError, ParseErrorKind};
+use crate::event::Emit;
 use crate::event::{Event, Fields as EventFields, Format, Value};
 use crate::time::Timestamp;
 
@@ -192,69 +193,51 @@ pub struct Fields<'a> {
 impl<'a> Fields<'a> {
     /// Calls `f` with every field that is present; see [`crate::Fields::visit`].
     pub fn visit(&self, f: &mut dyn FnMut(&'static str, Value<'a>)) {
-        let text = |f: &mut dyn FnMut(&'static str, Value<'a>), k, v: Option<&'a [u8]>| {
-            if let Some(v) = v {
-                f(k, Value::Text(v));
-            }
-        };
-        f("type", Value::Text(self.kind));
-        text(f, "client_ip", self.client_ip);
-        if let Some(p) = self.client_port {
-            f("client_port", Value::Uint(p.into()));
-        }
-        text(f, "target_ip", self.target_ip);
-        if let Some(p) = self.target_port {
-            f("target_port", Value::Uint(p.into()));
-        }
+        let mut e = Emit::new(f);
+        e.value("type", Value::Text(self.kind));
+        e.text("client_ip", self.client_ip);
+        e.uint("client_port", self.client_port);
+        e.text("target_ip", self.target_ip);
+        e.uint("target_port", self.target_port);
         for (k, t) in [
             ("request_processing_time", self.request_processing_time),
             ("target_processing_time", self.target_processing_time),
             ("response_processing_time", self.response_processing_time),
         ] {
             if let Some(t) = t {
-                f(k, t.value());
+                e.value(k, t.value());
             }
         }
-        if let Some(s) = self.target_status_code {
-            f("target_status_code", Value::Uint(s.into()));
-        }
-        if let Some(n) = self.received_bytes {
-            f("received_bytes", Value::Uint(n));
-        }
-        if let Some(n) = self.sent_bytes {
-            f("sent_bytes", Value::Uint(n));
-        }
-        text(f, "user_agent", self.user_agent);
-        text(f, "ssl_cipher", self.ssl_cipher);
-        text(f, "ssl_protocol", self.ssl_protocol);
-        text(f, "target_group_arn", self.target_group_arn);
-        text(f, "trace_id", self.trace_id);
-        text(f, "domain_name", self.domain_name);
-        text(f, "chosen_cert_arn", self.chosen_cert_arn);
-        if let Some(p) = self.matched_rule_priority {
-            f("matched_rule_priority", Value::Int(p));
-        }
+        e.uint("target_status_code", self.target_status_code);
+        e.uint("received_bytes", self.received_bytes);
+        e.uint("sent_bytes", self.sent_bytes);
+        e.text("user_agent", self.user_agent);
+        e.text("ssl_cipher", self.ssl_cipher);
+        e.text("ssl_protocol", self.ssl_protocol);
+        e.text("target_group_arn", self.target_group_arn);
+        e.text("trace_id", self.trace_id);
+        e.text("domain_name", self.domain_name);
+        e.text("chosen_cert_arn", self.chosen_cert_arn);
+        e.int("matched_rule_priority", self.matched_rule_priority);
         if let Some(d) = self.duration_micros {
-            f("duration", Value::Float(d as f64 / 1e6));
+            e.value("duration", Value::Float(d as f64 / 1e6));
         }
-        text(f, "actions_executed", self.actions_executed);
-        text(f, "redirect_url", self.redirect_url);
-        text(f, "error_reason", self.error_reason);
-        text(f, "target_port_list", self.target_port_list);
-        text(f, "target_status_code_list", self.target_status_code_list);
-        text(f, "classification", self.classification);
-        text(f, "classification_reason", self.classification_reason);
-        text(f, "conn_trace_id", self.conn_trace_id);
-        text(f, "transformed_host", self.transformed_host);
-        text(f, "transformed_uri", self.transformed_uri);
-        text(f, "request_transform_status", self.request_transform_status);
+        e.text("actions_executed", self.actions_executed);
+        e.text("redirect_url", self.redirect_url);
+        e.text("error_reason", self.error_reason);
+        e.text("target_port_list", self.target_port_list);
+        e.text("target_status_code_list", self.target_status_code_list);
+        e.text("classification", self.classification);
+        e.text("classification_reason", self.classification_reason);
+        e.text("conn_trace_id", self.conn_trace_id);
+        e.text("transformed_host", self.transformed_host);
+        e.text("transformed_uri", self.transformed_uri);
+        e.text("request_transform_status", self.request_transform_status);
         if !self.trailing.is_empty() {
-            f("trailing", Value::Text(self.trailing));
+            e.value("trailing", Value::Text(self.trailing));
         }
-        if self.truncated {
-            f("truncated", Value::Bool(true));
-        }
-        f("rule", Value::Label(self.rule));
+        e.flag("truncated", self.truncated);
+        e.value("rule", Value::Label(self.rule));
     }
 
     /// Whether `actions_executed` lists `action` (exact item match).

@@ -75,6 +75,7 @@ use crate::aws::{
 use crate::bytes::parse_u64;
 use crate::class::{Class, Phase};
 use crate::error::{ParseError, ParseErrorKind};
+use crate::event::Emit;
 use crate::event::{Event, Fields as EventFields, Format, Value};
 
 /// Fields of a Classic ELB access-log line that the [`Event`] does not carry.
@@ -122,50 +123,32 @@ pub struct Fields<'a> {
 impl<'a> Fields<'a> {
     /// Calls `f` with every field that is present; see [`crate::Fields::visit`].
     pub fn visit(&self, f: &mut dyn FnMut(&'static str, Value<'a>)) {
-        let text = |f: &mut dyn FnMut(&'static str, Value<'a>), k, v: Option<&'a [u8]>| {
-            if let Some(v) = v {
-                f(k, Value::Text(v));
-            }
-        };
-        text(f, "client_ip", self.client_ip);
-        if let Some(p) = self.client_port {
-            f("client_port", Value::Uint(p.into()));
-        }
-        text(f, "backend_ip", self.backend_ip);
-        if let Some(p) = self.backend_port {
-            f("backend_port", Value::Uint(p.into()));
-        }
+        let mut e = Emit::new(f);
+        e.text("client_ip", self.client_ip);
+        e.uint("client_port", self.client_port);
+        e.text("backend_ip", self.backend_ip);
+        e.uint("backend_port", self.backend_port);
         for (k, t) in [
             ("request_processing_time", self.request_processing_time),
             ("backend_processing_time", self.backend_processing_time),
             ("response_processing_time", self.response_processing_time),
         ] {
             if let Some(t) = t {
-                f(k, t.value());
+                e.value(k, t.value());
             }
         }
-        if let Some(s) = self.backend_status_code {
-            f("backend_status_code", Value::Uint(s.into()));
-        }
-        if let Some(n) = self.received_bytes {
-            f("received_bytes", Value::Uint(n));
-        }
-        if let Some(n) = self.sent_bytes {
-            f("sent_bytes", Value::Uint(n));
-        }
-        text(f, "user_agent", self.user_agent);
-        text(f, "ssl_cipher", self.ssl_cipher);
-        text(f, "ssl_protocol", self.ssl_protocol);
-        if self.tcp {
-            f("tcp", Value::Bool(true));
-        }
+        e.uint("backend_status_code", self.backend_status_code);
+        e.uint("received_bytes", self.received_bytes);
+        e.uint("sent_bytes", self.sent_bytes);
+        e.text("user_agent", self.user_agent);
+        e.text("ssl_cipher", self.ssl_cipher);
+        e.text("ssl_protocol", self.ssl_protocol);
+        e.flag("tcp", self.tcp);
         if !self.trailing.is_empty() {
-            f("trailing", Value::Text(self.trailing));
+            e.value("trailing", Value::Text(self.trailing));
         }
-        if self.truncated {
-            f("truncated", Value::Bool(true));
-        }
-        f("rule", Value::Label(self.rule));
+        e.flag("truncated", self.truncated);
+        e.value("rule", Value::Label(self.rule));
     }
 }
 

@@ -89,6 +89,7 @@ use crate::Options;
 use crate::bytes::trim;
 use crate::class::{Class, Phase};
 use crate::error::{ParseError, ParseErrorKind};
+use crate::event::Emit;
 use crate::event::{Event, Fields as EventFields, Format, Value};
 use crate::time::{Timestamp, civil_from_days, civil_to_unix, days_from_civil};
 use frame::{Civil, HeaderTime};
@@ -237,76 +238,50 @@ pub struct Fields<'a> {
 impl<'a> Fields<'a> {
     /// Calls `f` with every field that is present; see [`crate::Fields::visit`].
     pub fn visit(&self, f: &mut dyn FnMut(&'static str, Value<'a>)) {
-        fn text<'a>(
-            f: &mut dyn FnMut(&'static str, Value<'a>),
-            k: &'static str,
-            v: Option<&'a [u8]>,
-        ) {
-            if let Some(v) = v {
-                f(k, Value::Text(v));
-            }
-        }
-        fn int<'a>(f: &mut dyn FnMut(&'static str, Value<'a>), k: &'static str, v: Option<i64>) {
-            if let Some(v) = v {
-                f(k, Value::Int(v));
-            }
-        }
-        fn uint<'a>(f: &mut dyn FnMut(&'static str, Value<'a>), k: &'static str, v: Option<u64>) {
-            if let Some(v) = v {
-                f(k, Value::Uint(v));
-            }
-        }
-        f("kind", Value::Label(self.kind.as_str()));
-        uint(f, "pid", self.pid.map(u64::from));
-        text(f, "syslog_host", self.syslog_host);
-        text(f, "syslog_tag", self.syslog_tag);
-        text(f, "client_ip", self.client_ip);
-        text(f, "client_port", self.client_port);
-        text(f, "server_name", self.server_name);
-        text(f, "bind", self.bind);
-        int(f, "request_ms", self.request_ms);
-        int(f, "queue_ms", self.queue_ms);
-        int(f, "connect_ms", self.connect_ms);
-        int(f, "response_ms", self.response_ms);
-        int(f, "total_ms", self.total_ms);
-        if self.logasap {
-            f("logasap", Value::Bool(true));
-        }
-        int(f, "status_raw", self.status_raw);
-        uint(f, "bytes", self.bytes);
-        text(f, "request_cookie", self.request_cookie);
-        text(f, "response_cookie", self.response_cookie);
-        text(f, "termination_state", self.termination_state);
-        uint(f, "actconn", self.actconn);
-        uint(f, "feconn", self.feconn);
-        uint(f, "beconn", self.beconn);
-        uint(f, "srv_conn", self.srv_conn);
-        uint(f, "retries", self.retries);
-        if self.redispatched {
-            f("redispatched", Value::Bool(true));
-        }
-        uint(f, "srv_queue", self.srv_queue);
-        uint(f, "backend_queue", self.backend_queue);
-        text(f, "request_captures", self.request_captures);
-        text(f, "response_captures", self.response_captures);
-        if self.truncated {
-            f("truncated", Value::Bool(true));
-        }
-        text(f, "extra", self.extra);
-        text(f, "bc_err", self.bc_err);
-        text(f, "ssl_sni", self.ssl_sni);
-        text(f, "ssl_version", self.ssl_version);
-        text(f, "ssl_cipher", self.ssl_cipher);
-        text(f, "proxy", self.proxy);
-        text(f, "check_reason", self.check_reason);
-        text(f, "check_info", self.check_info);
-        uint(f, "check_code", self.check_code);
-        uint(f, "check_duration_ms", self.check_duration_ms);
-        if let Some(c) = self.cause {
-            f("cause", Value::Label(c.as_str()));
-        }
-        uint(f, "active_servers", self.active_servers);
-        uint(f, "backup_servers", self.backup_servers);
+        let mut e = Emit::new(f);
+        e.value("kind", Value::Label(self.kind.as_str()));
+        e.uint("pid", self.pid.map(u64::from));
+        e.text("syslog_host", self.syslog_host);
+        e.text("syslog_tag", self.syslog_tag);
+        e.text("client_ip", self.client_ip);
+        e.text("client_port", self.client_port);
+        e.text("server_name", self.server_name);
+        e.text("bind", self.bind);
+        e.int("request_ms", self.request_ms);
+        e.int("queue_ms", self.queue_ms);
+        e.int("connect_ms", self.connect_ms);
+        e.int("response_ms", self.response_ms);
+        e.int("total_ms", self.total_ms);
+        e.flag("logasap", self.logasap);
+        e.int("status_raw", self.status_raw);
+        e.uint("bytes", self.bytes);
+        e.text("request_cookie", self.request_cookie);
+        e.text("response_cookie", self.response_cookie);
+        e.text("termination_state", self.termination_state);
+        e.uint("actconn", self.actconn);
+        e.uint("feconn", self.feconn);
+        e.uint("beconn", self.beconn);
+        e.uint("srv_conn", self.srv_conn);
+        e.uint("retries", self.retries);
+        e.flag("redispatched", self.redispatched);
+        e.uint("srv_queue", self.srv_queue);
+        e.uint("backend_queue", self.backend_queue);
+        e.text("request_captures", self.request_captures);
+        e.text("response_captures", self.response_captures);
+        e.flag("truncated", self.truncated);
+        e.text("extra", self.extra);
+        e.text("bc_err", self.bc_err);
+        e.text("ssl_sni", self.ssl_sni);
+        e.text("ssl_version", self.ssl_version);
+        e.text("ssl_cipher", self.ssl_cipher);
+        e.text("proxy", self.proxy);
+        e.text("check_reason", self.check_reason);
+        e.text("check_info", self.check_info);
+        e.uint("check_code", self.check_code);
+        e.uint("check_duration_ms", self.check_duration_ms);
+        e.label("cause", self.cause.map(|c| c.as_str()));
+        e.uint("active_servers", self.active_servers);
+        e.uint("backup_servers", self.backup_servers);
     }
 }
 

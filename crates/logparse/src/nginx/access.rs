@@ -119,6 +119,7 @@ use crate::Options;
 use crate::bytes::parse_u64;
 use crate::class::{Class, Phase};
 use crate::error::{ParseError, ParseErrorKind};
+use crate::event::Emit;
 use crate::event::{Event, Fields as EventFields, Format, Value};
 use crate::time::{Timestamp, civil_to_unix, digits2, digits4, month_from_abbrev};
 
@@ -1052,52 +1053,44 @@ impl<'a> Fields<'a> {
     ///
     /// Upstream variables are given as [`Value::List`]s, one entry per attempt.
     pub fn visit(&self, f: &mut dyn FnMut(&'static str, Value<'a>)) {
-        let text = |f: &mut dyn FnMut(&'static str, Value<'a>), k, v: Option<&'a [u8]>| {
-            if let Some(v) = v {
-                f(k, Value::Text(v));
-            }
-        };
+        let mut e = Emit::new(f);
         let secs = |d: Duration| Value::Float(d.as_secs_f64());
-        text(f, "remote_user", self.remote_user);
-        if let Some(v) = self.body_bytes_sent {
-            f("body_bytes_sent", Value::Uint(v));
-        }
-        if let Some(v) = self.bytes_sent {
-            f("bytes_sent", Value::Uint(v));
-        }
+        e.text("remote_user", self.remote_user);
+        e.uint("body_bytes_sent", self.body_bytes_sent);
+        e.uint("bytes_sent", self.bytes_sent);
         if let Some(v) = self.request_time {
-            f("request_time", secs(v));
+            e.value("request_time", secs(v));
         }
-        text(f, "referer", self.referer);
-        text(f, "user_agent", self.user_agent);
-        text(f, "forwarded_for", self.forwarded_for);
-        text(f, "request_method", self.request_method);
-        text(f, "request_uri", self.request_uri);
-        text(f, "uri", self.uri);
-        text(f, "scheme", self.scheme);
-        text(f, "server_port", self.server_port);
-        text(f, "server_name", self.server_name);
+        e.text("referer", self.referer);
+        e.text("user_agent", self.user_agent);
+        e.text("forwarded_for", self.forwarded_for);
+        e.text("request_method", self.request_method);
+        e.text("request_uri", self.request_uri);
+        e.text("uri", self.uri);
+        e.text("scheme", self.scheme);
+        e.text("server_port", self.server_port);
+        e.text("server_name", self.server_name);
         let u = &self.upstreams;
         let list = |pick: &dyn Fn(&Attempt<'a>) -> Option<Value<'a>>| {
             Value::List(u.attempts().map(|a| pick(&a)).collect())
         };
         if u.addr.is_some() {
-            f("upstream_addr", list(&|a| a.addr.map(Value::Text)));
+            e.value("upstream_addr", list(&|a| a.addr.map(Value::Text)));
         }
         if u.status.is_some() {
-            f("upstream_status", list(&|a| a.status.map(|s| Value::Uint(s.into()))));
+            e.value("upstream_status", list(&|a| a.status.map(|s| Value::Uint(s.into()))));
         }
         if u.response_time.is_some() {
-            f("upstream_response_time", list(&|a| a.response_time.map(secs)));
+            e.value("upstream_response_time", list(&|a| a.response_time.map(secs)));
         }
         if u.connect_time.is_some() {
-            f("upstream_connect_time", list(&|a| a.connect_time.map(secs)));
+            e.value("upstream_connect_time", list(&|a| a.connect_time.map(secs)));
         }
         if u.header_time.is_some() {
-            f("upstream_header_time", list(&|a| a.header_time.map(secs)));
+            e.value("upstream_header_time", list(&|a| a.header_time.map(secs)));
         }
         if !self.trailing.is_empty() {
-            f("trailing", Value::Text(self.trailing));
+            e.value("trailing", Value::Text(self.trailing));
         }
     }
 }

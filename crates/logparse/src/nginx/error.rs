@@ -47,6 +47,7 @@ use crate::Options;
 use crate::bytes::{contains_any, digit_run, find, finder, parse_u64, trim};
 use crate::class::{Class, Phase};
 use crate::error::{ParseError, ParseErrorKind};
+use crate::event::Emit;
 use crate::event::{Event, Fields as EventFields, Format, Level, Value};
 use crate::time::{Timestamp, civil_to_unix, digits2, digits4};
 
@@ -87,37 +88,19 @@ pub struct Fields<'a> {
 impl<'a> Fields<'a> {
     /// Calls `f` with every field that is present; see [`crate::Fields::visit`].
     pub fn visit(&self, f: &mut dyn FnMut(&'static str, Value<'a>)) {
-        let text = |f: &mut dyn FnMut(&'static str, Value<'a>), k, v: Option<&'a [u8]>| {
-            if let Some(v) = v {
-                f(k, Value::Text(v));
-            }
-        };
-        if let Some(v) = self.pid {
-            f("pid", Value::Uint(v.into()));
-        }
-        if let Some(v) = self.tid {
-            f("tid", Value::Uint(v));
-        }
-        if let Some(v) = self.connection {
-            f("connection", Value::Uint(v));
-        }
-        if let Some(v) = self.errno {
-            f("errno", Value::Uint(v.into()));
-        }
-        text(f, "action", self.action);
-        text(f, "upstream_scheme", self.upstream_scheme);
-        text(f, "upstream_uri", self.upstream_uri);
-        text(f, "subrequest", self.subrequest);
-        text(f, "referrer", self.referrer);
-        if let Some(v) = self.implied_status {
-            f("implied_status", Value::Uint(v.into()));
-        }
-        if self.stream {
-            f("stream", Value::Bool(true));
-        }
-        if self.truncated {
-            f("truncated", Value::Bool(true));
-        }
+        let mut e = Emit::new(f);
+        e.uint("pid", self.pid);
+        e.uint("tid", self.tid);
+        e.uint("connection", self.connection);
+        e.uint("errno", self.errno);
+        e.text("action", self.action);
+        e.text("upstream_scheme", self.upstream_scheme);
+        e.text("upstream_uri", self.upstream_uri);
+        e.text("subrequest", self.subrequest);
+        e.text("referrer", self.referrer);
+        e.uint("implied_status", self.implied_status);
+        e.flag("stream", self.stream);
+        e.flag("truncated", self.truncated);
     }
 }
 
