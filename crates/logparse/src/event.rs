@@ -388,6 +388,53 @@ impl<'a> Event<'a> {
         }
     }
 
+    /// Checks the zero-copy promise: every text field of the event (the common ones and every
+    /// [`Value::Text`] in [`Event::fields`], lists included) is a sub-slice of `line`, the
+    /// line the event was parsed from. Returns the name of the first field that is not.
+    ///
+    /// Parsers keep this promise on every input; tests and fuzz targets use this to check it.
+    ///
+    /// ```
+    /// let line = b"2024/03/14 09:26:53 [error] 7#7: *1 no live upstreams while connecting to upstream, client: 10.0.0.1, server: a, upstream: \"http://pool/\"";
+    /// let ev = logparse::nginx::error::parse(line).unwrap();
+    /// assert_eq!(ev.check_borrows(line), Ok(()));
+    /// assert_eq!(ev.check_borrows(&line.to_vec()), Err("raw"));
+    /// ```
+    pub fn check_borrows(&self, line: &[u8]) -> Result<(), &'static str> {
+        fn inside(line: &[u8], v: &[u8]) -> bool {
+            let (outer, inner) = (line.as_ptr_range(), v.as_ptr_range());
+            v.is_empty() || (outer.start <= inner.start && inner.end <= outer.end)
+        }
+        fn value_inside(line: &[u8], v: &Value<'_>) -> bool {
+            match v {
+                Value::Text(t) => inside(line, t),
+                Value::List(items) => items.iter().flatten().all(|x| value_inside(line, x)),
+                _ => true,
+            }
+        }
+        for (name, v) in [
+            ("raw", Some(self.raw)),
+            ("message", Some(self.message)),
+            ("upstream", self.upstream),
+            ("upstream_group", self.upstream_group),
+            ("client", self.client),
+            ("server", self.server),
+            ("host", self.host),
+            ("request", self.request),
+        ] {
+            if v.is_some_and(|v| !inside(line, v)) {
+                return Err(name);
+            }
+        }
+        let mut outside = None;
+        self.fields.visit(&mut |name, v| {
+            if outside.is_none() && !value_inside(line, &v) {
+                outside = Some(name);
+            }
+        });
+        outside.map_or(Ok(()), Err)
+    }
+
     /// The name a summary groups this event under: the upstream peer, else the upstream
     /// group, else `None`.
     pub fn upstream_key(&self) -> Option<&'a [u8]> {

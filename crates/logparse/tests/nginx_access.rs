@@ -120,6 +120,8 @@ fn inside(input: &[u8], s: &[u8]) -> bool {
 
 /// Every borrowed field of `ev` lies inside `input`.
 fn check_inside(input: &[u8], ev: &Event<'_>) {
+    assert_eq!(ev.check_borrows(input), Ok(()));
+    // The raw upstream fields, which `visit` shows only parsed.
     let f = field(ev);
     let u = &f.upstreams;
     let mut all: Vec<&[u8]> = vec![ev.raw, ev.message, f.trailing];

@@ -4,35 +4,7 @@ use std::collections::BTreeSet;
 
 /// Asserts that every borrowed field of `ev` is a sub-slice of `line` (pointer ranges).
 pub(super) fn assert_inside(ev: &Event<'_>, line: &[u8]) {
-    let range = line.as_ptr_range();
-    let check = |name: &str, v: &[u8]| {
-        let r = v.as_ptr_range();
-        assert!(
-            range.start <= r.start && r.end <= range.end,
-            "field {name} is not inside the line: {:?}",
-            crate::text(v)
-        );
-    };
-    for (name, v) in [
-        ("upstream", ev.upstream),
-        ("upstream_group", ev.upstream_group),
-        ("client", ev.client),
-        ("server", ev.server),
-        ("host", ev.host),
-        ("request", ev.request),
-    ] {
-        if let Some(v) = v {
-            check(name, v);
-        }
-    }
-    check("message", ev.message);
-    check("raw", ev.raw);
-    ev.fields.visit(&mut |name, value| {
-        // `rule` is a static name, not borrowed from the line.
-        if let Value::Text(v) = value {
-            check(name, v);
-        }
-    });
+    assert_eq!(ev.check_borrows(line), Ok(()), "{}", crate::text(line));
 }
 
 fn values(line: &[u8]) -> Vec<&[u8]> {
