@@ -58,6 +58,15 @@ use std::collections::HashMap;
 
 use logparse::{Class, Event, Format, ParseError, ParseErrorKind, Timestamp};
 
+pub mod aggregate;
+pub mod bucket;
+pub mod spikes;
+pub mod stats;
+
+pub use crate::aggregate::Aggregator;
+pub use crate::bucket::Timeline;
+pub use crate::spikes::Spike;
+
 /// How many sample lines are kept per unparsed reason.
 pub const MAX_SAMPLES: usize = 3;
 
