@@ -503,7 +503,7 @@ impl Spike {
 
 /// The series to scan: every series with upstream failures, except the responses of a name
 /// that also has failed attempts.
-fn scanned_series(agg: &Aggregator, keep: &impl Fn(Class) -> bool) -> Vec<SeriesKey> {
+pub(crate) fn scanned_series(agg: &Aggregator, keep: &impl Fn(Class) -> bool) -> Vec<SeriesKey> {
     agg.series()
         .into_iter()
         .filter(|k| {
