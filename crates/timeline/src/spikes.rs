@@ -19,7 +19,9 @@
 //!    assigned to a spike. The 30-second guard keeps a spike's start out of its own baseline.
 //!    When more than half of the window is assigned to spikes (a level shift), nothing is left
 //!    out. Before 300 s of history exist, the first 900 s of the series are used instead
-//!    (the analysis is offline, so it may look ahead).
+//!    (the analysis is offline, so it may look ahead), leaving out the seconds from 30 s
+//!    before `t` to 150 s after it, so that a burst near the start does not raise its own
+//!    baseline.
 //! 2. Overdispersion: the counts of the baseline's 60-second blocks give a negative-binomial
 //!    shape `r = m² / (v − m)` (method of moments). With no extra variance (`v <= m`) or fewer
 //!    than 5 blocks, counts are Poisson. Windows longer than a minute use `r · w / 60`, since
@@ -135,6 +137,9 @@ struct Base {
     seconds: u64,
     lo: usize,
     hi: usize,
+    /// Seconds of `lo..hi` that are not part of the baseline (the look-ahead baseline leaves
+    /// out the tested second's neighbourhood).
+    hole: (usize, usize),
     /// Whether seconds assigned to spikes are left out (false after a level shift).
     skip_flagged: bool,
 }
@@ -193,31 +198,37 @@ impl Running {
         let skip_flagged = (flagged as f64) <= level_shift * self.n_all as f64;
         let (sum, seconds) =
             if skip_flagged { (self.sum_free, self.n_free) } else { (self.sum_all, self.n_all) };
-        Base { sum, seconds, lo: self.lo, hi: self.hi, skip_flagged }
+        Base { sum, seconds, lo: self.lo, hi: self.hi, hole: (0, 0), skip_flagged }
     }
 }
 
 /// The baseline of second `t`, computed directly (for the warm-up and for reporting).
+///
+/// During the warm-up the baseline looks ahead: the first `baseline` seconds of the series
+/// (plus room for the hole), leaving out `t − guard .. t + guard + longest window`, so that a
+/// burst near the start does not raise its own baseline.
 fn base_at(x: &[u32], flagged: &[bool], t: usize, history: usize, p: &Params) -> Base {
     let hi_trailing = t.saturating_sub(p.guard);
-    let (lo, hi) = if history + hi_trailing < p.warmup {
-        (0, x.len().min(p.baseline))
+    let max_w = p.windows.iter().copied().max().unwrap_or(1);
+    let (lo, hi, hole) = if history + hi_trailing < p.warmup {
+        let hole = (t.saturating_sub(p.guard), t + p.guard + max_w);
+        (0, x.len().min(p.baseline + hole.1 - hole.0), hole)
     } else {
-        (t.saturating_sub(p.guard + p.baseline), hi_trailing)
+        (t.saturating_sub(p.guard + p.baseline), hi_trailing, (0, 0))
     };
-    let (mut sum_all, mut sum_free, mut n_free) = (0u64, 0u64, 0u64);
-    for i in lo..hi {
+    let (mut sum_all, mut n_all, mut sum_free, mut n_free) = (0u64, 0u64, 0u64, 0u64);
+    for i in (lo..hi).filter(|i| !(hole.0..hole.1).contains(i)) {
         let v = u64::from(x[i]);
         sum_all += v;
+        n_all += 1;
         if !flagged[i] {
             sum_free += v;
             n_free += 1;
         }
     }
-    let n_all = (hi - lo) as u64;
     let skip_flagged = ((n_all - n_free) as f64) <= p.level_shift * n_all as f64;
     let (sum, seconds) = if skip_flagged { (sum_free, n_free) } else { (sum_all, n_all) };
-    Base { sum, seconds, lo, hi, skip_flagged }
+    Base { sum, seconds, lo, hi, hole, skip_flagged }
 }
 
 /// The negative-binomial shape of a baseline from its 60-second blocks; `None` for Poisson.
@@ -228,7 +239,8 @@ fn shape(x: &[u32], flagged: &[bool], base: &Base) -> Option<f64> {
     while end >= base.lo + BLOCK {
         let (mut s, mut n) = (0u64, 0u64);
         for i in end - BLOCK..end {
-            if !(base.skip_flagged && flagged[i]) {
+            let in_hole = (base.hole.0..base.hole.1).contains(&i);
+            if !(in_hole || base.skip_flagged && flagged[i]) {
                 s += u64::from(x[i]);
                 n += 1;
             }
