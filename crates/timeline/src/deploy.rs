@@ -409,7 +409,13 @@ pub fn attribute(
     spikes
         .iter()
         .map(|s| {
-            let peers: Vec<&[u8]> = s.peers.iter().map(|p| &*p.key).collect();
+            // The groups of folded access-log spikes name the upstream too.
+            let peers: Vec<&[u8]> = s
+                .peers
+                .iter()
+                .map(|p| &*p.key)
+                .chain(s.echoes.iter().filter_map(|e| e.series.as_deref()))
+                .collect();
             let onset = Onset {
                 series: s.series.as_deref(),
                 peers: &peers,
@@ -562,8 +568,8 @@ pub struct DeployReport {
     pub deploy: usize,
     /// Its windows.
     pub windows: Windows,
-    /// The upstreams compared: those the marker matches (exact or fuzzy), or, when it matches
-    /// none, every upstream with failures around it.
+    /// The upstreams compared: those the marker matches (exact or fuzzy) and the series of
+    /// their peers, or, when it matches none, every upstream with failures around it.
     pub upstreams: Vec<UpstreamReport>,
     /// Whether the marker matched any upstream (exact or fuzzy).
     pub matched: bool,
@@ -599,12 +605,26 @@ pub fn report_classes(
     for (i, d) in deploys.iter().enumerate() {
         let w = Windows::of(d, first, last);
         let mut rows: Vec<(SeriesKey, Match)> = Vec::new();
+        let mut matched_peers: Vec<(Box<[u8]>, Match)> = Vec::new();
         for &key in &series {
             let peers = peers_of(agg, key, w.before.0, w.after.1);
-            let peers: Vec<&[u8]> = peers.iter().map(|p| &**p).collect();
-            let level = match_level(d, agg.name(key), &peers, map);
+            let peer_refs: Vec<&[u8]> = peers.iter().map(|p| &**p).collect();
+            let level = match_level(d, agg.name(key), &peer_refs, map);
             if matches!(level, Match::Exact | Match::Fuzzy) {
                 rows.push((key, level));
+                matched_peers.extend(peers.into_iter().map(|p| (p, level)));
+            }
+        }
+        // The error log's series of the peers of a matched group belong to the service too.
+        for &key in &series {
+            let peer_level = agg
+                .name(key)
+                .and_then(|n| matched_peers.iter().find(|(p, _)| **p == *n))
+                .map(|(_, l)| *l);
+            if let Some(level) = peer_level {
+                if !rows.iter().any(|(k, _)| *k == key) {
+                    rows.push((key, level));
+                }
             }
         }
         let matched = !rows.is_empty();

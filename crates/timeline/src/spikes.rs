@@ -6,9 +6,14 @@
 //! failure ([`Class::is_upstream_failure`]: the connect, response, protocol, capacity, dns, tls
 //! and unknown-cause groups, and `upstream_5xx`). Application stderr, health-check lines, server
 //! state changes, the proxy's own errors, client-side classes, `ok` and `info` are not errors
-//! for detection; they still appear in timelines. An upstream seen both in an error log
-//! (attempts) and in an access log (responses) is scanned on its attempts, which name the
-//! cause; the two are never added (see [`Unit`]).
+//! for detection; they still appear in timelines.
+//!
+//! Attempts (error logs) and responses (access logs) are scanned as separate series and never
+//! added (see [`Unit`]). When both logs are read, one incident shows up in both: as failed
+//! attempts on a peer and as failed responses of its group (or of the same name). A responses
+//! spike that overlaps an attempts spike of the same name, or of one of its peers, is folded
+//! into it as an [`Echo`]: the error log names the cause, the access log says how many clients
+//! saw it.
 //!
 //! # Method
 //!
@@ -493,6 +498,21 @@ pub struct Spike {
     pub peers: Vec<Share<Box<[u8]>>>,
     /// How many peers of the series had events (of any class) around the spike.
     pub peers_seen: usize,
+    /// The same incident in the access log's responses, folded into this spike.
+    pub echoes: Vec<Echo>,
+}
+
+/// A responses spike folded into an attempts spike of the same incident.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Echo {
+    /// The responses series (often the peer's group).
+    pub series: Option<Box<[u8]>>,
+    /// Its first second.
+    pub start: i64,
+    /// Its last second.
+    pub end: i64,
+    /// Failed responses in it.
+    pub count: u64,
 }
 
 impl Spike {
@@ -513,18 +533,39 @@ impl Spike {
     }
 }
 
-/// The series to scan: every series with upstream failures, except the responses of a name
-/// that also has failed attempts.
+/// The series to scan: every series with an error.
 pub(crate) fn scanned_series(agg: &Aggregator, keep: &impl Fn(Class) -> bool) -> Vec<SeriesKey> {
-    agg.series()
-        .into_iter()
-        .filter(|k| {
-            !(k.unit() == Unit::Responses
-                && agg
-                    .counts(agg.with_unit(*k, Unit::Attempts), i64::MIN, i64::MAX)
-                    .any(|c| keep(c.class)))
-        })
-        .collect()
+    agg.series().into_iter().filter(|k| agg.series_span(*k, keep).is_some()).collect()
+}
+
+/// Folds each responses spike into the overlapping attempts spikes of the same name or of one
+/// of its peers (see the module docs).
+fn fold_echoes(spikes: Vec<Spike>, gap: i64) -> Vec<Spike> {
+    let (mut attempts, responses): (Vec<Spike>, Vec<Spike>) =
+        spikes.into_iter().partition(|s| s.unit == Unit::Attempts);
+    let mut kept = Vec::new();
+    for r in responses {
+        let mut folded = false;
+        for a in &mut attempts {
+            let overlap = a.start <= r.end + gap && r.start <= a.end + gap;
+            let same = a.series == r.series
+                || a.series.as_deref().is_some_and(|n| r.peers.iter().any(|p| *p.key == *n));
+            if overlap && same {
+                a.echoes.push(Echo {
+                    series: r.series.clone(),
+                    start: r.start,
+                    end: r.end,
+                    count: r.count,
+                });
+                folded = true;
+            }
+        }
+        if !folded {
+            kept.push(r);
+        }
+    }
+    attempts.extend(kept);
+    attempts
 }
 
 /// Finds the spikes of upstream failures in every series of `agg`, by start then name.
@@ -568,9 +609,11 @@ pub fn detect_classes(
                 classes,
                 peers,
                 peers_seen,
+                echoes: Vec::new(),
             });
         }
     }
+    let mut spikes = fold_echoes(spikes, params.merge_gap as i64);
     spikes.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| a.series.cmp(&b.series)));
     spikes
 }

@@ -18,6 +18,7 @@
 //!     "classes": {"connect_refused": N, ...},
 //!     "class_shares": [{"class", "count", "share", "baseline_share"}],
 //!     "peers": [{"peer", "count", "share", "baseline_share"}], "peers_seen": N,
+//!     "echoes": [{"upstream", "unit": "responses", "start", "end", "count"}],
 //!     "deploy": null | {"index", "time", "end", "version", "service", "kind", "delta_seconds",
 //!                       "match", "p_coincidence", "signature", "confidence", "others": [index]}
 //!   }],
@@ -167,6 +168,16 @@ pub fn table(w: &mut impl Write, f: &Found<'_>) -> io::Result<()> {
             ));
         }
         writeln!(w, "{line}")?;
+        for e in &s.echoes {
+            writeln!(
+                w,
+                "       also {} failed responses of {} in the access log, {}–{}",
+                e.count,
+                name(e.series.as_deref()),
+                clock(e.start),
+                clock(e.end)
+            )?;
+        }
         match a {
             Some(a) => {
                 let d = &f.deploys[a.deploy];
@@ -340,6 +351,13 @@ pub fn json(w: &mut impl Write, f: &Found<'_>) -> io::Result<()> {
                 "baseline_share": share(p.baseline, base_peers),
             })).collect::<Vec<_>>(),
             "peers_seen": s.peers_seen,
+            "echoes": s.echoes.iter().map(|e| json!({
+                "upstream": json_name(e.series.as_deref()),
+                "unit": "responses",
+                "start": rfc3339(e.start),
+                "end": rfc3339(e.end),
+                "count": e.count,
+            })).collect::<Vec<_>>(),
             "deploy": deploy,
         }));
     }

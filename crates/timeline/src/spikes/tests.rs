@@ -161,7 +161,7 @@ fn detect_breaks_a_spike_down_by_class_and_peer() {
 }
 
 #[test]
-fn error_log_attempts_are_scanned_instead_of_access_log_responses() {
+fn an_access_log_spike_of_the_same_name_folds_into_the_error_log_spike() {
     let mut agg = Aggregator::new();
     let t0 = 1_700_000_000;
     for (format, n) in [(Format::NginxError, 30), (Format::NginxAccess, 10)] {
@@ -179,4 +179,38 @@ fn error_log_attempts_are_scanned_instead_of_access_log_responses() {
     let spikes = detect(&agg, &Params::default());
     assert_eq!(spikes.len(), 1, "{spikes:?}");
     assert_eq!((spikes[0].unit, spikes[0].count), (Unit::Attempts, 30));
+    let echo = &spikes[0].echoes[0];
+    assert_eq!((echo.series.as_deref(), echo.count), (Some(&b"10.0.0.1:80"[..]), 10));
+}
+
+#[test]
+fn a_group_responses_spike_folds_into_its_peers_attempts_spikes() {
+    let mut agg = Aggregator::new();
+    let t0 = 1_700_000_000;
+    let mut push = |format, t, group: Option<&'static [u8]>, peer: &'static [u8]| {
+        let mut ev = Event::new(format, b"");
+        ev.time = Some(Timestamp::from_unix_seconds(t));
+        ev.upstream_group = group;
+        ev.upstream = Some(peer);
+        ev.class = Class::ConnectRefused;
+        agg.push(&ev);
+    };
+    for i in 0..20 {
+        push(Format::NginxError, t0 + 1000 + i / 5, None, b"10.0.0.1:80");
+        push(Format::NginxAccess, t0 + 1000 + i / 5, Some(b"api"), b"10.0.0.1:80");
+        // An unrelated access-log spike on another group stays a spike of its own.
+        push(Format::NginxAccess, t0 + 2000 + i / 5, Some(b"search"), b"10.0.0.9:80");
+    }
+    push(Format::NginxError, t0, None, b"10.0.0.1:80");
+    let spikes = detect(&agg, &Params::default());
+    let got: Vec<_> =
+        spikes.iter().map(|s| (s.series.as_deref(), s.unit, s.echoes.len())).collect();
+    assert_eq!(
+        got,
+        [
+            (Some(&b"10.0.0.1:80"[..]), Unit::Attempts, 1),
+            (Some(&b"search"[..]), Unit::Responses, 0)
+        ]
+    );
+    assert_eq!(spikes[0].echoes[0].series.as_deref(), Some(&b"api"[..]));
 }
