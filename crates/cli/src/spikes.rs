@@ -202,12 +202,14 @@ pub fn write_spikes(w: &mut impl Write, agg: &Aggregator, c: &SpikesConfig) -> i
     let attr = AttributionParams { skew: c.skew, post: 120, span };
     let attributions = timeline::deploy::attribute(&spikes, &c.deploys, &c.map, &attr);
     let reports = timeline::deploy::report(agg, &c.deploys, &c.map, 1e-3);
+    let inferred = timeline::restarts::infer(agg, &c.params);
     let found = report::Found {
         agg,
         spikes: &spikes,
         attributions: &attributions,
         deploys: &c.deploys,
         reports: &reports,
+        inferred: &inferred,
     };
     match c.output {
         SpikesOutput::Table => report::table(w, &found)?,

@@ -151,7 +151,12 @@ fn the_text_report_explains_each_spike_and_lists_every_deploy() {
         )
     );
     assert!(text.contains("started 1 s after deploy v1.2@api (10:50:00, exact match)"), "{text}");
-    assert!(text.contains("no deploy marker explains it"), "{text}");
+    // The OOM kill has no marker; the logs show a restart of the search peer.
+    assert!(
+        text.contains("coincides with inferred restart of 10.0.2.10:9200 11:41:40–11:41:46 (from the logs, not a deploy marker)"),
+        "{text}"
+    );
+    assert!(text.contains("inferred restarts (from the logs; not deploy markers)"), "{text}");
     assert!(text.contains(&format!("deploy v1.1@api {}  → clean", rfc3339(GRACEFUL))), "{text}");
     assert!(text.contains("deploy v7@cart 2024-03-14T11:20:00Z  → regression"), "{text}");
 }
@@ -218,4 +223,35 @@ fn timeline_buckets_in_every_output() {
     );
     let out = gatelog(&["timeline", s(&l.error), "--bucket", "0s"]);
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn without_markers_the_restarts_are_inferred_from_the_logs() {
+    let l = logs();
+    let v = json_of(&gatelog(&["spikes", s(&l.error), s(&l.access), "-o", "json"]));
+    let inferred: Vec<(&str, i64, i64, usize)> = v["inferred"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["kind"].as_str().unwrap(),
+                epoch(&x["start"]),
+                epoch(&x["end"]),
+                x["peers"].as_array().unwrap().len(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        inferred,
+        [("rolling-restart", RESTART + 1, RESTART + 29, 2), ("restart", OOM, OOM + 6, 1)]
+    );
+    assert!(v["inferred"].as_array().unwrap().iter().all(|x| x["source"] == "inferred"));
+    let spikes = v["spikes"].as_array().unwrap();
+    assert!(spikes.iter().all(|s| s["deploy"].is_null()), "inferred restarts are not deploys");
+    let restart_spikes = spikes.iter().filter(|s| s["inferred_restart"] == 0).count();
+    assert_eq!(restart_spikes, 2);
+    // The cart regression has no restart signature: nothing inferred for it.
+    let cart = spikes.iter().find(|s| s["upstream"] == CART_PEER).unwrap();
+    assert!(cart["inferred_restart"].is_null());
 }

@@ -61,6 +61,7 @@ use logparse::{Class, Event, Format, ParseError, ParseErrorKind, Timestamp};
 pub mod aggregate;
 pub mod bucket;
 pub mod deploy;
+pub mod restarts;
 pub mod spikes;
 pub mod stats;
 

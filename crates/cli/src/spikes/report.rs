@@ -20,7 +20,8 @@
 //!     "peers": [{"peer", "count", "share", "baseline_share"}], "peers_seen": N,
 //!     "echoes": [{"upstream", "unit": "responses", "start", "end", "count"}],
 //!     "deploy": null | {"index", "time", "end", "version", "service", "kind", "delta_seconds",
-//!                       "match", "p_coincidence", "signature", "confidence", "others": [index]}
+//!                       "match", "p_coincidence", "signature", "confidence", "others": [index]},
+//!     "inferred_restart": null | index into "inferred" (only for spikes no marker explains)
 //!   }],
 //!   "deploys": [{
 //!     "index": N, "time", "end", "version", "service", "env", "kind", "source",
@@ -28,7 +29,11 @@
 //!     "matched": bool, "overlaps": [index],
 //!     "windows": {"before": [from, to], "blip": [from, to], "after": [from, to]},
 //!     "upstreams": [{"upstream", "unit", "match", "total": ROW, "classes": [ROW + {"class"}]}]
-//!   }]
+//!   }],
+//!   "inferred": [{"kind": "restart" | "rolling-restart" | "outage" | "crashloop",
+//!                 "source": "inferred", "group", "peers": [..], "start", "end",
+//!                 "confidence": "high" | "medium", "non_graceful": bool,
+//!                 "episodes": [{"peer", "start", "end", "count", "non_graceful", "confidence"}]}]
 //! }
 //! ```
 //!
@@ -45,6 +50,7 @@ use logparse::{Class, Timestamp, text};
 use serde_json::{Value, json};
 use timeline::Aggregator;
 use timeline::deploy::{Attribution, Compare, Deploy, DeployReport, Windows};
+use timeline::restarts::Inferred;
 use timeline::spikes::Spike;
 
 use crate::report::sanitize;
@@ -61,6 +67,31 @@ pub struct Found<'a> {
     pub deploys: &'a [Deploy],
     /// The deploy report, one per marker.
     pub reports: &'a [DeployReport],
+    /// Restarts inferred from the logs.
+    pub inferred: &'a [Inferred],
+}
+
+/// The inferred restart a spike coincides with: its onset from 5 s before the restart's start
+/// to 120 s after its end, on the same upstream or one of its peers.
+fn coinciding(s: &Spike, inferred: &[Inferred]) -> Option<usize> {
+    inferred.iter().position(|x| {
+        let on_it = |n: &[u8]| x.peers.iter().any(|p| **p == *n) || x.group.as_deref() == Some(n);
+        let named = s.series.as_deref().is_some_and(on_it)
+            || s.peers.iter().any(|p| on_it(&p.key))
+            || s.echoes.iter().any(|e| e.series.as_deref().is_some_and(on_it));
+        named && s.start >= x.start - 5 && s.start <= x.end + 120
+    })
+}
+
+fn inferred_label(x: &Inferred) -> String {
+    let peers: Vec<String> = x.peers.iter().map(|p| sanitize(p).into_owned()).collect();
+    let mut s = format!("inferred {} of {}", x.pattern.as_str(), peers.join(", "));
+    if let Some(g) = &x.group {
+        if x.peers.len() != 1 || *x.peers[0] != **g {
+            s.push_str(&format!(" ({})", sanitize(g)));
+        }
+    }
+    s
 }
 
 fn rfc3339(secs: i64) -> String {
@@ -198,9 +229,39 @@ pub fn table(w: &mut impl Write, f: &Found<'_>) -> io::Result<()> {
                     a.confidence.as_str()
                 )?;
             }
-            None if !f.deploys.is_empty() => writeln!(w, "       no deploy marker explains it")?,
-            None => {}
+            None => match coinciding(s, f.inferred) {
+                Some(i) => {
+                    let x = &f.inferred[i];
+                    writeln!(
+                        w,
+                        "       coincides with {} {}–{} (from the logs, not a deploy marker)",
+                        inferred_label(x),
+                        clock(x.start),
+                        clock(x.end)
+                    )?;
+                }
+                None if !f.deploys.is_empty() => {
+                    writeln!(w, "       no deploy marker explains it")?
+                }
+                None => {}
+            },
         }
+    }
+    if !f.inferred.is_empty() {
+        writeln!(w)?;
+        writeln!(w, "inferred restarts (from the logs; not deploy markers)")?;
+    }
+    for x in f.inferred {
+        writeln!(
+            w,
+            "{} {}–{} ({} s){}, {} evidence",
+            inferred_label(x),
+            rfc3339(x.start),
+            clock(x.end),
+            x.end - x.start + 1,
+            if x.non_graceful { ", non-graceful: in-flight requests were cut" } else { "" },
+            x.evidence.as_str()
+        )?;
     }
     if !f.reports.is_empty() {
         writeln!(w)?;
@@ -359,6 +420,7 @@ pub fn json(w: &mut impl Write, f: &Found<'_>) -> io::Result<()> {
                 "count": e.count,
             })).collect::<Vec<_>>(),
             "deploy": deploy,
+            "inferred_restart": coinciding(s, f.inferred),
         }));
     }
     let mut deploys = Vec::new();
@@ -401,6 +463,30 @@ pub fn json(w: &mut impl Write, f: &Found<'_>) -> io::Result<()> {
         m.insert("upstreams".into(), json!(ups));
         deploys.push(Value::Object(m));
     }
+    let inferred: Vec<Value> = f
+        .inferred
+        .iter()
+        .map(|x| {
+            json!({
+                "kind": x.pattern.as_str(),
+                "source": "inferred",
+                "group": json_name(x.group.as_deref()),
+                "peers": x.peers.iter().map(|p| text(p).to_string()).collect::<Vec<_>>(),
+                "start": rfc3339(x.start),
+                "end": rfc3339(x.end),
+                "confidence": x.evidence.as_str(),
+                "non_graceful": x.non_graceful,
+                "episodes": x.episodes.iter().map(|e| json!({
+                    "peer": text(&e.peer).to_string(),
+                    "start": rfc3339(e.start),
+                    "end": rfc3339(e.end),
+                    "count": e.count,
+                    "non_graceful": e.non_graceful,
+                    "confidence": e.evidence.as_str(),
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
     let span =
         f.agg.span().map_or(Value::Null, |(a, b)| json!({"first": rfc3339(a), "last": rfc3339(b)}));
     let out = json!({
@@ -408,6 +494,7 @@ pub fn json(w: &mut impl Write, f: &Found<'_>) -> io::Result<()> {
         "span": span,
         "spikes": spikes,
         "deploys": deploys,
+        "inferred": inferred,
     });
     serde_json::to_writer_pretty(&mut *w, &out)?;
     writeln!(w)
