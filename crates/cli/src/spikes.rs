@@ -89,6 +89,20 @@ pub struct SpikesArgs {
     /// The length of the trailing baseline each second is compared with.
     #[arg(long, value_name = "DURATION", default_value = "15m", help_heading = DETECTION)]
     baseline: String,
+    /// `scan` finds bursts against a trailing baseline (the default); `segments` cuts each
+    /// hour into stretches of constant rate (PELT) and reports those well above the hour's
+    /// median, which suits slow degradations and long overloads.
+    #[arg(long, value_enum, default_value_t = Method::Scan, help_heading = DETECTION)]
+    method: Method,
+}
+
+/// `--method`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Method {
+    /// The multi-window scan.
+    Scan,
+    /// PELT segmentation with a Poisson cost.
+    Segments,
 }
 
 /// The formats of `spikes`.
@@ -132,6 +146,8 @@ pub struct SpikesConfig {
     pub map: ServiceMap,
     /// `--deploy-skew`, seconds.
     pub skew: i64,
+    /// `--method`.
+    pub method: Method,
 }
 
 impl TimelineArgs {
@@ -181,6 +197,7 @@ impl SpikesArgs {
             deploys,
             map,
             skew: markers::parse_duration(&self.deploy_skew, "--deploy-skew")?,
+            method: self.method,
         })))
     }
 }
@@ -197,7 +214,17 @@ pub fn write_timeline(w: &mut impl Write, agg: &Aggregator, c: &TimelineConfig) 
 
 /// Detects, attributes and writes the `spikes` report; returns how many spikes were found.
 pub fn write_spikes(w: &mut impl Write, agg: &Aggregator, c: &SpikesConfig) -> io::Result<usize> {
-    let spikes = timeline::spikes::detect(agg, &c.params);
+    let spikes = match c.method {
+        Method::Scan => timeline::spikes::detect(agg, &c.params),
+        Method::Segments => {
+            let seg = timeline::segments::SegmentParams {
+                alpha: c.params.alpha,
+                min_count: c.params.min_count,
+                ..Default::default()
+            };
+            timeline::segments::detect(agg, &c.params, &seg)
+        }
+    };
     let span = agg.span().map_or(1, |(a, b)| b - a + 1);
     let attr = AttributionParams { skew: c.skew, post: 120, span };
     let attributions = timeline::deploy::attribute(&spikes, &c.deploys, &c.map, &attr);

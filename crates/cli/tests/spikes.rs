@@ -255,3 +255,23 @@ fn without_markers_the_restarts_are_inferred_from_the_logs() {
     let cart = spikes.iter().find(|s| s["upstream"] == CART_PEER).unwrap();
     assert!(cart["inferred_restart"].is_null());
 }
+
+#[test]
+fn segments_follow_the_regression_to_the_end_of_the_file() {
+    let l = logs();
+    let v = json_of(&gatelog(&[
+        "spikes",
+        s(&l.error),
+        "--deploys",
+        s(&l.markers),
+        "--method",
+        "segments",
+        "-o",
+        "json",
+    ]));
+    let cart = v["spikes"].as_array().unwrap().iter().find(|s| s["upstream"] == CART_PEER).unwrap();
+    assert_eq!(epoch(&cart["start"]), REGRESSION + 3);
+    assert!(epoch(&cart["end"]) >= scenario::START + scenario::LENGTH - 10, "{}", cart["end"]);
+    assert_eq!(cart["deploy"]["version"], "v7");
+    assert_eq!(cart["deploy"]["signature"], "post-deploy regression");
+}

@@ -62,6 +62,7 @@ pub mod aggregate;
 pub mod bucket;
 pub mod deploy;
 pub mod restarts;
+pub mod segments;
 pub mod spikes;
 pub mod stats;
 

@@ -579,16 +579,29 @@ pub fn detect_classes(
     params: &Params,
     keep: impl Fn(Class) -> bool,
 ) -> Vec<Spike> {
+    detect_with(agg, params, keep, false, |x, history| scan_with_history(x, history, params))
+}
+
+/// Runs `find` on the dense series of every scanned series and builds the spikes. The series
+/// covers the whole input when `whole` is set, else only around its errors (from a baseline's
+/// length before the first to the longest window after the last).
+pub(crate) fn detect_with(
+    agg: &Aggregator,
+    params: &Params,
+    keep: impl Fn(Class) -> bool,
+    whole: bool,
+    find: impl Fn(&[u32], usize) -> Scan,
+) -> Vec<Spike> {
     let Some((first, last)) = agg.span() else { return Vec::new() };
     let reach = (params.guard + params.baseline) as i64;
     let max_w = params.windows.iter().copied().max().unwrap_or(1) as i64;
     let mut spikes = Vec::new();
     for key in scanned_series(agg, &keep) {
         let Some((fs, ls)) = agg.series_span(key, &keep) else { continue };
-        let from = first.max(fs - reach);
-        let to = last.min(ls + max_w);
+        let (from, to) =
+            if whole { (first, last) } else { (first.max(fs - reach), last.min(ls + max_w)) };
         let x = agg.dense(key, from, to, &keep);
-        let scan = scan_with_history(&x, (from - first) as usize, params);
+        let scan = find(&x, (from - first) as usize);
         for b in scan.bursts {
             let start = from + b.start as i64;
             let end = from + b.end as i64;

@@ -8,6 +8,7 @@ mod synth;
 
 use synth::{Kind, Label, Rng, Timeline};
 use timeline::deploy::{AttributionParams, Deploy, Onset, ServiceMap, attribute_onset};
+use timeline::segments::{SegmentParams, segments};
 use timeline::spikes::{Burst, Params, scan};
 
 /// How far apart a detection and a label may be and still match, seconds.
@@ -48,14 +49,18 @@ fn kind_index(k: Kind) -> usize {
 }
 
 fn evaluate(seed: u64, timelines: usize) -> Figures {
-    let mut rng = Rng::new(seed);
     let params = Params::default();
+    evaluate_with(seed, timelines, |x| scan(x, &params).bursts)
+}
+
+fn evaluate_with(seed: u64, timelines: usize, find: impl Fn(&[u32]) -> Vec<Burst>) -> Figures {
+    let mut rng = Rng::new(seed);
     let map = ServiceMap::new();
     let attr = AttributionParams { skew: 5, post: 120, span: synth::T as i64 };
     let mut f = Figures { timelines, ..Figures::default() };
     for _ in 0..timelines {
         let tl: Timeline = synth::generate(&mut rng);
-        let found = scan(&tl.x, &params).bursts;
+        let found = find(&tl.x);
         let deploys: Vec<Deploy> = tl
             .deploys
             .iter()
@@ -197,6 +202,21 @@ fn check(seed: u64) {
     assert!(fp_per_hour <= 0.1, "false spikes per hour {fp_per_hour:.3}");
     assert!(onset >= 0.9, "exact onsets {onset:.3}");
     assert!(attribution >= 0.95, "correct attributions {attribution:.3}");
+}
+
+/// The segmentation is the fallback for sustained shifts: it must find more slow degradations
+/// than the scan, at a precision still above 0.85.
+#[test]
+fn segments_find_more_slow_degradations_than_the_scan() {
+    let seg = SegmentParams::default();
+    let f = evaluate_with(1, 200, |x| segments(x, &seg).bursts);
+    println!("segments (PELT, Poisson cost):");
+    print(1, &f);
+    let scan = evaluate(1, 200);
+    let degradation = |f: &Figures| f.by_kind[kind_index(Kind::Degradation)].0;
+    assert!(degradation(&f) > degradation(&scan), "{} vs {}", degradation(&f), degradation(&scan));
+    let precision = ratio(f.matched_detections, f.detections);
+    assert!(precision >= 0.85, "precision {precision:.3}");
 }
 
 #[test]
