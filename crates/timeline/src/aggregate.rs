@@ -247,17 +247,6 @@ impl Aggregator {
         x
     }
 
-    /// Whether any series has an event of a class that passes `keep` in `unit`.
-    pub fn has_unit(&self, key: SeriesKey, unit: Unit, keep: impl Fn(Class) -> bool) -> bool {
-        let other = SeriesKey { id: key.id, unit };
-        self.counts(other, i64::MIN, i64::MAX).any(|c| keep(c.class))
-    }
-
-    /// The same series in another unit.
-    pub fn with_unit(&self, key: SeriesKey, unit: Unit) -> SeriesKey {
-        SeriesKey { id: key.id, unit }
-    }
-
     /// Every cell, resolved to names, sorted: the contents, for comparisons.
     fn contents(&self) -> Vec<Resolved<'_>> {
         let mut v: Vec<_> = self
