@@ -3,7 +3,10 @@
 //! ```text
 //! gatelog-gen nginx-error [--lines N | --size 300M] [--seed S] [--start 2024-03-14T00:00:00]
 //!                         [--rate LINES_PER_SEC] [--out FILE] [--expect FILE]
+//! gatelog-gen scenario deploys --out-dir DIR [--seed S]
 //! ```
+//!
+//! `scenario` writes small logs that tell a known story (see `scenario.rs`).
 //!
 //! The output mixes every failure family the nginx error log writes, over pools of upstreams,
 //! with IPv6 and unix-socket peers, stream-module lines, container prefixes, multi-line FastCGI
@@ -409,6 +412,10 @@ impl Gen {
 }
 
 fn main() -> Result<()> {
+    let mut raw = std::env::args().skip(1);
+    if raw.next().as_deref() == Some("scenario") {
+        return Ok(gatelog_gen::scenario::main(raw)?);
+    }
     let c = parse_args()?;
     if c.format != "nginx-error" {
         bail!("unknown format {:?} (this generator writes: nginx-error)", c.format);

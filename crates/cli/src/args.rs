@@ -26,6 +26,10 @@ enum Command {
     Events(EventsArgs),
     /// Print counts per upstream and failure class, unparsed lines and hints.
     Summary(SummaryArgs),
+    /// Print counts per upstream over time, in buckets, with a sparkline per upstream.
+    Timeline(crate::spikes::TimelineArgs),
+    /// Find spikes of upstream failures, explain them, and tie them to deploys.
+    Spikes(crate::spikes::SpikesArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -54,7 +58,7 @@ struct SummaryArgs {
 }
 
 #[derive(clap::Args, Debug)]
-struct Common {
+pub(crate) struct Common {
     /// Log files to read; `-` or none reads standard input.
     #[arg(value_name = "FILE")]
     files: Vec<OsString>,
@@ -136,6 +140,14 @@ impl Args {
                     OutputArg::Csv => Output::Csv,
                 };
                 (a.common, Mode::Summary { output })
+            }
+            Command::Timeline(a) => {
+                let mode = a.mode()?;
+                (a.common, mode)
+            }
+            Command::Spikes(a) => {
+                let mode = a.mode()?;
+                (a.common, mode)
             }
         };
         let format = match common.format {

@@ -9,7 +9,7 @@ use logparse::nginx::access::LogFormat;
 use logparse::{Class, Event, Format, Timestamp, Tz, ZoneTable};
 
 /// What to do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Mode {
     /// Print one JSON object per event.
     Events {
@@ -23,6 +23,10 @@ pub enum Mode {
         /// The report format.
         output: Output,
     },
+    /// Print counts per upstream over time.
+    Timeline(crate::spikes::TimelineConfig),
+    /// Find spikes and tie them to deploys.
+    Spikes(Box<crate::spikes::SpikesConfig>),
 }
 
 /// The format of the summary report.

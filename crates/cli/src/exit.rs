@@ -5,6 +5,8 @@
 pub enum Exit {
     /// Every input was read and the report written: exit code 0.
     Success,
+    /// `spikes --fail-on-spike` found a spike: exit code 1.
+    SpikesFound,
     /// Something went wrong (an input could not be read, bad arguments): exit code 2. Inputs
     /// that could be read were still reported.
     Error,
@@ -15,6 +17,7 @@ impl Exit {
     pub const fn code(self) -> u8 {
         match self {
             Exit::Success => 0,
+            Exit::SpikesFound => 1,
             Exit::Error => 2,
         }
     }
@@ -39,6 +42,13 @@ mod tests {
     fn codes_follow_the_convention() {
         assert_eq!(Exit::Success.code(), 0);
         assert_eq!(Exit::Error.code(), 2);
+        assert_eq!(Exit::SpikesFound.code(), 1);
+    }
+
+    #[test]
+    fn an_error_outranks_a_found_spike() {
+        assert_eq!(Exit::SpikesFound.merge(Exit::Error), Exit::Error);
+        assert_eq!(Exit::Success.merge(Exit::SpikesFound), Exit::SpikesFound);
     }
 
     #[test]

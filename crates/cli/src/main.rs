@@ -11,9 +11,11 @@ mod args;
 mod config;
 mod exit;
 mod input;
+mod markers;
 mod messages;
 mod report;
 mod run;
+mod spikes;
 
 fn main() -> ExitCode {
     let args = args::Args::parse();

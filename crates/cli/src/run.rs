@@ -39,6 +39,7 @@ struct At<'a> {
 /// make the exit code 2; errors writing the output end the run.
 pub fn run(config: &Config) -> Result<Exit> {
     let mut out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
+    let mut exit = Exit::Success;
     match config.mode {
         Mode::Events { raw, unparsed } => {
             let mut source = Vec::new();
@@ -84,9 +85,32 @@ pub fn run(config: &Config) -> Result<Exit> {
             })?;
             report::write_summary(&mut out, &summary, output).context("writing the summary")?;
         }
+        Mode::Timeline(ref t) => {
+            let agg = aggregate(config)?;
+            crate::spikes::write_timeline(&mut out, &agg, t).context("writing the timeline")?;
+        }
+        Mode::Spikes(ref s) => {
+            let agg = aggregate(config)?;
+            let found = crate::spikes::write_spikes(&mut out, &agg, s).context("writing spikes")?;
+            if found > 0 && s.fail_on_spike {
+                exit = Exit::SpikesFound;
+            }
+        }
     }
     out.flush().context("writing to standard output")?;
-    Ok(if messages::errored() { Exit::Error } else { Exit::Success })
+    Ok(if messages::errored() { Exit::Error } else { exit })
+}
+
+/// Pushes every kept event of every input into a per-second aggregate.
+fn aggregate(config: &Config) -> Result<timeline::Aggregator> {
+    let mut agg = timeline::Aggregator::new();
+    for_each_line(config, |_, outcome| {
+        if let Outcome::Event(ev) = outcome {
+            agg.push(ev);
+        }
+        Ok(())
+    })?;
+    Ok(agg)
 }
 
 /// Calls `sink` with every line of every input, in order. An input that cannot be opened or

@@ -7,6 +7,23 @@
 //! single loop, a thread pool or a test drives it by pushing lines into a [`Summary`] and, when
 //! the input was split into parts, merging the parts with [`Summary::merge`].
 //!
+//! Two aggregates can be built from the same events:
+//!
+//! - [`Summary`]: counts per upstream and class, unparsed lines with samples (this page);
+//! - [`Aggregator`]: per-second counts by upstream, peer and class ([`aggregate`]), viewed in
+//!   buckets of any size as a [`Timeline`] ([`bucket`]).
+//!
+//! From an [`Aggregator`]:
+//!
+//! - [`spikes`] finds bursts of upstream failures with a multi-window count scan against a
+//!   trailing baseline, and explains each [`Spike`] by class and peer;
+//! - [`segments`] finds sustained shifts with PELT segmentation;
+//! - [`deploy`] matches deploy markers to upstreams, attributes spikes to them, and compares
+//!   the minutes before, during and after each marker (the deploy report);
+//! - [`restarts`] infers restarts from the logs when no marker explains a spike.
+//!
+//! [`stats`] has the tail probabilities they share, in log space.
+//!
 //! # Example
 //!
 //! ```
@@ -57,6 +74,18 @@
 use std::collections::HashMap;
 
 use logparse::{Class, Event, Format, ParseError, ParseErrorKind, Timestamp};
+
+pub mod aggregate;
+pub mod bucket;
+pub mod deploy;
+pub mod restarts;
+pub mod segments;
+pub mod spikes;
+pub mod stats;
+
+pub use crate::aggregate::Aggregator;
+pub use crate::bucket::Timeline;
+pub use crate::spikes::Spike;
 
 /// How many sample lines are kept per unparsed reason.
 pub const MAX_SAMPLES: usize = 3;

@@ -1,0 +1,3 @@
+//! The parts of `gatelog-gen` that tests use directly.
+
+pub mod scenario;

@@ -1,0 +1,501 @@
+//! The `spikes` report, as text and as JSON.
+//!
+//! # `gatelog spikes --output json`
+//!
+//! One object:
+//!
+//! ```text
+//! {
+//!   "schema_version": 1,
+//!   "span": {"first": "...Z", "last": "...Z"} | null,
+//!   "spikes": [{
+//!     "start": "...Z", "end": "...Z", "seconds": N,          // end is the last second, inclusive
+//!     "upstream": "api" | null, "unit": "attempts" | "responses",
+//!     "count": N, "expected": X, "ratio": X,
+//!     "p_value": X, "log10_p_value": X, "p": "p<1e-12",   // p_value is 0 below 1e-308
+//!     "model": "negative_binomial" | "poisson", "shape": X | null,
+//!     "baseline": {"count": N, "seconds": N}, "windows_scanned": N,
+//!     "classes": {"connect_refused": N, ...},
+//!     "class_shares": [{"class", "count", "share", "baseline_share"}],
+//!     "peers": [{"peer", "count", "share", "baseline_share"}], "peers_seen": N,
+//!     "echoes": [{"upstream", "unit": "responses", "start", "end", "count"}],
+//!     "deploy": null | {"index", "time", "end", "version", "service", "kind", "delta_seconds",
+//!                       "match", "p_coincidence", "signature", "confidence", "others": [index]},
+//!     "inferred_restart": null | index into "inferred" (only for spikes no marker explains)
+//!   }],
+//!   "deploys": [{
+//!     "index": N, "time", "end", "version", "service", "env", "kind", "source",
+//!     "verdict": "restart blip" | "regression" | "improvement" | "clean",
+//!     "matched": bool, "overlaps": [index],
+//!     "windows": {"before": [from, to], "blip": [from, to], "after": [from, to]},
+//!     "upstreams": [{"upstream", "unit", "match", "total": ROW, "classes": [ROW + {"class"}]}]
+//!   }],
+//!   "inferred": [{"kind": "restart" | "rolling-restart" | "outage" | "crashloop",
+//!                 "source": "inferred", "group", "peers": [..], "start", "end",
+//!                 "confidence": "high" | "medium", "non_graceful": bool,
+//!                 "episodes": [{"peer", "start", "end", "count", "non_graceful", "confidence"}]}]
+//! }
+//! ```
+//!
+//! A `ROW` is `{"before", "blip", "after", "before_per_min", "blip_per_min", "after_per_min",
+//! "blip_p", "after_p", "after_lower_p", "after_ratio", "verdict"}`: counts of upstream
+//! failures in each window, their rates per minute, and the exact one-sided p-values of the
+//! blip and after rates against before. Windows are half-open `[from, to)` RFC 3339 times,
+//! clipped to the input. `deploy.index` and `overlaps` refer to positions in `deploys`, which
+//! is sorted by time. Names that are not UTF-8 carry `\xNN` escapes, as in `events`.
+
+use std::io::{self, Write};
+
+use logparse::{Class, Timestamp, text};
+use serde_json::{Value, json};
+use timeline::Aggregator;
+use timeline::deploy::{Attribution, Compare, Deploy, DeployReport, Windows};
+use timeline::restarts::Inferred;
+use timeline::spikes::Spike;
+
+use crate::report::sanitize;
+
+/// Everything the report shows.
+pub struct Found<'a> {
+    /// The aggregate (for the span).
+    pub agg: &'a Aggregator,
+    /// The spikes, by start.
+    pub spikes: &'a [Spike],
+    /// The attribution of each spike.
+    pub attributions: &'a [Option<Attribution>],
+    /// The markers.
+    pub deploys: &'a [Deploy],
+    /// The deploy report, one per marker.
+    pub reports: &'a [DeployReport],
+    /// Restarts inferred from the logs.
+    pub inferred: &'a [Inferred],
+}
+
+/// The inferred restart a spike coincides with: its onset from 5 s before the restart's start
+/// to 120 s after its end, on the same upstream or one of its peers.
+fn coinciding(s: &Spike, inferred: &[Inferred]) -> Option<usize> {
+    inferred.iter().position(|x| {
+        let on_it = |n: &[u8]| x.peers.iter().any(|p| **p == *n) || x.group.as_deref() == Some(n);
+        let named = s.series.as_deref().is_some_and(on_it)
+            || s.peers.iter().any(|p| on_it(&p.key))
+            || s.echoes.iter().any(|e| e.series.as_deref().is_some_and(on_it));
+        named && s.start >= x.start - 5 && s.start <= x.end + 120
+    })
+}
+
+fn inferred_label(x: &Inferred) -> String {
+    let peers: Vec<String> = x.peers.iter().map(|p| sanitize(p).into_owned()).collect();
+    let mut s = format!("inferred {} of {}", x.pattern.as_str(), peers.join(", "));
+    if let Some(g) = &x.group {
+        if x.peers.len() != 1 || *x.peers[0] != **g {
+            s.push_str(&format!(" ({})", sanitize(g)));
+        }
+    }
+    s
+}
+
+fn rfc3339(secs: i64) -> String {
+    Timestamp::from_unix_seconds(secs).to_string()
+}
+
+/// `HH:MM:SS` of a time (UTC).
+fn clock(secs: i64) -> String {
+    let (_, _, _, h, m, s) = Timestamp::from_unix_seconds(secs).to_civil_utc();
+    format!("{h:02}:{m:02}:{s:02}")
+}
+
+fn name(n: Option<&[u8]>) -> String {
+    n.map_or_else(|| "-".to_owned(), |n| sanitize(n).into_owned())
+}
+
+fn json_name(n: Option<&[u8]>) -> Value {
+    n.map_or(Value::Null, |n| Value::from(text(n).to_string()))
+}
+
+fn pct(part: u64, whole: u64) -> String {
+    if whole == 0 { "0 %".into() } else { format!("{:.0} %", 100.0 * part as f64 / whole as f64) }
+}
+
+fn num(x: f64) -> String {
+    if x >= 100.0 {
+        format!("{x:.0}")
+    } else if x >= 0.1 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:.2}")
+    }
+}
+
+fn seconds(n: i64) -> String {
+    if n % 60 == 0 && n >= 60 { format!("{} min", n / 60) } else { format!("{n} s") }
+}
+
+/// The text report.
+pub fn table(w: &mut impl Write, f: &Found<'_>) -> io::Result<()> {
+    if f.spikes.is_empty() {
+        writeln!(w, "no spikes of upstream failures")?;
+    }
+    for (s, a) in f.spikes.iter().zip(f.attributions) {
+        let day = rfc3339(s.start);
+        writeln!(
+            w,
+            "spike  {}–{} ({} s)  upstream {} ({})",
+            day,
+            clock(s.end),
+            s.seconds(),
+            name(s.series.as_deref()),
+            s.unit.as_str()
+        )?;
+        let model = match s.shape {
+            Some(r) => format!("NB r={r:.1}"),
+            None => "Poisson".to_owned(),
+        };
+        writeln!(
+            w,
+            "       {} errors vs {} expected (×{}), {} [{model}, baseline {} errors/{}, {} windows scanned]",
+            s.count,
+            num(s.expected),
+            num(s.ratio()),
+            s.p,
+            s.baseline_count,
+            seconds(s.baseline_seconds as i64),
+            s.windows_scanned
+        )?;
+        let base_total: u64 = s.classes.iter().map(|c| c.baseline).sum();
+        let classes: Vec<String> = s
+            .classes
+            .iter()
+            .take(4)
+            .map(|c| {
+                format!(
+                    "{} {} ({} before)",
+                    c.key,
+                    pct(c.count, s.count),
+                    pct(c.baseline, base_total)
+                )
+            })
+            .collect();
+        let mut line = format!("       classes: {}", classes.join(", "));
+        if !s.peers.is_empty() {
+            let base_peers: u64 = s.peers.iter().map(|p| p.baseline).sum();
+            let peers: Vec<String> = s
+                .peers
+                .iter()
+                .take(3)
+                .map(|p| {
+                    format!(
+                        "{} {} ({} before)",
+                        sanitize(&p.key),
+                        pct(p.count, s.count),
+                        pct(p.baseline, base_peers)
+                    )
+                })
+                .collect();
+            line.push_str(&format!(
+                "   peers: {} ({} of {})",
+                peers.join(", "),
+                s.peers.len(),
+                s.peers_seen.max(s.peers.len())
+            ));
+        }
+        writeln!(w, "{line}")?;
+        for e in &s.echoes {
+            writeln!(
+                w,
+                "       also {} failed responses of {} in the access log, {}–{}",
+                e.count,
+                name(e.series.as_deref()),
+                clock(e.start),
+                clock(e.end)
+            )?;
+        }
+        match a {
+            Some(a) => {
+                let d = &f.deploys[a.deploy];
+                let when = if a.delta >= 0 {
+                    format!("{} s after", a.delta)
+                } else {
+                    format!("{} s before the end of", -a.delta)
+                };
+                writeln!(
+                    w,
+                    "       started {when} {} {} ({}, {} match); chance of coincidence {:.1} % → {} [{} confidence]",
+                    d.kind.as_str(),
+                    sanitize(d.label().as_bytes()),
+                    clock(d.anchor()),
+                    a.level.as_str(),
+                    100.0 * a.p_coinc,
+                    a.signature.as_str(),
+                    a.confidence.as_str()
+                )?;
+            }
+            None => match coinciding(s, f.inferred) {
+                Some(i) => {
+                    let x = &f.inferred[i];
+                    writeln!(
+                        w,
+                        "       coincides with {} {}–{} (from the logs, not a deploy marker)",
+                        inferred_label(x),
+                        clock(x.start),
+                        clock(x.end)
+                    )?;
+                }
+                None if !f.deploys.is_empty() => {
+                    writeln!(w, "       no deploy marker explains it")?
+                }
+                None => {}
+            },
+        }
+    }
+    if !f.inferred.is_empty() {
+        writeln!(w)?;
+        writeln!(w, "inferred restarts (from the logs; not deploy markers)")?;
+    }
+    for x in f.inferred {
+        writeln!(
+            w,
+            "{} {}–{} ({} s){}, {} evidence",
+            inferred_label(x),
+            rfc3339(x.start),
+            clock(x.end),
+            x.end - x.start + 1,
+            if x.non_graceful { ", non-graceful: in-flight requests were cut" } else { "" },
+            x.evidence.as_str()
+        )?;
+    }
+    if !f.reports.is_empty() {
+        writeln!(w)?;
+        writeln!(
+            w,
+            "deploy report (5 min before, blip = start to 60 s after the end, then to 5 min after)"
+        )?;
+    }
+    for r in f.reports {
+        let d = &f.deploys[r.deploy];
+        let mut head =
+            format!("{} {} {}", d.kind.as_str(), sanitize(d.label().as_bytes()), rfc3339(d.start));
+        if let Some(e) = d.end {
+            head.push_str(&format!("–{}", clock(e)));
+        }
+        head.push_str(&format!("  → {}", r.verdict.as_str()));
+        if !r.matched && d.service.is_some() {
+            head.push_str(" (no upstream matches its service; all upstreams shown)");
+        }
+        if !r.overlaps.is_empty() {
+            let o: Vec<String> = r
+                .overlaps
+                .iter()
+                .map(|i| sanitize(f.deploys[*i].label().as_bytes()).into_owned())
+                .collect();
+            head.push_str(&format!(" (overlaps {}: effects cannot be told apart)", o.join(", ")));
+        }
+        writeln!(w, "{head}")?;
+        if r.upstreams.is_empty() {
+            writeln!(w, "  no upstream failures around it")?;
+        }
+        for u in &r.upstreams {
+            writeln!(
+                w,
+                "  {} ({}, {} match)  {}",
+                name(u.series.as_deref()),
+                u.unit.as_str(),
+                u.level.as_str(),
+                row(&u.total, &r.windows)
+            )?;
+            for (class, c) in &u.classes {
+                if c.verdict != timeline::deploy::Verdict::Clean || u.classes.len() > 1 {
+                    writeln!(w, "    {class}  {}", row(c, &r.windows))?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn per_min(k: u64, win: (i64, i64)) -> f64 {
+    let len = (win.1 - win.0).max(0);
+    if len == 0 { 0.0 } else { k as f64 * 60.0 / len as f64 }
+}
+
+fn row(c: &Compare, win: &Windows) -> String {
+    format!(
+        "before {} ({}/min)  blip {} ({}/min)  after {} ({}/min)  → {} (blip {}, after {})",
+        c.before,
+        num(per_min(c.before, win.before)),
+        c.blip,
+        num(per_min(c.blip, win.blip)),
+        c.after,
+        num(per_min(c.after, win.after)),
+        c.verdict.as_str(),
+        c.blip_p,
+        c.after_p
+    )
+}
+
+fn json_row(c: &Compare, win: &Windows) -> serde_json::Map<String, Value> {
+    let finite = |x: f64| if x.is_finite() { json!(x) } else { Value::Null };
+    let mut m = serde_json::Map::new();
+    m.insert("before".into(), json!(c.before));
+    m.insert("blip".into(), json!(c.blip));
+    m.insert("after".into(), json!(c.after));
+    m.insert("before_per_min".into(), json!(per_min(c.before, win.before)));
+    m.insert("blip_per_min".into(), json!(per_min(c.blip, win.blip)));
+    m.insert("after_per_min".into(), json!(per_min(c.after, win.after)));
+    m.insert("blip_p".into(), json!(c.blip_p.value()));
+    m.insert("after_p".into(), json!(c.after_p.value()));
+    m.insert("after_lower_p".into(), json!(c.after_lower_p.value()));
+    m.insert("after_ratio".into(), finite(c.after_ratio));
+    m.insert("verdict".into(), json!(c.verdict.as_str()));
+    m
+}
+
+fn deploy_json(d: &Deploy) -> serde_json::Map<String, Value> {
+    let mut m = serde_json::Map::new();
+    m.insert("time".into(), json!(rfc3339(d.start)));
+    m.insert("end".into(), d.end.map_or(Value::Null, |e| json!(rfc3339(e))));
+    m.insert("version".into(), json!(d.version));
+    m.insert("service".into(), json!(d.service));
+    m.insert("kind".into(), json!(d.kind.as_str()));
+    m
+}
+
+/// The JSON report (see the module docs).
+pub fn json(w: &mut impl Write, f: &Found<'_>) -> io::Result<()> {
+    let mut spikes = Vec::new();
+    for (s, a) in f.spikes.iter().zip(f.attributions) {
+        let base_total: u64 = s.classes.iter().map(|c| c.baseline).sum();
+        let base_peers: u64 = s.peers.iter().map(|p| p.baseline).sum();
+        let share = |k: u64, t: u64| if t == 0 { 0.0 } else { k as f64 / t as f64 };
+        let classes: serde_json::Map<String, Value> =
+            s.classes.iter().map(|c| (c.key.as_str().to_owned(), json!(c.count))).collect();
+        let deploy = match a {
+            None => Value::Null,
+            Some(a) => {
+                let mut m = deploy_json(&f.deploys[a.deploy]);
+                m.insert("index".into(), json!(a.deploy));
+                m.insert("delta_seconds".into(), json!(a.delta));
+                m.insert("match".into(), json!(a.level.as_str()));
+                m.insert("p_coincidence".into(), json!(a.p_coinc));
+                m.insert("signature".into(), json!(a.signature.as_str()));
+                m.insert("confidence".into(), json!(a.confidence.as_str()));
+                m.insert("others".into(), json!(a.others));
+                Value::Object(m)
+            }
+        };
+        spikes.push(json!({
+            "start": rfc3339(s.start),
+            "end": rfc3339(s.end),
+            "seconds": s.seconds(),
+            "upstream": json_name(s.series.as_deref()),
+            "unit": s.unit.as_str(),
+            "count": s.count,
+            "expected": s.expected,
+            "ratio": s.ratio(),
+            "p_value": s.p.value(),
+            "log10_p_value": s.p.log10(),
+            "p": s.p.to_string(),
+            "model": if s.shape.is_some() { "negative_binomial" } else { "poisson" },
+            "shape": s.shape,
+            "baseline": {"count": s.baseline_count, "seconds": s.baseline_seconds},
+            "windows_scanned": s.windows_scanned,
+            "classes": classes,
+            "class_shares": s.classes.iter().map(|c| json!({
+                "class": c.key.as_str(),
+                "count": c.count,
+                "share": share(c.count, s.count),
+                "baseline_share": share(c.baseline, base_total),
+            })).collect::<Vec<_>>(),
+            "peers": s.peers.iter().map(|p| json!({
+                "peer": text(&p.key).to_string(),
+                "count": p.count,
+                "share": share(p.count, s.count),
+                "baseline_share": share(p.baseline, base_peers),
+            })).collect::<Vec<_>>(),
+            "peers_seen": s.peers_seen,
+            "echoes": s.echoes.iter().map(|e| json!({
+                "upstream": json_name(e.series.as_deref()),
+                "unit": "responses",
+                "start": rfc3339(e.start),
+                "end": rfc3339(e.end),
+                "count": e.count,
+            })).collect::<Vec<_>>(),
+            "deploy": deploy,
+            "inferred_restart": coinciding(s, f.inferred),
+        }));
+    }
+    let mut deploys = Vec::new();
+    for r in f.reports {
+        let d = &f.deploys[r.deploy];
+        let mut m = deploy_json(d);
+        m.insert("index".into(), json!(r.deploy));
+        m.insert("env".into(), json!(d.env));
+        m.insert("source".into(), json!(d.source));
+        m.insert("verdict".into(), json!(r.verdict.as_str()));
+        m.insert("matched".into(), json!(r.matched));
+        m.insert("overlaps".into(), json!(r.overlaps));
+        let win = |x: (i64, i64)| json!([rfc3339(x.0), rfc3339(x.1)]);
+        m.insert(
+            "windows".into(),
+            json!({"before": win(r.windows.before), "blip": win(r.windows.blip), "after": win(r.windows.after)}),
+        );
+        let ups: Vec<Value> = r
+            .upstreams
+            .iter()
+            .map(|u| {
+                let classes: Vec<Value> = u
+                    .classes
+                    .iter()
+                    .map(|(c, cmp): &(Class, Compare)| {
+                        let mut row = json_row(cmp, &r.windows);
+                        row.insert("class".into(), json!(c.as_str()));
+                        Value::Object(row)
+                    })
+                    .collect();
+                json!({
+                    "upstream": json_name(u.series.as_deref()),
+                    "unit": u.unit.as_str(),
+                    "match": u.level.as_str(),
+                    "total": Value::Object(json_row(&u.total, &r.windows)),
+                    "classes": classes,
+                })
+            })
+            .collect();
+        m.insert("upstreams".into(), json!(ups));
+        deploys.push(Value::Object(m));
+    }
+    let inferred: Vec<Value> = f
+        .inferred
+        .iter()
+        .map(|x| {
+            json!({
+                "kind": x.pattern.as_str(),
+                "source": "inferred",
+                "group": json_name(x.group.as_deref()),
+                "peers": x.peers.iter().map(|p| text(p).to_string()).collect::<Vec<_>>(),
+                "start": rfc3339(x.start),
+                "end": rfc3339(x.end),
+                "confidence": x.evidence.as_str(),
+                "non_graceful": x.non_graceful,
+                "episodes": x.episodes.iter().map(|e| json!({
+                    "peer": text(&e.peer).to_string(),
+                    "start": rfc3339(e.start),
+                    "end": rfc3339(e.end),
+                    "count": e.count,
+                    "non_graceful": e.non_graceful,
+                    "confidence": e.evidence.as_str(),
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let span =
+        f.agg.span().map_or(Value::Null, |(a, b)| json!({"first": rfc3339(a), "last": rfc3339(b)}));
+    let out = json!({
+        "schema_version": 1,
+        "span": span,
+        "spikes": spikes,
+        "deploys": deploys,
+        "inferred": inferred,
+    });
+    serde_json::to_writer_pretty(&mut *w, &out)?;
+    writeln!(w)
+}

@@ -1,0 +1,400 @@
+//! Per-second counts by series, peer and class: the input of timelines and spike detection.
+//!
+//! # Series and peers
+//!
+//! A *series* is one upstream as the line names it: the upstream group when the line has one
+//! (HAProxy backend, ALB target group, nginx `$proxy_upstream_name`, the group of `no live
+//! upstreams`), else the peer (nginx `upstream:` address, ELB back end). When a line names
+//! both, the peer is kept beside the series, so a spike can say which peers it hit. Events
+//! without either form the series without a name.
+//!
+//! Events of formats that count attempts (the nginx error log) and of formats that count
+//! responses (access logs) are kept apart, by [`Unit`], as in [`Summary`](crate::Summary):
+//! one failed request can produce several attempts and one response.
+//!
+//! # Memory
+//!
+//! Counts are sparse: one cell per (series, unit, second, peer, class) that occurred, in an
+//! ordered map. A week-long input with a few errors a day costs a few cells, not a dense array
+//! per upstream; a busy access log costs about one cell per upstream, second and class seen.
+//! Names are interned: pushing an event allocates only when a name is new or a cell is new.
+
+use std::collections::{BTreeMap, HashMap};
+
+use logparse::{Class, Event};
+
+use crate::{NCLASS, Unit, class_index};
+
+/// The id of an interned name (a series or a peer) within one [`Aggregator`].
+type NameId = u32;
+
+/// The id of "no name": the series of events without an upstream, or "no peer".
+const NONE: NameId = u32::MAX;
+
+/// One cell's key. Field order is the iteration order: by series, then unit, then second.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+struct Cell {
+    series: NameId,
+    unit: u8,
+    second: i64,
+    peer: NameId,
+    class: u8,
+}
+
+/// Per-second counts of events by series, peer and class.
+///
+/// Push events with [`push`](Aggregator::push); combine aggregators of parts of the input with
+/// [`merge`](Aggregator::merge), which is associative and commutative in its results (equality
+/// compares contents, whatever the order names were first seen in). Events without a time are
+/// only counted ([`untimed`](Aggregator::untimed)).
+#[derive(Clone, Debug, Default)]
+pub struct Aggregator {
+    names: Vec<Box<[u8]>>,
+    index: HashMap<Box<[u8]>, NameId>,
+    cells: BTreeMap<Cell, u64>,
+    first: Option<i64>,
+    last: Option<i64>,
+    events: u64,
+    untimed: u64,
+}
+
+/// A series of an [`Aggregator`], as [`Aggregator::series`] lists them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SeriesKey {
+    id: NameId,
+    unit: Unit,
+}
+
+impl SeriesKey {
+    /// The unit of the series' counts.
+    pub fn unit(self) -> Unit {
+        self.unit
+    }
+}
+
+/// One count: `n` events of `class` on `peer` at `second`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Count<'a> {
+    /// Seconds since the Unix epoch, UTC.
+    pub second: i64,
+    /// The peer, when the line named one besides the series.
+    pub peer: Option<&'a [u8]>,
+    /// The class.
+    pub class: Class,
+    /// How many events.
+    pub n: u64,
+}
+
+fn unit_byte(unit: Unit) -> u8 {
+    match unit {
+        Unit::Attempts => 0,
+        Unit::Responses => 1,
+    }
+}
+
+fn unit_of_byte(b: u8) -> Unit {
+    if b == 0 { Unit::Attempts } else { Unit::Responses }
+}
+
+impl Aggregator {
+    /// An empty aggregator.
+    pub fn new() -> Aggregator {
+        Aggregator::default()
+    }
+
+    /// The series and peer names of an event: the group (else the peer) and the peer when the
+    /// line names both and they differ.
+    pub fn names_of<'a>(ev: &Event<'a>) -> (Option<&'a [u8]>, Option<&'a [u8]>) {
+        match (ev.upstream_group, ev.upstream) {
+            (Some(g), Some(p)) if g != p => (Some(g), Some(p)),
+            (Some(g), _) => (Some(g), None),
+            (None, p) => (p, None),
+        }
+    }
+
+    /// Counts one event at its second.
+    pub fn push(&mut self, ev: &Event<'_>) {
+        self.events += 1;
+        let Some(time) = ev.time else {
+            self.untimed += 1;
+            return;
+        };
+        let (series, peer) = Aggregator::names_of(ev);
+        let series = series.map_or(NONE, |s| self.intern(s));
+        let peer = peer.map_or(NONE, |p| self.intern(p));
+        self.add(series, Unit::of(ev.format), time.unix_seconds(), peer, ev.class, 1);
+    }
+
+    fn add(&mut self, series: NameId, unit: Unit, second: i64, peer: NameId, class: Class, n: u64) {
+        self.first = Some(self.first.map_or(second, |f| f.min(second)));
+        self.last = Some(self.last.map_or(second, |l| l.max(second)));
+        let cell =
+            Cell { series, unit: unit_byte(unit), second, peer, class: class_index(class) as u8 };
+        *self.cells.entry(cell).or_insert(0) += n;
+    }
+
+    fn intern(&mut self, name: &[u8]) -> NameId {
+        if let Some(&id) = self.index.get(name) {
+            return id;
+        }
+        let id = self.names.len() as NameId;
+        let owned: Box<[u8]> = name.into();
+        self.names.push(owned.clone());
+        self.index.insert(owned, id);
+        id
+    }
+
+    /// Adds `other` into `self`.
+    pub fn merge(mut self, other: Aggregator) -> Aggregator {
+        self.events += other.events;
+        self.untimed += other.untimed;
+        let remap: Vec<NameId> = other.names.iter().map(|n| self.intern(n)).collect();
+        let map = |id: NameId| if id == NONE { NONE } else { remap[id as usize] };
+        for (c, n) in other.cells {
+            let class = Class::ALL[usize::from(c.class).min(NCLASS - 1)];
+            self.add(map(c.series), unit_of_byte(c.unit), c.second, map(c.peer), class, n);
+        }
+        self
+    }
+
+    /// Events pushed, with or without a time.
+    pub fn events(&self) -> u64 {
+        self.events
+    }
+
+    /// Events pushed without a time (not in any series).
+    pub fn untimed(&self) -> u64 {
+        self.untimed
+    }
+
+    /// The first and last second with an event, when there is one.
+    pub fn span(&self) -> Option<(i64, i64)> {
+        Some((self.first?, self.last?))
+    }
+
+    /// The name of a series (`None` for events without an upstream).
+    pub fn name(&self, key: SeriesKey) -> Option<&[u8]> {
+        self.name_of(key.id)
+    }
+
+    fn name_of(&self, id: NameId) -> Option<&[u8]> {
+        self.names.get(id as usize).map(|n| &**n)
+    }
+
+    /// Every series, sorted by name (the unnamed one first), then unit.
+    pub fn series(&self) -> Vec<SeriesKey> {
+        let mut keys: Vec<SeriesKey> = Vec::new();
+        let mut cursor: Option<(NameId, u8)> = None;
+        for c in self.cells.keys() {
+            if cursor != Some((c.series, c.unit)) {
+                cursor = Some((c.series, c.unit));
+                keys.push(SeriesKey { id: c.series, unit: unit_of_byte(c.unit) });
+            }
+        }
+        keys.sort_by(|a, b| self.name(*a).cmp(&self.name(*b)).then(a.unit.cmp(&b.unit)));
+        keys
+    }
+
+    /// The series named `name` in `unit`, if it has events.
+    pub fn find(&self, name: Option<&[u8]>, unit: Unit) -> Option<SeriesKey> {
+        let id = match name {
+            Some(n) => *self.index.get(n)?,
+            None => NONE,
+        };
+        let key = SeriesKey { id, unit };
+        self.counts(key, i64::MIN, i64::MAX).next().map(|_| key)
+    }
+
+    /// The counts of a series with `from <= second <= to`, by second.
+    pub fn counts(&self, key: SeriesKey, from: i64, to: i64) -> impl Iterator<Item = Count<'_>> {
+        let u = unit_byte(key.unit);
+        let lo = Cell { series: key.id, unit: u, second: from, peer: 0, class: 0 };
+        let hi = Cell { series: key.id, unit: u, second: to, peer: NONE, class: u8::MAX };
+        let range = if from <= to { Some(self.cells.range(lo..=hi)) } else { None };
+        range.into_iter().flatten().map(move |(c, &n)| Count {
+            second: c.second,
+            peer: if c.peer == NONE { None } else { self.name_of(c.peer) },
+            class: Class::ALL[usize::from(c.class).min(NCLASS - 1)],
+            n,
+        })
+    }
+
+    /// The first and last second of a series with an event whose class passes `keep`.
+    pub fn series_span(&self, key: SeriesKey, keep: impl Fn(Class) -> bool) -> Option<(i64, i64)> {
+        let mut span: Option<(i64, i64)> = None;
+        for c in self.counts(key, i64::MIN, i64::MAX).filter(|c| keep(c.class)) {
+            span = Some(span.map_or((c.second, c.second), |(a, _)| (a, c.second)));
+        }
+        span
+    }
+
+    /// Dense per-second totals of the classes that pass `keep`, for `from..=to` (index 0 is
+    /// `from`).
+    pub fn dense(
+        &self,
+        key: SeriesKey,
+        from: i64,
+        to: i64,
+        keep: impl Fn(Class) -> bool,
+    ) -> Vec<u32> {
+        let len = usize::try_from(to.saturating_sub(from).saturating_add(1)).unwrap_or(0);
+        let mut x = vec![0u32; len];
+        for c in self.counts(key, from, to).filter(|c| keep(c.class)) {
+            if let Some(slot) = x.get_mut((c.second - from) as usize) {
+                *slot = slot.saturating_add(u32::try_from(c.n).unwrap_or(u32::MAX));
+            }
+        }
+        x
+    }
+
+    /// Every cell, resolved to names, sorted: the contents, for comparisons.
+    fn contents(&self) -> Vec<Resolved<'_>> {
+        let mut v: Vec<_> = self
+            .cells
+            .iter()
+            .map(|(c, &n)| {
+                (self.name_of(c.series), c.unit, c.second, self.name_of(c.peer), c.class, n)
+            })
+            .collect();
+        v.sort_unstable();
+        v
+    }
+}
+
+/// A cell with its names resolved: (series, unit, second, peer, class, count).
+type Resolved<'a> = (Option<&'a [u8]>, u8, i64, Option<&'a [u8]>, u8, u64);
+
+/// Compares contents: the same counts under the same names, whatever the interning order.
+impl PartialEq for Aggregator {
+    fn eq(&self, other: &Aggregator) -> bool {
+        self.events == other.events
+            && self.untimed == other.untimed
+            && self.first == other.first
+            && self.last == other.last
+            && self.contents() == other.contents()
+    }
+}
+
+impl Eq for Aggregator {}
+
+#[cfg(test)]
+mod tests {
+    use logparse::{Format, Timestamp};
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const NAMES: [Option<&[u8]>; 4] =
+        [None, Some(b"10.0.0.1:80"), Some(b"10.0.0.2:80"), Some(b"api")];
+
+    fn event(
+        format: Format,
+        class: Class,
+        group: usize,
+        peer: usize,
+        t: Option<i64>,
+    ) -> Event<'static> {
+        let mut ev = Event::new(format, b"");
+        ev.class = class;
+        ev.upstream_group = NAMES[group];
+        ev.upstream = NAMES[peer];
+        ev.time = t.map(Timestamp::from_unix_seconds);
+        ev
+    }
+
+    fn item() -> impl Strategy<Value = (Format, Class, usize, usize, Option<i64>)> {
+        (
+            prop::sample::select(vec![Format::NginxError, Format::NginxAccess, Format::Haproxy]),
+            prop::sample::select(Class::ALL.to_vec()),
+            0..NAMES.len(),
+            0..NAMES.len(),
+            prop::option::weighted(0.95, 1_000i64..1_200),
+        )
+    }
+
+    proptest! {
+        #[test]
+        fn merging_any_split_in_any_order_equals_one_pass(
+            items in prop::collection::vec(item(), 0..80),
+            cuts in prop::collection::vec(0usize..80, 0..5),
+            reverse in any::<bool>(),
+        ) {
+            let mut whole = Aggregator::new();
+            for &(f, c, g, p, t) in &items {
+                whole.push(&event(f, c, g, p, t));
+            }
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(items.len())).collect();
+            cuts.extend([0, items.len()]);
+            cuts.sort_unstable();
+            let mut parts: Vec<Aggregator> = cuts
+                .windows(2)
+                .map(|w| {
+                    let mut a = Aggregator::new();
+                    for &(f, c, g, p, t) in &items[w[0]..w[1]] {
+                        a.push(&event(f, c, g, p, t));
+                    }
+                    a
+                })
+                .collect();
+            if reverse {
+                parts.reverse();
+            }
+            let merged = parts.into_iter().fold(Aggregator::new(), Aggregator::merge);
+            prop_assert_eq!(&merged, &whole);
+            prop_assert_eq!(merged.series(), whole.series().iter().map(|k| merged.find(whole.name(*k), k.unit()).unwrap()).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn group_is_the_series_and_the_peer_is_kept_beside_it() {
+        let mut a = Aggregator::new();
+        a.push(&event(Format::Haproxy, Class::ConnectRefused, 3, 1, Some(10)));
+        a.push(&event(Format::Haproxy, Class::ConnectRefused, 3, 2, Some(10)));
+        a.push(&event(Format::Haproxy, Class::Ok, 3, 2, Some(11)));
+        a.push(&event(Format::NginxError, Class::ConnectRefused, 0, 1, Some(12)));
+        a.push(&event(Format::NginxError, Class::NoLiveUpstreams, 3, 3, Some(12)));
+        a.push(&event(Format::NginxError, Class::ProxyError, 0, 0, None));
+        let api = a.find(Some(b"api"), Unit::Responses).unwrap();
+        let counts: Vec<_> =
+            a.counts(api, 0, 100).map(|c| (c.second, c.peer, c.class, c.n)).collect();
+        assert_eq!(
+            counts,
+            [
+                (10, Some(&b"10.0.0.1:80"[..]), Class::ConnectRefused, 1),
+                (10, Some(&b"10.0.0.2:80"[..]), Class::ConnectRefused, 1),
+                (11, Some(&b"10.0.0.2:80"[..]), Class::Ok, 1),
+            ]
+        );
+        // The error log's peer is its own series; `no live upstreams` names the group.
+        assert!(a.find(Some(b"10.0.0.1:80"), Unit::Attempts).is_some());
+        let group = a.find(Some(b"api"), Unit::Attempts).unwrap();
+        assert_eq!(a.counts(group, 0, 100).next().unwrap().peer, None);
+        assert_eq!((a.events(), a.untimed(), a.span()), (6, 1, Some((10, 12))));
+        let names: Vec<_> = a.series().iter().map(|k| (a.name(*k), k.unit())).collect();
+        assert_eq!(
+            names,
+            [
+                (Some(&b"10.0.0.1:80"[..]), Unit::Attempts),
+                (Some(b"api"), Unit::Attempts),
+                (Some(b"api"), Unit::Responses)
+            ]
+        );
+    }
+
+    #[test]
+    fn dense_totals_keep_only_the_chosen_classes() {
+        let mut a = Aggregator::new();
+        for (t, class) in [
+            (5, Class::ConnectRefused),
+            (5, Class::Ok),
+            (7, Class::ResponseTimeout),
+            (9, Class::ConnectRefused),
+        ] {
+            a.push(&event(Format::NginxAccess, class, 0, 1, Some(t)));
+        }
+        let k = a.find(Some(b"10.0.0.1:80"), Unit::Responses).unwrap();
+        assert_eq!(a.dense(k, 4, 8, Class::is_upstream_failure), [0, 1, 0, 1, 0]);
+        assert_eq!(a.series_span(k, Class::is_upstream_failure), Some((5, 9)));
+        assert_eq!(a.series_span(k, |c| c == Class::Ok), Some((5, 5)));
+    }
+}
