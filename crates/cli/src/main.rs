@@ -11,6 +11,7 @@ mod args;
 mod config;
 mod exit;
 mod input;
+mod interrupt;
 mod messages;
 mod report;
 mod run;

@@ -347,6 +347,19 @@ impl Summary {
         self
     }
 
+    /// Adds `by` to the line number of every kept sample of input `source`.
+    ///
+    /// A summary of a part of an input whose lines were numbered from the start of that part
+    /// becomes, once shifted by the number of lines before the part, the summary of the same
+    /// lines numbered in the whole input, ready to [`merge`](Summary::merge).
+    pub fn shift_lines(&mut self, source: u32, by: u64) {
+        for r in &mut self.reasons {
+            for s in r.samples.iter_mut().filter(|s| s.source == source) {
+                s.line += by;
+            }
+        }
+    }
+
     /// Lines read: events + excluded + continuation + unparsed.
     pub fn lines(&self) -> u64 {
         self.events + self.excluded + self.continuation + self.unparsed
