@@ -146,7 +146,12 @@ pub fn run(config: &Config) -> Result<Exit> {
             Mode::Events { .. } => !stdout_tty,
             Mode::Summary { .. } => true,
         };
-    let ctx = Ctx { config, inputs: &inputs, bar: report::progress::bar(total, show) };
+    let ctx = Ctx {
+        config,
+        inputs: &inputs,
+        bar: report::progress::bar(total, show),
+        chunk: input::CHUNK,
+    };
     let mut out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
     match config.mode {
         Mode::Events { raw, unparsed } => {
@@ -203,6 +208,8 @@ struct Ctx<'c> {
     /// The files to read, after expanding directories and patterns.
     inputs: &'c [Input],
     bar: indicatif::ProgressBar,
+    /// The size of the chunks mapped files are cut into ([`input::CHUNK`]).
+    chunk: usize,
 }
 
 impl Ctx<'_> {
@@ -326,7 +333,7 @@ fn for_each_line(
             Source::Mapped(map) => {
                 let mut parser = ctx.parser(ctx.year_of(input, &map, opened.mtime));
                 let mut line = 1;
-                for r in input::chunks(&map, input::CHUNK) {
+                for r in input::chunks(&map, ctx.chunk) {
                     if interrupt::stopped() {
                         report_interrupted(input, line - 1);
                         break;
@@ -385,7 +392,7 @@ fn aggregate_input<A: Aggregate>(
     match opened.source {
         Source::Mapped(map) => {
             let template = ctx.parser(ctx.year_of(input, &map, opened.mtime));
-            let ranges = input::chunks(&map, input::CHUNK);
+            let ranges = input::chunks(&map, ctx.chunk);
             let job =
                 Job { filter: &ctx.config.filter, index, input, data: &map, template: &template };
             let (agg, done) = job.run(&ranges, new, &|n| ctx.bar.inc(n));
