@@ -52,7 +52,8 @@ import os, subprocess, sys, time
 runs, threads, binary, d = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
 
 def measure(argv, stdin_file=None):
-    """Best wall time (s) and the peak RSS (KiB) of that run, of `argv` alone (os.wait4)."""
+    """Best wall time (s), with the CPU time (s) and peak RSS (KiB) of that run, of `argv`
+    alone (os.wait4)."""
     best = None
     for _ in range(runs):
         feeder = None
@@ -71,36 +72,38 @@ def measure(argv, stdin_file=None):
         if os.waitstatus_to_exitcode(status) != 0:
             sys.exit(f"failed: {' '.join(argv)}")
         if best is None or wall < best[0]:
-            best = (wall, usage.ru_maxrss)
+            best = (wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
     return best
 
 def lines_of(path):
     out = subprocess.run(["wc", "-l", path], capture_output=True, text=True, check=True)
     return int(out.stdout.split()[0])
 
-print(f"runs per command: {runs} (fastest kept); all threads = {threads}; cores: {os.cpu_count()}")
+load = os.getloadavg()[0]
+print(f"runs per command: {runs} (fastest kept); all threads = {threads}; cores: {os.cpu_count()}; "
+      f"load average before: {load:.2f}")
 print()
-print("| input | command | time s | MB/s | lines/s | peak RSS MB | x wc -l |")
-print("|---|---|---:|---:|---:|---:|---:|")
+print("| input | command | time s | CPU s | MB/s | lines/s | peak RSS MB | x wc -l |")
+print("|---|---|---:|---:|---:|---:|---:|---:|")
 for name in ["error.log", "access.log"]:
     plain = os.path.join(d, name)
     gz = plain + ".gz"
     size = os.path.getsize(plain)
     lines = lines_of(plain)
-    wc, _ = measure(["wc", "-l", plain])
+    wc, wc_cpu, _ = measure(["wc", "-l", plain])
     rows = [
-        ("plain", "wc -l", wc, None),
+        ("plain", "wc -l", wc, wc_cpu, None),
     ]
     for label, path, stdin in [("plain", plain, None), ("gzip", gz, None)]:
         for j in [1, threads]:
-            t, rss = measure([binary, "summary", "-q", "-j", str(j), path])
-            rows.append((label, f"gatelog summary -j{j}", t, rss))
-    t, rss = measure([binary, "summary", "-q", "-j", str(threads), "-"], stdin_file=plain)
-    rows.append(("stdin (a pipe)", f"gatelog summary -j{threads} -", t, rss))
-    for label, cmd, t, rss in rows:
+            t, cpu, rss = measure([binary, "summary", "-q", "-j", str(j), path])
+            rows.append((label, f"gatelog summary -j{j}", t, cpu, rss))
+    t, cpu, rss = measure([binary, "summary", "-q", "-j", str(threads), "-"], stdin_file=plain)
+    rows.append(("stdin (a pipe)", f"gatelog summary -j{threads} -", t, cpu, rss))
+    for label, cmd, t, cpu, rss in rows:
         mbps = size / t / 1e6
         rss_s = f"{rss / 1024:.0f}" if rss is not None else "-"
-        print(f"| {name} {label} | `{cmd}` | {t:.3f} | {mbps:,.0f} | {lines / t:,.0f} | {rss_s} | {t / wc:.1f} |")
+        print(f"| {name} {label} | `{cmd}` | {t:.3f} | {cpu:.2f} | {mbps:,.0f} | {lines / t:,.0f} | {rss_s} | {t / wc:.1f} |")
 print()
 print(f"error.log: {os.path.getsize(os.path.join(d, 'error.log')) / 1e6:.0f} MB, "
       f"access.log: {os.path.getsize(os.path.join(d, 'access.log')) / 1e6:.0f} MB "

@@ -24,7 +24,6 @@ pub mod paths;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::ops::Range;
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -188,8 +187,7 @@ pub fn open(input: &Input, mmap: bool, progress: &indicatif::ProgressBar) -> Res
     let head = &head[..got];
     let compression = Compression::sniff(head).unwrap_or(Compression::None);
     if compression == Compression::None && regular && mmap && meta.len() >= MIN_MAP {
-        if let Some(m) = map(&file, path) {
-            progress.inc(0);
+        if let Some(m) = map(&file) {
             return Ok(Opened { source: Source::Mapped(m), size, mtime });
         }
     }
@@ -272,20 +270,14 @@ fn decoder(
 /// only when truncated in place (logrotate's `copytruncate`). `--no-mmap` reads through a
 /// buffer instead for such files.
 #[allow(unsafe_code)]
-fn map(file: &File, path: &Path) -> Option<Mmap> {
+fn map(file: &File) -> Option<Mmap> {
     // SAFETY: the map is only read, as bytes (no type is laid over it, any byte pattern is
     // valid), and never outlives this process's use of the input. The contract memmap2 asks
     // for, that no other process modifies the file while it is mapped, cannot be enforced for
     // log files; appends are harmless (they land past the mapped length), and the remaining
     // case, a truncation during the run, is documented above and avoided with `--no-mmap`.
-    let m = match unsafe { Mmap::map(file) } {
-        Ok(m) => m,
-        Err(_) => {
-            // Not worth a message: the file is read instead.
-            let _ = path;
-            return None;
-        }
-    };
+    // A failure is not worth a message: the file is read instead.
+    let m = unsafe { Mmap::map(file) }.ok()?;
     #[cfg(unix)]
     let _ = m.advise(memmap2::Advice::Sequential);
     Some(m)
