@@ -51,10 +51,10 @@ struct SummaryArgs {
     /// The report's format.
     #[arg(long, short = 'o', value_enum, default_value_t = OutputArg::Table)]
     output: OutputArg,
-    /// Re-print the summary of the lines read so far every few seconds, for a live stream
+    /// Re-print the summary of a live stream's lines read so far every few seconds
     /// (`tail -F error.log | gatelog summary --follow`); only when stdout is a terminal.
     ///
-    /// The final summary is printed when the stream ends or on Ctrl-C.
+    /// The final summary, of every input, is printed when the stream ends or on Ctrl-C.
     #[arg(long)]
     follow: bool,
 }

@@ -127,34 +127,12 @@ pub fn run(config: &Config) -> Result<Exit> {
         // Fails only when the pool already exists (never in the binary).
         let _ = rayon::ThreadPoolBuilder::new().num_threads(n).build_global();
     }
-    let inputs = input::paths::expand(&config.inputs, config.reading.glob.as_ref(), &mut |m| {
-        messages::error(m)
-    });
-    let total: u64 = inputs
-        .iter()
-        .filter_map(|i| i.path.as_ref())
-        .filter_map(|p| std::fs::metadata(p).ok())
-        .filter(|m| m.is_file())
-        .map(|m| m.len())
-        .sum();
     let stdout_tty = io::stdout().is_terminal();
-    let batch = inputs.iter().all(|i| i.path.is_some());
-    let show = config.reading.progress
-        && batch
-        && match config.mode {
-            // Records written to the terminal would tear the bar.
-            Mode::Events { .. } => !stdout_tty,
-            Mode::Summary { .. } => true,
-        };
-    let ctx = Ctx {
-        config,
-        inputs: &inputs,
-        bar: report::progress::bar(total, show),
-        chunk: input::CHUNK,
-    };
-    let mut out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
     match config.mode {
         Mode::Events { raw, unparsed } => {
+            // Records written to the terminal would tear the progress bar.
+            let ctx = Ctx::new(config, !stdout_tty);
+            let mut out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
             let mut source = Vec::new();
             let mut last_index = u32::MAX;
             for_each_line(&ctx, &mut |at, outcome| {
@@ -178,6 +156,7 @@ pub fn run(config: &Config) -> Result<Exit> {
             })
             .context("writing to standard output")?;
             ctx.bar.finish_and_clear();
+            out.flush().context("writing to standard output")?;
         }
         Mode::Summary { output } => {
             let follow = config.reading.follow && stdout_tty;
@@ -190,29 +169,64 @@ pub fn run(config: &Config) -> Result<Exit> {
                 let _ = o.flush();
             };
             let tick: Option<&(dyn Fn(&Summary) + Sync)> = if follow { Some(&live) } else { None };
-            let summary = aggregate(&ctx, &Summary::new, tick);
-            ctx.bar.finish_and_clear();
+            let summary = collect(config, &Summary::new, tick);
+            // Locked only now: `--follow` prints from the threads that read.
+            let mut out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
             if follow {
                 out.write_all(b"\x1b[2J\x1b[H").context("writing to standard output")?;
             }
             report::write_summary(&mut out, &summary, output).context("writing the summary")?;
+            out.flush().context("writing to standard output")?;
         }
     }
-    out.flush().context("writing to standard output")?;
     Ok(if messages::errored() { Exit::Error } else { Exit::Success })
+}
+
+/// The aggregate of every input of the run, built with `new`, merged in input order, with the
+/// progress bar shown as configured. `tick`, when given, is called every few seconds with the
+/// aggregate of a stream read so far (`--follow`), from the thread reading it.
+///
+/// This is the driver of every command that reports at the end: give it the command's
+/// aggregate type (see [`Aggregate`]).
+pub fn collect<A: Aggregate>(
+    config: &Config,
+    new: &(dyn Fn() -> A + Sync),
+    tick: Option<&(dyn Fn(&A) + Sync)>,
+) -> A {
+    let ctx = Ctx::new(config, true);
+    let agg = aggregate(&ctx, new, tick);
+    ctx.bar.finish_and_clear();
+    agg
 }
 
 /// What every input of a run shares.
 struct Ctx<'c> {
     config: &'c Config,
     /// The files to read, after expanding directories and patterns.
-    inputs: &'c [Input],
+    inputs: Vec<Input>,
     bar: indicatif::ProgressBar,
     /// The size of the chunks mapped files are cut into ([`input::CHUNK`]).
     chunk: usize,
 }
 
 impl Ctx<'_> {
+    /// Expands the inputs and sets up the progress bar, shown when `bar` and the
+    /// configuration allow it and every input is a file.
+    fn new(config: &Config, bar: bool) -> Ctx<'_> {
+        let inputs = input::paths::expand(&config.inputs, config.reading.glob.as_ref(), &mut |m| {
+            messages::error(m)
+        });
+        let total: u64 = inputs
+            .iter()
+            .filter_map(|i| i.path.as_ref())
+            .filter_map(|p| std::fs::metadata(p).ok())
+            .filter(|m| m.is_file())
+            .map(|m| m.len())
+            .sum();
+        let show = bar && config.reading.progress && inputs.iter().all(|i| i.path.is_some());
+        Ctx { config, inputs, bar: report::progress::bar(total, show), chunk: input::CHUNK }
+    }
+
     /// A parser for one input, with `year` for year-less timestamps.
     fn parser(&self, year: Option<i32>) -> Parser {
         let mut opts = Options::with_tz(self.config.tz.clone());

@@ -206,9 +206,8 @@ fn config(mmap: bool) -> Config {
 fn summary_of(path: &std::path::Path, mmap: bool) -> (Summary, bool) {
     let config = config(mmap);
     let input = Input { path: Some(path.to_path_buf()), name: "in.log".into() };
-    let inputs = [input.clone()];
     let bar = indicatif::ProgressBar::hidden();
-    let ctx = Ctx { config: &config, inputs: &inputs, bar, chunk: 16 * 1024 };
+    let ctx = Ctx { config: &config, inputs: vec![input.clone()], bar, chunk: 16 * 1024 };
     let opened = input::open(&input, mmap, &ctx.bar).unwrap();
     let mapped = matches!(opened.source, Source::Mapped(_));
     (aggregate_input(&ctx, 0, &input, &Summary::new, None), mapped)
