@@ -386,19 +386,29 @@ impl<R: Read> Blocks<R> {
                 return Ok(!buf.is_empty());
             }
             let len = buf.len();
-            let want = BLOCK.saturating_sub(len).max(64 * 1024);
-            buf.resize(len + want, 0);
-            let n = match self.inner.read(&mut buf[len..]) {
+            // A live stream is read once per call, so that lines are handed over as they
+            // come; other streams are read until the block is full, through `read_to_end`,
+            // which does not zero the buffer before each read.
+            let want = if self.live { 64 * 1024 } else { BLOCK.saturating_sub(len).max(64 * 1024) };
+            let result = if self.live {
+                buf.resize(len + want, 0);
+                let r = self.inner.read(&mut buf[len..]);
+                buf.truncate(len + *r.as_ref().unwrap_or(&0));
+                r
+            } else {
+                (&mut self.inner).take(want as u64).read_to_end(buf)
+            };
+            let n = match result {
                 Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => 0,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
-                    buf.truncate(len);
+                    // What arrived before the error stays; its cut last line is dropped then.
+                    self.read += (buf.len() - len) as u64;
                     self.error = Some(e);
                     self.done = true;
                     continue;
                 }
             };
-            buf.truncate(len + n);
             if n == 0 {
                 self.done = true;
                 continue;
@@ -417,6 +427,10 @@ impl<R: Read> Blocks<R> {
                 }
             }
             let short = n < want;
+            if !self.live && short {
+                // The end of the input: hand over what there is at the next turn.
+                self.done = true;
+            }
             if buf.len() >= BLOCK || (self.live && short) {
                 if let Some(i) = memchr::memrchr(b'\n', buf) {
                     self.carry.extend_from_slice(&buf[i + 1..]);
