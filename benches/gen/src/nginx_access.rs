@@ -235,3 +235,57 @@ pub fn run(c: &Config, out: &mut dyn Write) -> anyhow::Result<BTreeMap<&'static 
     counts.insert("lines", g.lines);
     Ok(counts)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(seed: u64, lines: u64) -> Config {
+        Config {
+            format: "nginx-access".into(),
+            lines: Some(lines),
+            size: None,
+            seed,
+            start: 1_710_374_400, // 2024-03-14T00:00:00Z
+            rate: 400,
+            out: None,
+            expect: None,
+        }
+    }
+
+    fn generate(seed: u64, lines: u64) -> (Vec<u8>, BTreeMap<&'static str, u64>) {
+        let mut out = Vec::new();
+        let counts = run(&config(seed, lines), &mut out).unwrap();
+        (out, counts)
+    }
+
+    #[test]
+    fn the_same_seed_writes_the_same_bytes() {
+        let (a, counts) = generate(7, 5000);
+        assert_eq!(a, generate(7, 5000).0);
+        assert_ne!(a, generate(8, 5000).0);
+        assert_eq!(a.iter().filter(|&&b| b == b'\n').count(), 5000);
+        assert_eq!(counts["lines"], 5000);
+        let classes: u64 = counts.iter().filter(|(k, _)| **k != "lines").map(|(_, n)| n).sum();
+        assert_eq!(classes, 5000);
+    }
+
+    #[test]
+    fn lines_have_multi_value_upstreams_ipv6_clients_and_the_incident() {
+        // At 400 lines a second, the incident (minute 10) starts at line 240,000.
+        let mut c = config(1, 0);
+        c.lines = Some(260_000);
+        let mut out = Vec::new();
+        let counts = run(&c, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("us=\"502, 200\""), "retried upstreams");
+        assert!(text.contains("us=\"404 : 200\""), "redirected upstreams");
+        assert!(text.lines().any(|l| l.starts_with("2001:db8:")), "IPv6 clients");
+        assert!(text.contains("ua=\"cart\""), "no live upstream in the cart pool");
+        for class in
+            ["ok", "upstream_5xx", "gateway_error", "proxy_error", "client_abort", "client_error"]
+        {
+            assert!(counts.get(class).copied().unwrap_or(0) > 0, "{class}");
+        }
+    }
+}
