@@ -241,3 +241,27 @@ fn mapped_read_and_compressed_files_give_identical_summaries() {
     assert_eq!(mapped, unzipped);
     assert!(mapped.unparsed() > 0 && mapped.continuation() > 0);
 }
+
+#[test]
+fn cuts_in_a_plain_log_need_no_second_pass() {
+    // A custom access-log format and a zone table are part of the parser's state too: they
+    // must compare equal between a fresh parser and one that has read lines.
+    let mut data = Vec::new();
+    while data.len() < 200_000 {
+        data.extend_from_slice(include_bytes!(
+            "../../../../testdata/nginx-access/main_upstream.log"
+        ));
+        data.extend_from_slice(include_bytes!("../../../../testdata/nginx-error/sample.log"));
+    }
+    let mut opts = Options::with_tz(crate::config::parse_tz("Europe/Paris").unwrap());
+    opts.year = Some(2024);
+    let template = Parser::new(None, opts)
+        .with_access_format(logparse::nginx::access::LogFormat::main_upstream());
+    let (filter, input) = (Filter::default(), input());
+    let job = Job { filter: &filter, index: 0, input: &input, data: &data, template: &template };
+    let ranges = input::chunks(&data, 8 * 1024);
+    assert!(ranges.len() > 20);
+    let (summary, done) = job.run(&ranges, &Summary::new, &|_| {});
+    assert_eq!(done, Done::default());
+    assert_eq!(summary.lines(), memchr::memchr_iter(b'\n', &data).count() as u64);
+}
