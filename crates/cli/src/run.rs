@@ -135,7 +135,12 @@ pub fn run(config: &Config) -> Result<Exit> {
             let mut out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
             let mut source = Vec::new();
             let mut last_index = u32::MAX;
-            for_each_line(&ctx, &mut |at, outcome| {
+            for_each_line(&ctx, &mut |step| {
+                let (at, outcome) = match step {
+                    Step::Line(at, outcome) => (at, outcome),
+                    // Records of a live stream go out as they come, not a buffer at a time.
+                    Step::Idle => return out.flush(),
+                };
                 if at.index != last_index {
                     source = report::json::quoted(&at.input.name);
                     last_index = at.index;
@@ -323,12 +328,13 @@ fn scan<E>(
     Ok(line - first)
 }
 
-/// Calls `sink` with every line of every input, in order, on this thread. An input that cannot
-/// be opened or read is reported (and the lines read before the error are kept); an error
-/// from `sink` (writing the output) ends the run.
+/// Calls `sink` with every line of every input, in order, on this thread, and with
+/// [`Step::Idle`] when a stream pauses or a block of it was read (a moment to flush the output).
+/// An input that cannot be opened or read is reported (and the lines read before the error are
+/// kept); an error from `sink` (writing the output) ends the run.
 fn for_each_line(
     ctx: &Ctx<'_>,
-    sink: &mut impl FnMut(&At<'_>, Outcome<'_, '_>) -> io::Result<()>,
+    sink: &mut impl FnMut(Step<'_, '_, '_>) -> io::Result<()>,
 ) -> io::Result<()> {
     let filter = &ctx.config.filter;
     for (index, input) in ctx.inputs.iter().enumerate() {
@@ -353,17 +359,13 @@ fn for_each_line(
                         break;
                     }
                     let len = r.len() as u64;
-                    line += scan(&mut parser, filter, index, input, &map[r], line, sink)?;
+                    let push = &mut |at: &At<'_>, o: Outcome<'_, '_>| sink(Step::Line(at, o));
+                    line += scan(&mut parser, filter, index, input, &map[r], line, push)?;
                     ctx.bar.inc(len);
                 }
             }
             Source::Stream(stream) => {
-                stream_lines(ctx, index, input, stream, opened.size, opened.mtime, &mut |step| {
-                    match step {
-                        Step::Line(at, outcome) => sink(at, outcome),
-                        Step::Idle => Ok(()),
-                    }
-                })?;
+                stream_lines(ctx, index, input, stream, opened.size, opened.mtime, sink)?;
             }
         }
     }

@@ -859,3 +859,32 @@ fn ctrl_c_on_a_live_stream_prints_the_summary_of_the_lines_so_far() {
     let doc: SummaryDoc = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc.lines, 13);
 }
+
+#[test]
+fn events_of_a_live_stream_come_out_as_lines_arrive() {
+    let mut child = Command::new(BIN)
+        .args(["events"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let line =
+        std::fs::read_to_string(fixture("small.log")).unwrap().lines().next().unwrap().to_owned();
+    stdin.write_all(format!("{line}\n").as_bytes()).unwrap();
+    stdin.flush().unwrap();
+    // The input stays open; the record must still arrive.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        let n = stdout.read(&mut buf).unwrap_or(0);
+        let _ = tx.send(String::from_utf8_lossy(&buf[..n]).into_owned());
+    });
+    let first = rx
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("no record while the input is open");
+    assert!(first.starts_with("{\"source\":\"-\",\"line\":1,"), "{first}");
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+}
