@@ -754,6 +754,26 @@ fn a_truncated_gzip_keeps_its_complete_lines_and_the_run_goes_on() {
     assert!(kept > 1000 && kept < count_lines(&data) as u64, "{kept} lines kept");
     assert!(err.contains(&format!("its first {kept} complete lines were read")), "{err}");
 
+    // A corrupt zstd or bzip2 archive is named with its kind, and the run goes on.
+    let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::default());
+    bz.write_all(&data).unwrap();
+    let bz = bz.finish().unwrap();
+    let zst = zstd::encode_all(&data[..], 3).unwrap();
+    for (name, mut bytes, kind) in [("a.bz", bz, "bzip2"), ("b.zst", zst, "zstd")] {
+        let mid = bytes.len() / 2;
+        bytes[mid..mid + 64].fill(0x55);
+        let path = dir.path().join(name);
+        std::fs::write(&path, &bytes).unwrap();
+        let out = gatelog(&["summary", "-o", "json", path.to_str().unwrap(), &good]);
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        let err = stderr(&out);
+        let expected =
+            format!("gatelog: {}: {kind} data truncated or corrupt after ", path.display());
+        assert!(err.starts_with(&expected), "{err}");
+        let doc: SummaryDoc = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(doc.lines >= 13, "{name}: the other file is still read");
+    }
+
     // Empty and zero-byte archives are empty inputs, not errors.
     let doc: SummaryDoc = serde_json::from_str(&ok(&[
         "summary",
