@@ -555,7 +555,7 @@ impl Job<'_> {
         let mut a = prev;
         let mut b = self.template.clone();
         let mut rest = data;
-        for _ in 0..CONVERGE {
+        for n in 1..=CONVERGE {
             if rest.is_empty() {
                 // The chunk ended first: its results stand, its end state is `a`.
                 return Check::SameUntilEnd(a);
@@ -569,7 +569,10 @@ impl Job<'_> {
             if a.parse(line) != b.parse(line) {
                 return Check::Differs;
             }
-            if format!("{a:?}") == format!("{b:?}") {
+            // Formatting a state costs more than a line (the zone table is part of it): compare
+            // after lines 1, 2, 4, 8, ... only; equal states stay equal, so this finds them at
+            // most twice as late.
+            if n.is_power_of_two() && format!("{a:?}") == format!("{b:?}") {
                 return Check::Same;
             }
         }
