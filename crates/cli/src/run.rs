@@ -25,8 +25,8 @@
 //! with and from a fresh parser, until the two states are equal (usually after one line).
 //! When a result differs on the way (an entry left open across an access-log line, a
 //! December-to-January rollover in an earlier chunk), the chunk is parsed again from the
-//! previous chunk's state. So the
-//! result never depends on where the cuts fell; only the work does.
+//! previous chunk's state. So the result never depends on where the cuts fell; only the work
+//! does.
 //!
 //! # The year of syslog timestamps
 //!
@@ -38,6 +38,19 @@
 //! (the year before when the first year-less date would lie more than a month after it), the
 //! rule the parser itself applies with the current date. Standard input has no such first
 //! look: without `--year`, the parser follows the stream's own dated lines.
+//!
+//! With the year fixed this way, the HAProxy parser (`logparse::haproxy::Parser`) no longer
+//! takes the year from the accept dates of traffic lines; those lines' own times come from
+//! their accept dates in any case. The fixed year goes to the lines that carry no year at all
+//! (health checks and admin messages under a syslog header, the old stderr label's day of the
+//! year), advanced by one at each rollover, so a file covering New Year's Eve reads right as
+//! long as its first dated line is from the old year.
+//!
+//! # Adding a command
+//!
+//! A command that reports at the end implements [`Aggregate`] for its aggregate (push a line,
+//! merge the next part, shift line numbers) and calls [`collect`]: it then reads every kind of
+//! input, on every core, with the same guarantees as the summary.
 //!
 //! Line numbers are counted per chunk and shifted into place when the chunks are merged
 //! ([`Aggregate::shift_lines`]).
