@@ -34,7 +34,8 @@
 //! [`logparse::Options::year`] when set, and then only advances it when the month goes back
 //! from December to January. Every chunk of a file gets the same year, chosen before reading:
 //! `--year`, else the year of the first line in the file's first 64 KiB that carries one (an
-//! accept date, an nginx or ISO timestamp), else the year the file's modification time gives
+//! accept date, an nginx or ISO timestamp; the year before when year-less lines before it are
+//! from months before a new year), else the year the file's modification time gives
 //! (the year before when the first year-less date would lie more than a month after it), the
 //! rule the parser itself applies with the current date. Standard input has no such first
 //! look: without `--year`, the parser follows the stream's own dated lines.
@@ -43,8 +44,7 @@
 //! takes the year from the accept dates of traffic lines; those lines' own times come from
 //! their accept dates in any case. The fixed year goes to the lines that carry no year at all
 //! (health checks and admin messages under a syslog header, the old stderr label's day of the
-//! year), advanced by one at each rollover, so a file covering New Year's Eve reads right as
-//! long as its first dated line is from the old year.
+//! year), advanced by one at each rollover, so a file covering New Year's Eve reads right.
 //!
 //! # Adding a command
 //!
@@ -266,8 +266,9 @@ impl Ctx<'_> {
     }
 }
 
-/// The year of the first line of `head` (its first 64 KiB, whole lines) that carries one, else
-/// the year `mtime` gives the first year-less HAProxy date, else the year of `mtime`.
+/// The year of the first line of `head` (its first 64 KiB, whole lines) that carries one (the
+/// year before when year-less lines before it are from months before a new year), else the year
+/// `mtime` gives the first year-less HAProxy date, else the year of `mtime`.
 fn first_year(mut parser: Parser, tz: &Tz, head: &[u8], mtime: Option<i64>) -> Option<i32> {
     let head = head.get(..64 * 1024).unwrap_or(head);
     let head = match memchr::memrchr(b'\n', head) {
@@ -275,35 +276,49 @@ fn first_year(mut parser: Parser, tz: &Tz, head: &[u8], mtime: Option<i64>) -> O
         None => head,
     };
     let plain = Options::with_tz(tz.clone());
+    // Any year will do to read the month of a year-less date.
+    let mut some_year = plain.clone();
+    some_year.year = Some(2001);
     let mtime = mtime.map(Timestamp::from_unix_seconds);
     let mut by_mtime = mtime.map(|t| logparse::haproxy::Parser::with_now(plain.clone(), t));
     let mut guess = None;
+    let mut first_month = None;
+    // The parser's rollover rule: a month more than six before the last one is a new year.
+    let dated = |t: Timestamp, first_month: Option<u32>| {
+        let (y, m) = local_civil(t, tz);
+        if first_month.is_some_and(|m0| m0 > m + 6) { y - 1 } else { y }
+    };
     for line in logparse::lines::Lines::new(head) {
         let Ok(ev) = parser.parse(line) else { continue };
         if ev.format == Format::Haproxy {
             // The stateless parser gives a time only when the line carries its year.
             if let Some(t) = logparse::haproxy::parse_with(line, &plain).ok().and_then(|e| e.time) {
-                return Some(local_year(t, tz));
+                return Some(dated(t, first_month));
+            }
+            if first_month.is_none() {
+                let t = logparse::haproxy::parse_with(line, &some_year).ok().and_then(|e| e.time);
+                first_month = t.map(|t| local_civil(t, tz).1);
             }
             if guess.is_none() {
                 guess = by_mtime.as_mut().and_then(|p| p.parse(line).ok()?.time);
             }
         } else if let Some(t) = ev.time {
-            return Some(local_year(t, tz));
+            return Some(dated(t, first_month));
         }
     }
-    guess.or(mtime).map(|t| local_year(t, tz))
+    guess.or(mtime).map(|t| local_civil(t, tz).0)
 }
 
-/// The calendar year of `t` on the wall clock of `tz`.
-fn local_year(t: Timestamp, tz: &Tz) -> i32 {
+/// The calendar year and month of `t` on the wall clock of `tz`.
+fn local_civil(t: Timestamp, tz: &Tz) -> (i32, u32) {
     let s = t.unix_seconds();
     let offset = match tz {
         Tz::Fixed(o) => i64::from(*o),
         Tz::Table(table) => i64::from(table.offset_at_local(s)),
         _ => 0,
     };
-    Timestamp::from_unix_seconds(s + offset).to_civil_utc().0
+    let (y, m, ..) = Timestamp::from_unix_seconds(s + offset).to_civil_utc();
+    (y, m)
 }
 
 /// Parses the lines of `data` (whole lines, the last one perhaps without its `\n`), numbering
