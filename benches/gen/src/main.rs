@@ -1,12 +1,13 @@
 //! `gatelog-gen`: writes realistic reverse-proxy logs of any size, deterministically for a seed.
 //!
 //! ```text
-//! gatelog-gen nginx-error [--lines N | --size 300M] [--seed S] [--start 2024-03-14T00:00:00]
-//!                         [--rate LINES_PER_SEC] [--out FILE] [--expect FILE]
+//! gatelog-gen nginx-error|nginx-access [--lines N | --size 300M] [--seed S]
+//!             [--start 2024-03-14T00:00:00] [--rate LINES_PER_SEC] [--out FILE] [--expect FILE]
 //! gatelog-gen scenario deploys --out-dir DIR [--seed S]
 //! ```
 //!
-//! `scenario` writes small logs that tell a known story (see `scenario.rs`).
+//! `nginx-access` writes an access log with upstream fields; see [`nginx_access`]. `scenario`
+//! writes small logs that tell a known story (see `scenario.rs`).
 //!
 //! The output mixes every failure family the nginx error log writes, over pools of upstreams,
 //! with IPv6 and unix-socket peers, stream-module lines, container prefixes, multi-line FastCGI
@@ -20,6 +21,8 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 
 use anyhow::{Context, Result, bail};
+
+mod nginx_access;
 
 /// SplitMix64: small, fast, and the same stream on every platform for a seed.
 struct Rng(u64);
@@ -108,7 +111,7 @@ fn civil(secs: i64) -> (i64, i64, i64, i64, i64, i64) {
 fn parse_args() -> Result<Config> {
     let mut args = std::env::args().skip(1);
     let format = args.next().context(
-        "usage: gatelog-gen nginx-error [--lines N | --size BYTES] [--seed S] [--start T] \
+        "usage: gatelog-gen nginx-error|nginx-access [--lines N | --size BYTES] [--seed S] [--start T] \
          [--rate N] [--out FILE] [--expect FILE]",
     )?;
     let mut c = Config {
@@ -417,8 +420,8 @@ fn main() -> Result<()> {
         return Ok(gatelog_gen::scenario::main(raw)?);
     }
     let c = parse_args()?;
-    if c.format != "nginx-error" {
-        bail!("unknown format {:?} (this generator writes: nginx-error)", c.format);
+    if c.format != "nginx-error" && c.format != "nginx-access" {
+        bail!("unknown format {:?} (this generator writes: nginx-error, nginx-access)", c.format);
     }
     let mut out: Box<dyn Write> = match &c.out {
         Some(path) => Box::new(BufWriter::with_capacity(
@@ -427,6 +430,21 @@ fn main() -> Result<()> {
         )),
         None => Box::new(BufWriter::with_capacity(1 << 20, io::stdout().lock())),
     };
+    if c.format == "nginx-access" {
+        let counts = nginx_access::run(&c, &mut out)?;
+        if let Some(path) = &c.expect {
+            let mut f = BufWriter::new(
+                File::create(path).with_context(|| format!("{path}: cannot create"))?,
+            );
+            writeln!(f, "class,count")?;
+            for (class, n) in counts.iter().filter(|(c, _)| **c != "lines") {
+                writeln!(f, "{class},{n}")?;
+            }
+            writeln!(f, "lines,{}", counts.get("lines").copied().unwrap_or(0))?;
+            f.flush()?;
+        }
+        return Ok(());
+    }
     let mut g = Gen {
         rng: Rng(c.seed),
         pools: pools(),

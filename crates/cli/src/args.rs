@@ -55,13 +55,27 @@ struct SummaryArgs {
     /// The report's format.
     #[arg(long, short = 'o', value_enum, default_value_t = OutputArg::Table)]
     output: OutputArg,
+    /// Re-print the summary of a live stream's lines read so far every few seconds
+    /// (`tail -F error.log | gatelog summary --follow`); only when stdout is a terminal.
+    ///
+    /// The final summary, of every input, is printed when the stream ends or on Ctrl-C.
+    #[arg(long)]
+    follow: bool,
 }
 
 #[derive(clap::Args, Debug)]
 pub(crate) struct Common {
-    /// Log files to read; `-` or none reads standard input.
-    #[arg(value_name = "FILE")]
+    /// Log files, directories or glob patterns to read; `-` or none reads standard input.
+    ///
+    /// Directories are read recursively (see --glob). Quoted glob patterns (`'logs/*.gz'`) are
+    /// expanded by gatelog. The files of a rotated set (`error.log.2.gz`, `error.log.1`,
+    /// `error.log`) are read oldest first. Compressed files (gzip, zstd, bzip2) are recognized
+    /// by their content, whatever their name.
+    #[arg(value_name = "PATH")]
     files: Vec<OsString>,
+
+    #[command(flatten)]
+    reading: ReadingArgs,
 
     /// The log format; `auto` detects it line by line.
     #[arg(long, value_enum, default_value_t = FormatArg::Auto, help_heading = INPUT)]
@@ -78,8 +92,10 @@ pub(crate) struct Common {
 
     /// The year of syslog timestamps, which carry none (HAProxy `Mmm dd HH:MM:SS` headers).
     ///
-    /// By default the year comes from the input's own dated lines, rolling over from December
-    /// to January; before any dated line, the current year is assumed.
+    /// By default, for a file: the year of its first line that carries one (in its first
+    /// 64 KiB), else the year of the file's modification time; for standard input: the year of
+    /// the latest dated line, else the current year. The year then advances when the month
+    /// goes back from December to January.
     #[arg(long, value_name = "YEAR", value_parser = clap::value_parser!(i32).range(1970..=9999), help_heading = INPUT)]
     year: Option<i32>,
 
@@ -111,6 +127,29 @@ pub(crate) struct Common {
     until: Option<String>,
 }
 
+#[derive(clap::Args, Debug)]
+struct ReadingArgs {
+    /// In directories, read only files whose name matches PATTERN (`*.log*`, `error.log*`);
+    /// a pattern with a `/` is matched against the path below the directory.
+    #[arg(long, value_name = "PATTERN", help_heading = INPUT)]
+    glob: Option<String>,
+
+    /// The number of worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..), help_heading = INPUT)]
+    threads: Option<u16>,
+
+    /// Read plain files through a buffer instead of mapping them in memory.
+    ///
+    /// Mapping is faster, but a file truncated while it is read (logrotate's `copytruncate`)
+    /// ends the process with SIGBUS; use this flag for files that may be truncated.
+    #[arg(long, help_heading = INPUT)]
+    no_mmap: bool,
+
+    /// Show no progress bar (it is shown only when stderr is a terminal).
+    #[arg(long, short = 'q', help_heading = INPUT)]
+    quiet: bool,
+}
+
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum FormatArg {
     Auto,
@@ -131,6 +170,7 @@ enum OutputArg {
 impl Args {
     /// Validates the arguments into the run's configuration.
     pub fn into_config(self) -> Result<Config> {
+        let mut follow = false;
         let (common, mode) = match self.command {
             Command::Events(a) => (a.common, Mode::Events { raw: a.raw, unparsed: a.unparsed }),
             Command::Summary(a) => {
@@ -139,6 +179,7 @@ impl Args {
                     OutputArg::Json => Output::Json,
                     OutputArg::Csv => Output::Csv,
                 };
+                follow = a.follow;
                 (a.common, Mode::Summary { output })
             }
             Command::Timeline(a) => {
@@ -149,6 +190,13 @@ impl Args {
                 let mode = a.mode()?;
                 (a.common, mode)
             }
+        };
+        let reading = crate::config::RawReading {
+            threads: common.reading.threads.map(usize::from),
+            glob: common.reading.glob,
+            no_mmap: common.reading.no_mmap,
+            quiet: common.reading.quiet,
+            follow,
         };
         let format = match common.format {
             FormatArg::Auto => None,
@@ -169,6 +217,7 @@ impl Args {
             upstreams: common.upstream,
             since: common.since,
             until: common.until,
+            reading,
         })
     }
 }

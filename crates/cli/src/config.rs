@@ -50,6 +50,27 @@ pub struct Input {
     pub name: String,
 }
 
+/// How inputs are read.
+#[derive(Clone, Debug)]
+pub struct Reading {
+    /// Worker threads; `None` for one per core.
+    pub threads: Option<usize>,
+    /// Inside directories, keep only files this matches.
+    pub glob: Option<crate::input::paths::NameFilter>,
+    /// Memory-map plain files (`false` reads them through a buffer).
+    pub mmap: bool,
+    /// Whether to show the progress bar when stderr is a terminal.
+    pub progress: bool,
+    /// Re-print the live summary every few seconds while reading (summary on a terminal).
+    pub follow: bool,
+}
+
+impl Default for Reading {
+    fn default() -> Reading {
+        Reading { threads: None, glob: None, mmap: true, progress: true, follow: false }
+    }
+}
+
 /// Which events to keep.
 #[derive(Clone, Debug, Default)]
 pub struct Filter {
@@ -119,6 +140,8 @@ pub struct Config {
     pub access_format: Option<LogFormat>,
     /// The year of syslog timestamps, when given.
     pub year: Option<i32>,
+    /// How inputs are read.
+    pub reading: Reading,
 }
 
 /// The arguments before validation, as the command line gave them.
@@ -143,6 +166,23 @@ pub struct Raw {
     pub since: Option<String>,
     /// `--until`.
     pub until: Option<String>,
+    /// How to read the inputs (`--glob` still as text).
+    pub reading: RawReading,
+}
+
+/// The reading options before validation.
+#[derive(Default)]
+pub struct RawReading {
+    /// `-j/--threads`.
+    pub threads: Option<usize>,
+    /// `--glob`.
+    pub glob: Option<String>,
+    /// `--no-mmap`.
+    pub no_mmap: bool,
+    /// `--quiet`.
+    pub quiet: bool,
+    /// `--follow`.
+    pub follow: bool,
 }
 
 impl Config {
@@ -191,6 +231,15 @@ impl Config {
             }
         }
         let access_format = raw.nginx_log_format.as_deref().map(parse_log_format).transpose()?;
+        let glob =
+            raw.reading.glob.as_deref().map(crate::input::paths::NameFilter::new).transpose()?;
+        let reading = Reading {
+            threads: raw.reading.threads,
+            glob,
+            mmap: !raw.reading.no_mmap,
+            progress: !raw.reading.quiet,
+            follow: raw.reading.follow,
+        };
         Ok(Config {
             mode: raw.mode,
             inputs,
@@ -199,6 +248,7 @@ impl Config {
             filter,
             access_format,
             year: raw.year,
+            reading,
         })
     }
 }
@@ -417,6 +467,7 @@ mod tests {
             upstreams: vec![],
             since: None,
             until: None,
+            reading: RawReading::default(),
         }
     }
 
@@ -451,6 +502,20 @@ mod tests {
     fn since_must_come_before_until() {
         let r = Raw { since: Some("2024-01-02".into()), until: Some("2024-01-01".into()), ..raw() };
         assert!(format!("{:#}", Config::new(r).unwrap_err()).contains("before --until"));
+    }
+
+    #[test]
+    fn glob_patterns_are_checked_and_do_not_cross_directories() {
+        let r = Raw {
+            reading: RawReading { glob: Some("*.log*".into()), ..Default::default() },
+            ..raw()
+        };
+        let g = Config::new(r).unwrap().reading.glob.unwrap();
+        assert!(g.matches("error.log.2.gz".as_ref(), "old/error.log.2.gz".as_ref()));
+        assert!(!g.matches("error".as_ref(), "error".as_ref()));
+        let r =
+            Raw { reading: RawReading { glob: Some("a[".into()), ..Default::default() }, ..raw() };
+        assert!(format!("{:#}", Config::new(r).unwrap_err()).contains("--glob"));
     }
 
     #[test]

@@ -1,15 +1,34 @@
-//! Opening inputs and reading them line by line.
+//! Opening inputs: memory maps, streams, decompression, and cutting bytes into lines.
 //!
-//! Lines are bytes: nothing here requires UTF-8. A line ends at `\n`; one `\r` before it (CRLF
-//! files) is removed; a last line without a terminator is still a line. One buffer is reused
-//! for every line, so memory stays bounded whatever the input's size, standard input included.
-//! A line longer than [`MAX_LINE`] bytes is cut there (the rest of it, up to its `\n`, is read
-//! and dropped): it still counts as one line.
+//! An input is read one of two ways, chosen in [`open`]:
+//!
+//! - [`Source::Mapped`]: a plain regular file, mapped in memory whole (see [`map`] for when
+//!   this is safe). The driver cuts the map into newline-aligned [`chunks`] that threads
+//!   parse in parallel.
+//! - [`Source::Stream`]: standard input, pipes, compressed files, and plain files that could
+//!   not (or should not) be mapped. A [`Blocks`] reader hands the stream over in
+//!   newline-aligned blocks of at most [`BLOCK`] bytes (plus one line), reusing its buffers,
+//!   so memory stays bounded whatever the input's size.
+//!
+//! Compression is recognized by the first bytes of the content, never by the file name:
+//! gzip (`1f 8b`, every member of a multi-member file), zstd (`28 b5 2f fd`, every frame) and
+//! bzip2 (`BZh1`..`BZh9`, every stream). A zero-byte file is an empty plain file.
+//!
+//! Lines are bytes: nothing here requires UTF-8. A line ends at `\n`; a last line without one
+//! is still a line. A line longer than [`MAX_LINE`] bytes is cut there (the rest of it, up to
+//! its `\n`, is dropped) and still counts as one line; then one trailing `\r` (CRLF files) is
+//! removed. Both ways of reading give the same lines.
+
+pub mod paths;
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
+use std::ops::Range;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{Result, bail};
+use memmap2::Mmap;
 
 use crate::config::Input;
 
@@ -17,14 +36,126 @@ use crate::config::Input;
 /// error-log lines at 2048 bytes); the cap keeps a file without newlines from filling memory.
 pub const MAX_LINE: usize = 1 << 20;
 
-/// The read buffer size.
-const BUFFER: usize = 64 * 1024;
+/// The size of the blocks a stream is handed over in.
+pub const BLOCK: usize = 1 << 20;
 
-/// Opens an input. The error names the input and says what to check.
-pub fn open(input: &Input) -> Result<LineReader<Box<dyn BufRead>>> {
+/// The size of the chunks a mapped file is cut into for the worker threads.
+pub const CHUNK: usize = 2 << 20;
+
+/// Plain files smaller than this are read rather than mapped: mapping costs more than it
+/// saves on small files.
+const MIN_MAP: u64 = 64 * 1024;
+
+/// How the content of an input is encoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Compression {
+    /// Plain text.
+    None,
+    /// gzip, possibly several members.
+    Gzip,
+    /// zstd, possibly several frames.
+    Zstd,
+    /// bzip2, possibly several streams.
+    Bzip2,
+}
+
+impl Compression {
+    /// The compression that content starting with `head` is in. `head` needs 4 bytes to tell
+    /// zstd apart; fewer bytes that could still start a magic number give `None`.
+    pub fn sniff(head: &[u8]) -> Option<Compression> {
+        const MAGIC: [(&[u8], Compression); 3] = [
+            (&[0x1f, 0x8b], Compression::Gzip),
+            (&[0x28, 0xb5, 0x2f, 0xfd], Compression::Zstd),
+            (b"BZh", Compression::Bzip2),
+        ];
+        for (magic, kind) in MAGIC {
+            if head.starts_with(magic) {
+                if kind == Compression::Bzip2 {
+                    return match head.get(3) {
+                        Some(b'1'..=b'9') => Some(kind),
+                        Some(_) => Some(Compression::None),
+                        None => None,
+                    };
+                }
+                return Some(kind);
+            }
+            if magic.starts_with(head) {
+                return None;
+            }
+        }
+        Some(Compression::None)
+    }
+
+    /// The name used in messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Compression::None => "plain",
+            Compression::Gzip => "gzip",
+            Compression::Zstd => "zstd",
+            Compression::Bzip2 => "bzip2",
+        }
+    }
+}
+
+/// An opened input.
+pub enum Source {
+    /// A plain file mapped in memory.
+    Mapped(Mmap),
+    /// Bytes read in order.
+    Stream(Stream),
+}
+
+/// A stream of (decompressed) bytes.
+pub struct Stream {
+    /// The decompressed content.
+    pub reader: Box<dyn Read + Send>,
+    /// How the content was encoded.
+    pub compression: Compression,
+    /// Whether lines should be handed over as soon as they arrive (standard input, pipes).
+    pub live: bool,
+    /// The bytes read from the underlying file so far (before decompression).
+    pub raw_read: Arc<AtomicU64>,
+}
+
+/// What is known about an opened input besides its content.
+pub struct Opened {
+    /// The content.
+    pub source: Source,
+    /// The size on disk, for regular files.
+    pub size: Option<u64>,
+    /// The modification time (seconds since the epoch), for files.
+    pub mtime: Option<i64>,
+}
+
+/// Counts the bytes read through it, for progress and error messages.
+struct Counting<R> {
+    inner: R,
+    count: Arc<AtomicU64>,
+    progress: indicatif::ProgressBar,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        self.progress.inc(n as u64);
+        Ok(n)
+    }
+}
+
+/// Opens an input: standard input, or a file mapped (when `mmap` allows and the file is a
+/// plain regular file) or streamed, decompressed when its content is compressed. Bytes read
+/// from files advance `progress`. The error names the input and says what to check.
+pub fn open(input: &Input, mmap: bool, progress: &indicatif::ProgressBar) -> Result<Opened> {
+    let raw_read = Arc::new(AtomicU64::new(0));
     let Some(path) = &input.path else {
-        let stdin: Box<dyn BufRead> = Box::new(BufReader::with_capacity(BUFFER, io::stdin()));
-        return Ok(LineReader::new(stdin));
+        let mut stdin = BufReader::with_capacity(64 * 1024, io::stdin());
+        let (compression, taken) = sniff_stream(&mut stdin)
+            .map_err(|e| anyhow::anyhow!("-: cannot read standard input: {e}"))?;
+        let reader = Box::new(io::Cursor::new(taken).chain(stdin));
+        let stream = decoder(reader, compression, true, raw_read)
+            .map_err(|e| anyhow::anyhow!("-: cannot read standard input: {e}"))?;
+        return Ok(Opened { source: Source::Stream(stream), size: None, mtime: None });
     };
     let name = &input.name;
     let advice = |e: &io::Error| match e.kind() {
@@ -34,124 +165,295 @@ pub fn open(input: &Input) -> Result<LineReader<Box<dyn BufRead>>> {
         }
         _ => "check that it is a readable file",
     };
-    match std::fs::metadata(path) {
-        Ok(m) if m.is_dir() => bail!(
-            "{name}: is a directory; gatelog does not read directories (yet): \
-             pass the log files inside it, e.g. {name}/*.log"
-        ),
-        Ok(_) => {}
+    let meta = match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => bail!("{name}: is a directory"),
+        Ok(m) => m,
         Err(e) => bail!("{name}: {e} ({})", advice(&e)),
+    };
+    let mut file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) => bail!("{name}: {e} ({})", advice(&e)),
+    };
+    let mtime = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_secs() as i64);
+    let regular = meta.is_file();
+    let size = regular.then_some(meta.len());
+    let mut head = [0u8; 4];
+    let got = read_head(&mut file, &mut head)
+        .map_err(|e| anyhow::anyhow!("{name}: {e} ({})", advice(&e)))?;
+    let head = &head[..got];
+    let compression = Compression::sniff(head).unwrap_or(Compression::None);
+    if compression == Compression::None && regular && mmap && meta.len() >= MIN_MAP {
+        if let Some(m) = map(&file) {
+            return Ok(Opened { source: Source::Mapped(m), size, mtime });
+        }
     }
-    match File::open(path) {
-        Ok(f) => Ok(LineReader::new(Box::new(BufReader::with_capacity(BUFFER, f)))),
-        Err(e) => bail!("{name}: {e} ({})", advice(&e)),
+    let counting = Counting { inner: file, count: raw_read.clone(), progress: progress.clone() };
+    // The bytes already read go first; counted now, since they were read past the counter.
+    raw_read.fetch_add(got as u64, Ordering::Relaxed);
+    progress.inc(got as u64);
+    let reader: Box<dyn Read + Send> = Box::new(io::Cursor::new(head.to_vec()).chain(counting));
+    let stream = decoder(reader, compression, !regular, raw_read).map_err(|e| {
+        anyhow::anyhow!("{name}: cannot start reading {} data: {e}", compression.name())
+    })?;
+    Ok(Opened { source: Source::Stream(stream), size, mtime })
+}
+
+/// Reads up to `buf.len()` bytes, fewer only at the end of the file.
+fn read_head(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match file.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got)
+}
+
+/// The compression of a buffered stream, looking only at what has arrived unless the first
+/// bytes could start a magic number. Returns the bytes it had to take out of the stream to
+/// decide (at most four), which go first.
+fn sniff_stream(r: &mut impl BufRead) -> io::Result<(Compression, Vec<u8>)> {
+    let mut taken = Vec::new();
+    loop {
+        let available = r.fill_buf()?;
+        if available.is_empty() {
+            return Ok((Compression::None, taken));
+        }
+        if taken.is_empty() {
+            if let Some(c) = Compression::sniff(available) {
+                return Ok((c, taken));
+            }
+        }
+        let n = available.len().min(4 - taken.len());
+        taken.extend_from_slice(&available[..n]);
+        r.consume(n);
+        if let Some(c) = Compression::sniff(&taken) {
+            return Ok((c, taken));
+        }
     }
 }
 
-/// Reads lines into one reusable buffer.
-pub struct LineReader<R> {
+/// Wraps `reader` in the decoder for `compression`.
+fn decoder(
+    reader: Box<dyn Read + Send>,
+    compression: Compression,
+    live: bool,
+    raw_read: Arc<AtomicU64>,
+) -> io::Result<Stream> {
+    let reader: Box<dyn Read + Send> = match compression {
+        Compression::None => reader,
+        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(
+            256 * 1024,
+            reader,
+        ))),
+        Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(reader)?),
+        Compression::Bzip2 => {
+            Box::new(bzip2::read::MultiBzDecoder::new(BufReader::with_capacity(256 * 1024, reader)))
+        }
+    };
+    Ok(Stream { reader, compression, live, raw_read })
+}
+
+/// Maps `file` in memory, or `None` when that fails (the caller then reads it).
+///
+/// A map gives the parser the file's bytes without copying them, and lets threads work on
+/// parts of the file at once. Its one risk is a file that shrinks while mapped: reading the
+/// pages past the new end raises SIGBUS and ends the process. Log files grow while they are
+/// written (appended bytes past the mapped length are not seen, and do no harm); they shrink
+/// only when truncated in place (logrotate's `copytruncate`). `--no-mmap` reads through a
+/// buffer instead for such files.
+#[allow(unsafe_code)]
+fn map(file: &File) -> Option<Mmap> {
+    // SAFETY: the map is only read, as bytes (no type is laid over it, any byte pattern is
+    // valid), and never outlives this process's use of the input. The contract memmap2 asks
+    // for, that no other process modifies the file while it is mapped, cannot be enforced for
+    // log files; appends are harmless (they land past the mapped length), and the remaining
+    // case, a truncation during the run, is documented above and avoided with `--no-mmap`.
+    // A failure is not worth a message: the file is read instead.
+    let m = unsafe { Mmap::map(file) }.ok()?;
+    #[cfg(unix)]
+    let _ = m.advise(memmap2::Advice::Sequential);
+    Some(m)
+}
+
+/// Cuts `data` into ranges of whole lines of about `size` bytes.
+///
+/// Each range after the first starts at a line that [`logparse::detect::detect_line`]
+/// recognizes (a line with a header of its own), looked for up to 64 KiB after the nominal
+/// cut, so that the parser's memory of earlier lines (an open multi-line entry, the last
+/// format seen) rarely matters at a cut; the driver checks that it does not, and re-reads a
+/// chunk when it does. Without such a line nearby, the cut is at the next line start.
+pub fn chunks(data: &[u8], size: usize) -> Vec<Range<usize>> {
+    const LOOK: usize = 64 * 1024;
+    let size = size.max(1);
+    let mut cuts = vec![0];
+    let mut at = size;
+    while at < data.len() {
+        let last = *cuts.last().unwrap_or(&0);
+        // The first line start at or after `at`.
+        let Some(nl) = memchr::memchr(b'\n', &data[at - 1..]) else { break };
+        let line_start = at - 1 + nl + 1;
+        if line_start >= data.len() {
+            break;
+        }
+        let mut cut = line_start;
+        let mut pos = line_start;
+        while pos < data.len() && pos < line_start + LOOK {
+            let end = memchr::memchr(b'\n', &data[pos..]).map_or(data.len(), |i| pos + i);
+            if logparse::detect::detect_line(logparse::lines::strip_cr(&data[pos..end])).is_some() {
+                cut = pos;
+                break;
+            }
+            pos = end + 1;
+        }
+        if cut > last {
+            cuts.push(cut);
+        }
+        at = cut + size;
+    }
+    cuts.push(data.len());
+    cuts.windows(2).filter(|w| w[0] < w[1]).map(|w| w[0]..w[1]).collect()
+}
+
+/// Reads a stream in newline-aligned blocks.
+pub struct Blocks<R> {
     inner: R,
-    buf: Vec<u8>,
+    carry: Vec<u8>,
+    live: bool,
+    done: bool,
+    /// Inside a line longer than [`MAX_LINE`], dropping bytes up to its end.
+    skipping: bool,
+    /// An error met after the lines handed over last.
+    error: Option<io::Error>,
+    /// Decompressed bytes read so far.
+    read: u64,
 }
 
-impl<R: BufRead> LineReader<R> {
-    /// A reader over `inner`.
-    pub fn new(inner: R) -> LineReader<R> {
-        LineReader { inner, buf: Vec::with_capacity(4096) }
+impl<R: Read> Blocks<R> {
+    /// Blocks of `inner`; a `live` stream hands over what it has whenever a read returns less
+    /// than asked (the writer paused), instead of waiting for a full block.
+    pub fn new(inner: R, live: bool) -> Blocks<R> {
+        Blocks {
+            inner,
+            carry: Vec::new(),
+            live,
+            done: false,
+            skipping: false,
+            error: None,
+            read: 0,
+        }
     }
 
-    /// The next line without its terminator, or `None` at the end of the input.
-    pub fn next_line(&mut self) -> io::Result<Option<&[u8]>> {
-        self.buf.clear();
-        let n = (&mut self.inner).take(MAX_LINE as u64 + 1).read_until(b'\n', &mut self.buf)?;
-        if n == 0 {
-            return Ok(None);
-        }
-        if self.buf.last() == Some(&b'\n') {
-            self.buf.pop();
-            if self.buf.last() == Some(&b'\r') {
-                self.buf.pop();
-            }
-        } else if self.buf.len() > MAX_LINE {
-            self.buf.truncate(MAX_LINE);
-            self.skip_rest_of_line()?;
-        }
-        Ok(Some(&self.buf))
+    /// The decompressed bytes read so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.read
     }
 
-    /// Drops input up to and including the next `\n`.
-    fn skip_rest_of_line(&mut self) -> io::Result<()> {
+    /// Fills `buf` (cleared first) with the next whole lines, each ending in `\n` except
+    /// perhaps the last line of the input. Returns `false` at the end of the input. After a
+    /// read error, the complete lines read before it are handed over first, then the error
+    /// (the incomplete line it cut is dropped).
+    pub fn next_into(&mut self, buf: &mut Vec<u8>) -> io::Result<bool> {
+        buf.clear();
+        buf.append(&mut self.carry);
         loop {
-            let chunk = match self.inner.fill_buf() {
-                Ok(c) => c,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
-            if chunk.is_empty() {
-                return Ok(());
+            if self.done {
+                if let Some(e) = self.error.take() {
+                    if buf.is_empty() {
+                        return Err(e);
+                    }
+                    // Keep the complete lines; drop the cut one.
+                    match memchr::memrchr(b'\n', buf) {
+                        Some(i) => buf.truncate(i + 1),
+                        None => buf.clear(),
+                    }
+                    self.error = Some(e);
+                    if buf.is_empty() {
+                        return Err(self
+                            .error
+                            .take()
+                            .unwrap_or_else(|| io::Error::other("read error")));
+                    }
+                    return Ok(true);
+                }
+                return Ok(!buf.is_empty());
             }
-            match memchr::memchr(b'\n', chunk) {
-                Some(i) => {
-                    self.inner.consume(i + 1);
-                    return Ok(());
+            let len = buf.len();
+            // A live stream is read once per call, so that lines are handed over as they
+            // come; other streams are read until the block is full, through `read_to_end`,
+            // which does not zero the buffer before each read.
+            let want = if self.live { 64 * 1024 } else { BLOCK.saturating_sub(len).max(64 * 1024) };
+            let result = if self.live {
+                buf.resize(len + want, 0);
+                let r = self.inner.read(&mut buf[len..]);
+                buf.truncate(len + *r.as_ref().unwrap_or(&0));
+                r
+            } else {
+                (&mut self.inner).take(want as u64).read_to_end(buf)
+            };
+            let n = match result {
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    // What arrived before the error stays; its cut last line is dropped then.
+                    self.read += (buf.len() - len) as u64;
+                    self.error = Some(e);
+                    self.done = true;
+                    continue;
                 }
-                None => {
-                    let n = chunk.len();
-                    self.inner.consume(n);
+            };
+            if n == 0 {
+                self.done = true;
+                continue;
+            }
+            self.read += n as u64;
+            if self.skipping {
+                match memchr::memchr(b'\n', &buf[len..]) {
+                    Some(i) => {
+                        buf.drain(len..len + i);
+                        self.skipping = false;
+                    }
+                    None => {
+                        buf.truncate(len);
+                        continue;
+                    }
                 }
+            }
+            let short = n < want;
+            if !self.live && short {
+                // The end of the input: hand over what there is at the next turn.
+                self.done = true;
+            }
+            if buf.len() >= BLOCK || (self.live && short) {
+                if let Some(i) = memchr::memrchr(b'\n', buf) {
+                    self.carry.extend_from_slice(&buf[i + 1..]);
+                    buf.truncate(i + 1);
+                    return Ok(true);
+                }
+            }
+            if buf.len() > MAX_LINE && memchr::memchr(b'\n', buf).is_none() {
+                buf.truncate(MAX_LINE);
+                buf.push(b'\n');
+                self.skipping = true;
+                return Ok(true);
             }
         }
     }
+}
+
+/// The line of `raw` (without its `\n`) as the parser sees it: cut to [`MAX_LINE`] bytes,
+/// then without one trailing `\r`.
+#[inline]
+pub fn clean(raw: &[u8]) -> &[u8] {
+    logparse::lines::strip_cr(raw.get(..MAX_LINE).unwrap_or(raw))
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn lines(data: &[u8]) -> Vec<Vec<u8>> {
-        let mut r = LineReader::new(BufReader::with_capacity(16, data));
-        let mut v = Vec::new();
-        while let Some(l) = r.next_line().unwrap() {
-            v.push(l.to_vec());
-        }
-        v
-    }
-
-    #[test]
-    fn crlf_empty_lines_and_missing_final_newline() {
-        let got = lines(b"a\r\n\nb\r\r\n\xff\x00c");
-        assert_eq!(got, [&b"a"[..], b"", b"b\r", b"\xff\x00c"]);
-        assert_eq!(lines(b""), Vec::<Vec<u8>>::new());
-        assert_eq!(lines(b"\n"), [b""]);
-    }
-
-    #[test]
-    fn overlong_lines_are_cut_and_still_count_once() {
-        let mut data = vec![b'x'; MAX_LINE + 10];
-        data.extend_from_slice(b"\nnext\n");
-        data.extend(vec![b'y'; MAX_LINE + 1]);
-        let got = lines(&data);
-        assert_eq!(got.len(), 3);
-        assert_eq!(got[0].len(), MAX_LINE);
-        assert_eq!(got[1], b"next");
-        assert_eq!(got[2].len(), MAX_LINE);
-        // A line of exactly MAX_LINE bytes plus its newline is kept whole.
-        let mut data = vec![b'z'; MAX_LINE];
-        data.extend_from_slice(b"\nend");
-        assert_eq!(lines(&data).iter().map(Vec::len).collect::<Vec<_>>(), [MAX_LINE, 3]);
-    }
-
-    #[test]
-    fn missing_file_and_directory_errors_name_the_input() {
-        let dir = tempfile::tempdir().unwrap();
-        let missing = dir.path().join("nope.log");
-        let input = |p: &std::path::Path| Input {
-            path: Some(p.to_path_buf()),
-            name: p.display().to_string(),
-        };
-        let err = format!("{:#}", open(&input(&missing)).err().unwrap());
-        assert!(err.starts_with(&missing.display().to_string()) && err.contains("check the path"));
-        let err = format!("{:#}", open(&input(dir.path())).err().unwrap());
-        assert!(err.contains("is a directory"), "{err}");
-    }
-}
+mod tests;

@@ -1,7 +1,9 @@
 //! `gatelog`: which upstream failed, how, since when.
 //!
-//! The binary is glue: [`args`] reads the command line, [`config`] validates it, [`run`] reads
-//! the inputs through `logparse` and `timeline`, and [`report`] writes the results.
+//! The binary is glue: [`args`] reads the command line, [`config`] validates it, [`input`] finds
+//! and opens the inputs (files, directories, patterns, standard input; mapped, read or
+//! decompressed), [`run`] parses them through `logparse` into `timeline` aggregates on every
+//! core, [`interrupt`] turns Ctrl-C into an early report, and [`report`] writes the results.
 
 use std::process::ExitCode;
 
@@ -11,6 +13,7 @@ mod args;
 mod config;
 mod exit;
 mod input;
+mod interrupt;
 mod markers;
 mod messages;
 mod report;

@@ -435,7 +435,7 @@ fn a_missing_file_is_reported_and_the_others_still_processed() {
 
     let out = gatelog(&["summary", dir.path().to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("is a directory"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("no file in this directory"), "{}", stderr(&out));
 }
 
 #[test]
@@ -694,4 +694,217 @@ fn events_of_every_fixture_file_match_their_snapshots() {
             .replace(&serde_json::to_string(input.to_str().unwrap()).unwrap(), "\"FILE\"");
         insta::assert_snapshot!(format!("{sub}__{stem}"), text);
     }
+}
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(data).unwrap();
+    enc.finish().unwrap()
+}
+
+/// The fixture repeated into a file of a few hundred kilobytes, so that it is mapped and cut
+/// into chunks.
+fn big_fixture() -> Vec<u8> {
+    let small = std::fs::read(fixture("small.log")).unwrap();
+    let chunking = std::fs::read(fixture("chunking.log")).unwrap();
+    let mut data = Vec::new();
+    while data.len() < 600_000 {
+        data.extend_from_slice(&small);
+        data.extend_from_slice(&chunking);
+    }
+    data
+}
+
+#[test]
+fn compressed_files_are_recognized_by_content_whatever_their_name() {
+    let data = std::fs::read(fixture("small.log")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let two_members = [gzip(&data[..500]), gzip(&data[500..])].concat();
+    let zst = zstd::encode_all(&data[..], 3).unwrap();
+    let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::default());
+    bz.write_all(&data).unwrap();
+    let bz = bz.finish().unwrap();
+    for (name, bytes) in [("a.log", two_members), ("b.gz", zst), ("c.log.1", bz)] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let doc = summary(&[path.to_str().unwrap()]);
+        assert_eq!((doc.lines, doc.events, doc.continuation), (13, 10, 1), "{name}");
+    }
+}
+
+#[test]
+fn a_truncated_gzip_keeps_its_complete_lines_and_the_run_goes_on() {
+    let data = big_fixture();
+    let whole = gzip(&data);
+    let dir = tempfile::tempdir().unwrap();
+    let cut = dir.path().join("error.log.2.gz");
+    std::fs::write(&cut, &whole[..whole.len() / 2]).unwrap();
+    let empty = dir.path().join("empty.gz");
+    std::fs::write(&empty, gzip(b"")).unwrap();
+    let zero = dir.path().join("zero.gz");
+    std::fs::write(&zero, b"").unwrap();
+    let good = small();
+    let out = gatelog(&["summary", "-o", "json", cut.to_str().unwrap(), &good]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.starts_with(&format!("gatelog: {}: gzip data truncated", cut.display())), "{err}");
+    assert!(err.contains(&format!("of {} bytes of the file", whole.len() / 2)), "{err}");
+    let doc: SummaryDoc = serde_json::from_slice(&out.stdout).unwrap();
+    let kept = doc.lines - 13;
+    assert!(kept > 1000 && kept < count_lines(&data) as u64, "{kept} lines kept");
+    assert!(err.contains(&format!("its first {kept} complete lines were read")), "{err}");
+
+    // A corrupt zstd or bzip2 archive is named with its kind, and the run goes on.
+    let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::default());
+    bz.write_all(&data).unwrap();
+    let bz = bz.finish().unwrap();
+    let zst = zstd::encode_all(&data[..], 3).unwrap();
+    for (name, mut bytes, kind) in [("a.bz", bz, "bzip2"), ("b.zst", zst, "zstd")] {
+        let mid = bytes.len() / 2;
+        bytes[mid..mid + 64].fill(0x55);
+        let path = dir.path().join(name);
+        std::fs::write(&path, &bytes).unwrap();
+        let out = gatelog(&["summary", "-o", "json", path.to_str().unwrap(), &good]);
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        let err = stderr(&out);
+        let expected =
+            format!("gatelog: {}: {kind} data truncated or corrupt after ", path.display());
+        assert!(err.starts_with(&expected), "{err}");
+        let doc: SummaryDoc = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(doc.lines >= 13, "{name}: the other file is still read");
+    }
+
+    // Empty and zero-byte archives are empty inputs, not errors.
+    let doc: SummaryDoc = serde_json::from_str(&ok(&[
+        "summary",
+        "-o",
+        "json",
+        empty.to_str().unwrap(),
+        zero.to_str().unwrap(),
+    ]))
+    .unwrap();
+    assert_eq!(doc.lines, 0);
+}
+
+#[test]
+fn a_directory_of_rotated_files_is_read_oldest_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let line = |n: u32| {
+        format!(
+            "2024/03/0{n} 10:00:00 [error] 1#1: *1 no live upstreams while connecting to upstream, client: 10.0.0.9, server: s, request: \"GET / HTTP/1.1\", upstream: \"http://pool{n}/\", host: \"h\"\n"
+        )
+    };
+    std::fs::write(d.join("error.log.3.gz"), gzip(line(1).as_bytes())).unwrap();
+    std::fs::write(d.join("error.log.2.gz"), gzip(line(2).as_bytes())).unwrap();
+    std::fs::write(d.join("error.log.1"), line(3)).unwrap();
+    std::fs::write(d.join("error.log"), line(4)).unwrap();
+    std::fs::write(d.join("notes.txt"), "not a log\n").unwrap();
+    let evs = events(&ok(&["events", "--glob", "error.log*", d.to_str().unwrap()]));
+    let order: Vec<(String, Option<String>)> = evs
+        .iter()
+        .map(|e| (e.source.rsplit('/').next().unwrap().to_owned(), e.time.clone()))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            ("error.log.3.gz".to_owned(), Some("2024-03-01T10:00:00Z".to_owned())),
+            ("error.log.2.gz".to_owned(), Some("2024-03-02T10:00:00Z".to_owned())),
+            ("error.log.1".to_owned(), Some("2024-03-03T10:00:00Z".to_owned())),
+            ("error.log".to_owned(), Some("2024-03-04T10:00:00Z".to_owned())),
+        ]
+    );
+    // Without --glob the notes are read too; a quoted pattern is expanded by gatelog.
+    assert_eq!(summary(&[d.to_str().unwrap()]).lines, 5);
+    let pattern = d.join("error.log.*");
+    assert_eq!(summary(&[pattern.to_str().unwrap()]).lines, 3);
+}
+
+#[test]
+fn threads_mapping_and_compression_do_not_change_the_summary() {
+    let data = big_fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("big.log");
+    std::fs::write(&plain, &data).unwrap();
+    let gz = dir.path().join("big.log.gz");
+    std::fs::write(&gz, gzip(&data)).unwrap();
+    let p = plain.to_str().unwrap();
+    let reference = ok(&["summary", "-o", "json", "-j", "1", "--no-mmap", p]);
+    let doc: SummaryDoc = serde_json::from_str(&reference).unwrap();
+    assert_eq!(doc.lines, count_lines(&data) as u64);
+    for args in [&["-j", "1"][..], &["-j", "2"], &["-j", "3", "--no-mmap"], &["-j", "2", "--quiet"]]
+    {
+        let mut all = vec!["summary", "-o", "json"];
+        all.extend_from_slice(args);
+        all.push(p);
+        assert_eq!(ok(&all), reference, "{args:?}");
+    }
+    // The gzip copy differs only in its name.
+    let zipped = ok(&["summary", "-o", "json", gz.to_str().unwrap()]);
+    assert_eq!(zipped.replace(".log.gz", ".log"), reference);
+    // And through standard input.
+    let mut child = Command::new(BIN)
+        .args(["summary", "-o", "json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let copy = data.clone();
+    std::thread::spawn(move || stdin.write_all(&copy).unwrap());
+    let out = child.wait_with_output().unwrap();
+    let piped: SummaryDoc = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((piped.lines, piped.events, piped.unparsed), (doc.lines, doc.events, doc.unparsed));
+}
+
+#[test]
+fn ctrl_c_on_a_live_stream_prints_the_summary_of_the_lines_so_far() {
+    let mut child = Command::new(BIN)
+        .args(["summary", "-o", "json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(&std::fs::read(fixture("small.log")).unwrap()).unwrap();
+    stdin.flush().unwrap();
+    // The stream stays open, as `tail -F` keeps it; the lines are read as they arrive.
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    drop(stdin);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc: SummaryDoc = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc.lines, 13);
+}
+
+#[test]
+fn events_of_a_live_stream_come_out_as_lines_arrive() {
+    let mut child = Command::new(BIN)
+        .args(["events"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let line =
+        std::fs::read_to_string(fixture("small.log")).unwrap().lines().next().unwrap().to_owned();
+    stdin.write_all(format!("{line}\n").as_bytes()).unwrap();
+    stdin.flush().unwrap();
+    // The input stays open; the record must still arrive.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        let n = stdout.read(&mut buf).unwrap_or(0);
+        let _ = tx.send(String::from_utf8_lossy(&buf[..n]).into_owned());
+    });
+    let first = rx
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("no record while the input is open");
+    assert!(first.starts_with("{\"source\":\"-\",\"line\":1,"), "{first}");
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
 }

@@ -72,6 +72,7 @@
 #![deny(missing_docs)]
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use logparse::{Class, Event, Format, ParseError, ParseErrorKind, Timestamp};
 
@@ -289,7 +290,7 @@ pub struct Summary {
     formats: [u64; NFORMAT],
     reasons: Vec<Reason>,
     /// Interned upstream names: name -> index into `upstreams`.
-    index: HashMap<Box<[u8]>, usize>,
+    index: HashMap<Box<[u8]>, usize, BuildHasherDefault<NameHasher>>,
     /// The row of events without an upstream, when there is one.
     no_upstream: Option<usize>,
     upstreams: Vec<Upstream>,
@@ -374,6 +375,19 @@ impl Summary {
             self.upstreams[row].add(u);
         }
         self
+    }
+
+    /// Adds `by` to the line number of every kept sample of input `source`.
+    ///
+    /// A summary of a part of an input whose lines were numbered from the start of that part
+    /// becomes, once shifted by the number of lines before the part, the summary of the same
+    /// lines numbered in the whole input, ready to [`merge`](Summary::merge).
+    pub fn shift_lines(&mut self, source: u32, by: u64) {
+        for r in &mut self.reasons {
+            for s in r.samples.iter_mut().filter(|s| s.source == source) {
+                s.line += by;
+            }
+        }
     }
 
     /// Lines read: events + excluded + continuation + unparsed.
@@ -487,6 +501,41 @@ impl Summary {
             }
         };
         &mut self.reasons[i]
+    }
+}
+
+/// The hasher of interned upstream names: names are short and come from logs, and the map is
+/// private to one summary, so a multiply-rotate hash (the `FxHash` idea) does the job at a
+/// fraction of SipHash's cost. A crafted log could make names collide, which only slows the
+/// lookups of that run down.
+#[derive(Default)]
+struct NameHasher(u64);
+
+impl Hasher for NameHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0xf135_7aea_2e62_a9c5;
+        let mut h = self.0;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            h = (h.rotate_left(26) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            h = (h.rotate_left(26) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+        }
+        self.0 = h;
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (self.0.rotate_left(26) ^ n as u64).wrapping_mul(0xf135_7aea_2e62_a9c5);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
 

@@ -206,3 +206,27 @@ fn upstream_names_are_interned_once() {
     let a = s.upstreams().find(|u| u.name() == Some(&b"a:1"[..])).unwrap();
     assert_eq!(a.total(Unit::Attempts), 200);
 }
+
+#[test]
+fn shifted_parts_merge_into_the_whole() {
+    let err = ParseError::new(None, ParseErrorKind::NotRecognized, 0);
+    let sample = |source, line| Sample { source, name: "a.log", line, text: b"x" };
+    let mut whole = Summary::new();
+    for line in [2, 5, 7] {
+        whole.push_unparsed(&err, sample(0, line));
+    }
+    whole.push_unparsed(&err, sample(1, 1));
+    // The same lines seen as two parts of input 0 (lines 1-4 and 5-8), numbered per part.
+    let mut first = Summary::new();
+    first.push_unparsed(&err, sample(0, 2));
+    let mut second = Summary::new();
+    second.push_unparsed(&err, sample(0, 1));
+    second.push_unparsed(&err, sample(0, 3));
+    second.push_unparsed(&err, sample(1, 1));
+    second.shift_lines(0, 4);
+    let merged = first.merge(second);
+    assert_eq!(merged, whole);
+    let keys: Vec<(u32, u64)> =
+        merged.reasons()[0].samples.iter().map(|s| (s.source, s.line)).collect();
+    assert_eq!(keys, [(0, 2), (0, 5), (0, 7)]);
+}

@@ -12,6 +12,7 @@ use crate::config::Output;
 
 pub mod csv;
 pub mod json;
+pub mod progress;
 pub mod table;
 
 /// How many failure classes get a hint.

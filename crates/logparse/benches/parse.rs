@@ -1,0 +1,61 @@
+//! Parser throughput, in bytes of log per second, on the fixture lines of each format
+//! (`testdata/`): one group per format, plus detection mode over a mix of all of them.
+//!
+//! Run with `cargo bench -p logparse`; `cargo bench -p logparse -- nginx_error` for one group.
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use logparse::{Format, Options, Parser};
+use std::hint::black_box;
+
+/// The log lines of a fixture file: `#` comments and blank lines dropped, and for the
+/// `class<TAB>line` files (ALB, ELB), the line column.
+fn lines(text: &'static str, tabbed: bool) -> Vec<&'static [u8]> {
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .filter_map(|l| if tabbed { l.split_once('\t').map(|(_, line)| line) } else { Some(l) })
+        .map(str::as_bytes)
+        .collect()
+}
+
+/// Parses every line with a parser for `format` (`None`: detection), as an input would.
+fn bench(c: &mut Criterion, name: &str, format: Option<Format>, lines: &[&[u8]]) {
+    let bytes: usize = lines.iter().map(|l| l.len() + 1).sum();
+    let mut group = c.benchmark_group(name);
+    group.throughput(Throughput::Bytes(bytes as u64));
+    let mut opts = Options::default();
+    opts.year = Some(2024);
+    group.bench_function("lines", |b| {
+        let mut parser = Parser::new(format, opts.clone());
+        b.iter(|| {
+            let mut events = 0usize;
+            for line in lines {
+                events += usize::from(parser.parse(black_box(line)).is_ok());
+            }
+            parser.reset();
+            events
+        })
+    });
+    group.finish();
+}
+
+fn parsers(c: &mut Criterion) {
+    let nginx_error = lines(include_str!("../../../testdata/nginx-error/sample.log"), false);
+    let combined = lines(include_str!("../../../testdata/nginx-access/combined.log"), false);
+    let upstream = lines(include_str!("../../../testdata/nginx-access/main_upstream.log"), false);
+    let haproxy = lines(include_str!("../../../testdata/haproxy/http.log"), false);
+    let alb = lines(include_str!("../../../testdata/alb/classes.log"), true);
+    let elb = lines(include_str!("../../../testdata/elb/classes.log"), true);
+    let mixed = lines(include_str!("../../../testdata/mixed/all-formats.log"), false);
+    bench(c, "nginx_error", Some(Format::NginxError), &nginx_error);
+    bench(c, "nginx_access_combined", Some(Format::NginxAccess), &combined);
+    bench(c, "nginx_access_main_upstream", Some(Format::NginxAccess), &upstream);
+    bench(c, "haproxy", Some(Format::Haproxy), &haproxy);
+    bench(c, "alb", Some(Format::Alb), &alb);
+    bench(c, "elb", Some(Format::Elb), &elb);
+    bench(c, "auto_nginx_error", None, &nginx_error);
+    bench(c, "auto_nginx_access", None, &upstream);
+    bench(c, "auto_mixed", None, &mixed);
+}
+
+criterion_group!(benches, parsers);
+criterion_main!(benches);
