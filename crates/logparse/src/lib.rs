@@ -140,7 +140,8 @@ impl Parser {
     /// In detection mode each line goes to the format it looks like ([`detect::detect_line`]).
     /// A line that looks like none (a headerless nginx error line, a custom access-log layout)
     /// is tried first as the format last detected in this input, then as the other formats in
-    /// the order of [`Format::ALL`]; when none accepts it, the first format's error is returned.
+    /// the order of [`Format::ALL`]; a format that takes it as the continuation of an open
+    /// multi-line entry wins; when none accepts it, the first format's error is returned.
     pub fn parse<'a>(&mut self, line: &'a [u8]) -> Result<Event<'a>, ParseError> {
         if let Some(format) = self.format {
             return self.parse_as(format, line);
@@ -156,8 +157,12 @@ impl Parser {
             Err(e) => e,
         };
         for format in Format::ALL.into_iter().filter(|&f| f != first) {
-            if let Ok(ev) = self.parse_as(format, line) {
-                return Ok(ev);
+            match self.parse_as(format, line) {
+                Ok(ev) => return Ok(ev),
+                // A line of an entry that another format's line interrupted (an access line
+                // between the lines of a multi-line nginx FastCGI entry) still belongs to it.
+                Err(e) if e.kind == ParseErrorKind::Continuation => return Err(e),
+                Err(_) => {}
             }
         }
         Err(err)
@@ -183,5 +188,32 @@ impl Parser {
         self.last_detected = None;
         self.nginx_error.reset();
         self.haproxy.reset();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_of_another_format_inside_a_multiline_entry_does_not_end_it() {
+        let lines: [&[u8]; 4] = [
+            b"2023/12/31 23:59:40 [error] 19162#0: *490 FastCGI sent in stderr: \"PHP message: PHP Fatal error:  boom",
+            b"2001:db8::1 - - [31/Dec/2023:23:59:41 +0000] \"GET /healthz HTTP/1.1\" 200 2 \"-\" \"kube-probe/1.29\"",
+            b"Stack trace:",
+            b"  thrown in /app/x.php on line 88\" while reading response header from upstream, client: 1.2.3.4, server: a",
+        ];
+        let mut p = Parser::new(None, Options::default());
+        let got: Vec<Result<Format, ParseErrorKind>> =
+            lines.iter().map(|l| p.parse(l).map(|e| e.format).map_err(|e| e.kind)).collect();
+        assert_eq!(
+            got,
+            [
+                Ok(Format::NginxError),
+                Ok(Format::NginxAccess),
+                Err(ParseErrorKind::Continuation),
+                Err(ParseErrorKind::Continuation),
+            ]
+        );
     }
 }

@@ -191,6 +191,8 @@ impl Parser {
                 return Err(ParseError::new(FORMAT, ParseErrorKind::Continuation, 0));
             }
         }
+        // A line with a header ends any open entry, whether or not it parses.
+        self.open_stderr = false;
         let (ev, opens) = parse_inner(line, &self.opts, &mut self.times)?;
         self.open_stderr = opens;
         Ok(ev)
