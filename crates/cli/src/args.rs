@@ -29,6 +29,10 @@ enum Command {
     /// Print counts per upstream over time, in buckets, with a sparkline per upstream.
     Timeline(crate::spikes::TimelineArgs),
     /// Find spikes of upstream failures, explain them, and tie them to deploys.
+    ///
+    /// On a stream (standard input), spikes are also printed as they are found: `provisional`
+    /// while open, `final` once later lines show them closed; the full report (with the deploy
+    /// report) follows when the stream ends.
     Spikes(crate::spikes::SpikesArgs),
 }
 

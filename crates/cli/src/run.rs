@@ -219,7 +219,16 @@ pub fn run(config: &Config) -> Result<Exit> {
             out.flush().context("writing to standard output")?;
         }
         Mode::Spikes(ref s) => {
-            let agg = collect(config, &timeline::Aggregator::new, None);
+            // On a stream, spikes are printed as they are found (provisional while open, final
+            // once closed); the JSON report is one object, written at the end only.
+            let live = crate::spikes::Live::new(s);
+            let print = |agg: &timeline::Aggregator| {
+                // A failed write shows again in the final report's write.
+                let _ = live.tick(agg, &mut io::stdout().lock());
+            };
+            let tick: Option<&(dyn Fn(&timeline::Aggregator) + Sync)> =
+                (s.output == crate::spikes::SpikesOutput::Table).then_some(&print as _);
+            let agg = collect(config, &timeline::Aggregator::new, tick);
             let mut out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
             let found = crate::spikes::write_spikes(&mut out, &agg, s).context("writing spikes")?;
             out.flush().context("writing to standard output")?;

@@ -202,6 +202,61 @@ impl SpikesArgs {
     }
 }
 
+/// Prints spikes while a stream is read: `provisional` when a spike is found still open (its
+/// last error within the scan's quiet gap of the stream's latest second), `final` once it has
+/// closed. Each incident is printed once per state, matched across scans by series and
+/// overlap (its boundaries can move as more of the stream arrives). The full report, with
+/// attribution and the deploy report, follows when the stream ends.
+pub struct Live {
+    params: Params,
+    /// Incidents printed so far: series, first and last second, and whether it was final.
+    printed: std::sync::Mutex<Vec<(Option<Box<[u8]>>, i64, i64, bool)>>,
+}
+
+impl Live {
+    /// A printer for the scan settings of `c`.
+    pub fn new(c: &SpikesConfig) -> Live {
+        Live { params: c.params.clone(), printed: std::sync::Mutex::new(Vec::new()) }
+    }
+
+    /// Scans the stream read so far and writes the spikes that are new or have just closed.
+    pub fn tick(&self, agg: &Aggregator, w: &mut impl Write) -> io::Result<()> {
+        let Some((_, latest)) = agg.span() else { return Ok(()) };
+        let spikes = timeline::spikes::detect(agg, &self.params);
+        let mut printed = self.printed.lock().unwrap_or_else(|e| e.into_inner());
+        for s in &spikes {
+            let closed = latest - s.end > self.params.split_quiet as i64;
+            let seen =
+                printed.iter_mut().find(|p| p.0 == s.series && p.1 <= s.end && s.start <= p.2);
+            let state = match seen {
+                Some(p) if p.3 || !closed => continue,
+                Some(p) => {
+                    p.3 = true;
+                    "final"
+                }
+                None => {
+                    printed.push((s.series.clone(), s.start, s.end, closed));
+                    if closed { "final" } else { "provisional" }
+                }
+            };
+            let top = s.classes.first().map_or(String::new(), |c| {
+                format!(", {} {}", c.key, report::pct(c.count, s.count))
+            });
+            writeln!(
+                w,
+                "{state} spike {}–{} upstream {}: {} errors vs {} expected, {}{top}",
+                report::rfc3339(s.start),
+                report::clock(s.end),
+                report::name(s.series.as_deref()),
+                s.count,
+                report::num(s.expected),
+                s.p,
+            )?;
+        }
+        w.flush()
+    }
+}
+
 /// Writes the `timeline` report.
 pub fn write_timeline(w: &mut impl Write, agg: &Aggregator, c: &TimelineConfig) -> io::Result<()> {
     let tl = timeline::Timeline::new(agg, c.bucket);

@@ -275,3 +275,57 @@ fn segments_follow_the_regression_to_the_end_of_the_file() {
     assert_eq!(cart["deploy"]["version"], "v7");
     assert_eq!(cart["deploy"]["signature"], "post-deploy regression");
 }
+
+/// On a live stream, a spike is printed as provisional while it is open and as final once later
+/// events show it closed, before the full report at the end of the stream.
+#[test]
+fn a_stream_prints_spikes_as_provisional_then_final() {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    let line = |secs: u32, msg: &str| {
+        format!(
+            "2024/03/14 10:{:02}:{:02} [error] 7#7: *{secs} {msg} while connecting to upstream, client: 10.9.0.1, server: shop, request: \"GET / HTTP/1.1\", upstream: \"http://10.0.1.10:3000/\", host: \"shop\"\n",
+            secs / 60,
+            secs % 60
+        )
+    };
+    // A quiet quarter of an hour (a few failures, for a baseline), then a burst of refusals.
+    let mut before = String::new();
+    for s in (0..900).step_by(300) {
+        before.push_str(&line(s, "upstream timed out (110: Connection timed out)"));
+    }
+    for s in 900..906 {
+        for _ in 0..8 {
+            before.push_str(&line(s, "connect() failed (111: Connection refused)"));
+        }
+    }
+    // Two minutes later, one more line: the burst is over.
+    let after = line(1030, "upstream timed out (110: Connection timed out)");
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gatelog"))
+        .args(["spikes", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(before.as_bytes()).unwrap();
+    stdin.flush().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(2600));
+    stdin.write_all(after.as_bytes()).unwrap();
+    stdin.flush().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(2600));
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let provisional = lines.iter().position(|l| l.starts_with("provisional spike"));
+    let fin = lines.iter().position(|l| l.starts_with("final spike"));
+    let report = lines.iter().position(|l| l.starts_with("spike "));
+    assert!(provisional.is_some(), "no provisional line:\n{text}");
+    assert!(fin.is_some(), "no final line:\n{text}");
+    assert!(provisional < fin && fin < report, "out of order:\n{text}");
+    assert!(lines[fin.unwrap()].contains("10.0.1.10:3000"), "{text}");
+    assert!(lines[fin.unwrap()].contains("48 errors"), "{text}");
+}

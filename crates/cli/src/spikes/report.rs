@@ -94,17 +94,17 @@ fn inferred_label(x: &Inferred) -> String {
     s
 }
 
-fn rfc3339(secs: i64) -> String {
+pub(crate) fn rfc3339(secs: i64) -> String {
     Timestamp::from_unix_seconds(secs).to_string()
 }
 
 /// `HH:MM:SS` of a time (UTC).
-fn clock(secs: i64) -> String {
+pub(crate) fn clock(secs: i64) -> String {
     let (_, _, _, h, m, s) = Timestamp::from_unix_seconds(secs).to_civil_utc();
     format!("{h:02}:{m:02}:{s:02}")
 }
 
-fn name(n: Option<&[u8]>) -> String {
+pub(crate) fn name(n: Option<&[u8]>) -> String {
     n.map_or_else(|| "-".to_owned(), |n| sanitize(n).into_owned())
 }
 
@@ -112,11 +112,11 @@ fn json_name(n: Option<&[u8]>) -> Value {
     n.map_or(Value::Null, |n| Value::from(text(n).to_string()))
 }
 
-fn pct(part: u64, whole: u64) -> String {
+pub(crate) fn pct(part: u64, whole: u64) -> String {
     if whole == 0 { "0 %".into() } else { format!("{:.0} %", 100.0 * part as f64 / whole as f64) }
 }
 
-fn num(x: f64) -> String {
+pub(crate) fn num(x: f64) -> String {
     if x >= 100.0 {
         format!("{x:.0}")
     } else if x >= 0.1 {
