@@ -209,8 +209,15 @@ impl SpikesArgs {
 /// attribution and the deploy report, follows when the stream ends.
 pub struct Live {
     params: Params,
-    /// Incidents printed so far: series, first and last second, and whether it was final.
-    printed: std::sync::Mutex<Vec<(Option<Box<[u8]>>, i64, i64, bool)>>,
+    printed: std::sync::Mutex<Vec<Printed>>,
+}
+
+/// An incident printed by [`Live`].
+struct Printed {
+    series: Option<Box<[u8]>>,
+    start: i64,
+    end: i64,
+    closed: bool,
 }
 
 impl Live {
