@@ -233,16 +233,18 @@ impl Live {
         let mut printed = self.printed.lock().unwrap_or_else(|e| e.into_inner());
         for s in &spikes {
             let closed = latest - s.end > self.params.split_quiet as i64;
-            let seen =
-                printed.iter_mut().find(|p| p.0 == s.series && p.1 <= s.end && s.start <= p.2);
+            let seen = printed
+                .iter_mut()
+                .find(|p| p.series == s.series && p.start <= s.end && s.start <= p.end);
             let state = match seen {
-                Some(p) if p.3 || !closed => continue,
+                Some(p) if p.closed || !closed => continue,
                 Some(p) => {
-                    p.3 = true;
+                    p.closed = true;
                     "final"
                 }
                 None => {
-                    printed.push((s.series.clone(), s.start, s.end, closed));
+                    let series = s.series.clone();
+                    printed.push(Printed { series, start: s.start, end: s.end, closed });
                     if closed { "final" } else { "provisional" }
                 }
             };
