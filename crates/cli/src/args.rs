@@ -34,6 +34,9 @@ enum Command {
     /// while open, `final` once later lines show them closed; the full report (with the deploy
     /// report) follows when the stream ends.
     Spikes(crate::spikes::SpikesArgs),
+    /// Write one self-contained HTML page: the summary, a timeline per upstream with spikes
+    /// and deploys, the spikes explained, the top messages per class, and the inputs read.
+    Report(crate::report::html::ReportArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -191,6 +194,10 @@ impl Args {
                 (a.common, mode)
             }
             Command::Spikes(a) => {
+                let mode = a.mode()?;
+                (a.common, mode)
+            }
+            Command::Report(a) => {
                 let mode = a.mode()?;
                 (a.common, mode)
             }

@@ -27,6 +27,8 @@ pub enum Mode {
     Timeline(crate::spikes::TimelineConfig),
     /// Find spikes and tie them to deploys.
     Spikes(Box<crate::spikes::SpikesConfig>),
+    /// Write the HTML report.
+    Report(Box<crate::report::html::ReportConfig>),
 }
 
 /// The format of the summary report.

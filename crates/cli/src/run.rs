@@ -236,6 +236,16 @@ pub fn run(config: &Config) -> Result<Exit> {
                 exit = Exit::SpikesFound;
             }
         }
+        Mode::Report(ref r) => {
+            let data = collect(config, &report::html::ReportData::default, None);
+            let analysis = crate::spikes::analyze(&data.agg, &r.spikes);
+            let file = std::fs::File::create(&r.out)
+                .with_context(|| format!("creating {}", r.out.display()))?;
+            let mut out = BufWriter::new(file);
+            report::html::write(&mut out, &data, r, &analysis)
+                .and_then(|()| out.flush())
+                .with_context(|| format!("writing {}", r.out.display()))?;
+        }
     }
     Ok(if messages::errored() { Exit::Error } else { exit })
 }

@@ -164,18 +164,7 @@ impl TimelineArgs {
 impl SpikesArgs {
     /// The `spikes` mode of these arguments (reads the `--deploys` files).
     pub fn mode(&self) -> Result<Mode> {
-        let mut deploys = Vec::new();
-        for d in &self.deploy {
-            deploys.push(markers::parse_deploy_flag(d)?);
-        }
-        for path in &self.deploys {
-            deploys.extend(markers::read_deploys_file(path)?);
-        }
-        deploys.sort_by_key(|d| d.start);
-        let mut map = ServiceMap::new();
-        for m in &self.service_map {
-            markers::parse_service_map(&mut map, m)?;
-        }
+        let (deploys, map) = read_deploys(&self.deploy, &self.deploys, &self.service_map)?;
         let baseline = markers::parse_duration(&self.baseline, "--baseline")?;
         if baseline < 60 {
             bail!("--baseline must be at least 1m (it is cut into 60-second blocks)");
@@ -200,6 +189,28 @@ impl SpikesArgs {
             method: self.method,
         })))
     }
+}
+
+/// The deploy markers of `--deploy` flags and `--deploys` files, by start, and the
+/// `--service-map` entries.
+pub fn read_deploys(
+    flags: &[String],
+    files: &[PathBuf],
+    service_map: &[String],
+) -> Result<(Vec<Deploy>, ServiceMap)> {
+    let mut deploys = Vec::new();
+    for d in flags {
+        deploys.push(markers::parse_deploy_flag(d)?);
+    }
+    for path in files {
+        deploys.extend(markers::read_deploys_file(path)?);
+    }
+    deploys.sort_by_key(|d| d.start);
+    let mut map = ServiceMap::new();
+    for m in service_map {
+        markers::parse_service_map(&mut map, m)?;
+    }
+    Ok((deploys, map))
 }
 
 /// Prints spikes while a stream is read: `provisional` when a spike is found still open (its
@@ -278,6 +289,44 @@ pub fn write_timeline(w: &mut impl Write, agg: &Aggregator, c: &TimelineConfig) 
 
 /// Detects, attributes and writes the `spikes` report; returns how many spikes were found.
 pub fn write_spikes(w: &mut impl Write, agg: &Aggregator, c: &SpikesConfig) -> io::Result<usize> {
+    let a = analyze(agg, c);
+    let found = a.found(agg, &c.deploys);
+    match c.output {
+        SpikesOutput::Table => report::table(w, &found)?,
+        SpikesOutput::Json => report::json(w, &found)?,
+    }
+    Ok(a.spikes.len())
+}
+
+/// What `spikes` finds in an aggregate: the spikes, their attributions, the deploy report and
+/// the inferred restarts.
+pub struct Analysis {
+    /// The spikes, by start.
+    pub spikes: Vec<timeline::spikes::Spike>,
+    /// The attribution of each spike.
+    pub attributions: Vec<Option<timeline::deploy::Attribution>>,
+    /// The deploy report, one per marker.
+    pub reports: Vec<timeline::deploy::DeployReport>,
+    /// Restarts inferred from the logs.
+    pub inferred: Vec<timeline::restarts::Inferred>,
+}
+
+impl Analysis {
+    /// The report's view of the analysis.
+    pub fn found<'a>(&'a self, agg: &'a Aggregator, deploys: &'a [Deploy]) -> report::Found<'a> {
+        report::Found {
+            agg,
+            spikes: &self.spikes,
+            attributions: &self.attributions,
+            deploys,
+            reports: &self.reports,
+            inferred: &self.inferred,
+        }
+    }
+}
+
+/// Detects and attributes the spikes of `agg` with the settings of `c`.
+pub fn analyze(agg: &Aggregator, c: &SpikesConfig) -> Analysis {
     let spikes = match c.method {
         Method::Scan => timeline::spikes::detect(agg, &c.params),
         Method::Segments => {
@@ -294,17 +343,5 @@ pub fn write_spikes(w: &mut impl Write, agg: &Aggregator, c: &SpikesConfig) -> i
     let attributions = timeline::deploy::attribute(&spikes, &c.deploys, &c.map, &attr);
     let reports = timeline::deploy::report(agg, &c.deploys, &c.map, 1e-3);
     let inferred = timeline::restarts::infer(agg, &c.params);
-    let found = report::Found {
-        agg,
-        spikes: &spikes,
-        attributions: &attributions,
-        deploys: &c.deploys,
-        reports: &reports,
-        inferred: &inferred,
-    };
-    match c.output {
-        SpikesOutput::Table => report::table(w, &found)?,
-        SpikesOutput::Json => report::json(w, &found)?,
-    }
-    Ok(spikes.len())
+    Analysis { spikes, attributions, reports, inferred }
 }

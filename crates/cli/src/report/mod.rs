@@ -1,5 +1,5 @@
 //! Writing results: [`json`] for `events` and `summary --output json`, [`table`] for the
-//! human report, [`csv`] for spreadsheets.
+//! human report, [`csv`] for spreadsheets, [`html`] for the page of `gatelog report`.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -11,6 +11,7 @@ use timeline::{Summary, Unit};
 use crate::config::Output;
 
 pub mod csv;
+pub mod html;
 pub mod json;
 pub mod progress;
 pub mod table;
