@@ -487,22 +487,6 @@ fn timeline_charts(
             "<svg viewBox=\"0 0 {W} {}\" role=\"img\" aria-label=\"upstream failures over time\">",
             H + BOTTOM
         );
-        // Spike bands under the bars.
-        for s in analysis
-            .spikes
-            .iter()
-            .filter(|s| s.series.as_deref() == row.name() && s.unit == row.unit())
-        {
-            let (a, b) = (x_of(s.start), x_of(s.end + 1));
-            let _ = write!(
-                p,
-                "<rect class=\"band\" x=\"{a:.1}\" y=\"0\" width=\"{:.1}\" height=\"{H}\" fill=\"#d62728\" fill-opacity=\"0.12\"><title>spike {} to {}: {} errors</title></rect>",
-                (b - a).max(2.0),
-                rfc(s.start),
-                rfc(s.end),
-                s.count
-            );
-        }
         // The stacked bars.
         let mut heights = vec![0.0f64; tl.len()];
         let mut cells: Vec<&(usize, Class, u64)> =
@@ -520,6 +504,22 @@ fn timeline_charts(
                 group_color(class.group()),
                 rfc(tl.bucket_start(i)),
                 class.as_str()
+            );
+        }
+        // Spike bands over the bars.
+        for s in analysis
+            .spikes
+            .iter()
+            .filter(|s| s.series.as_deref() == row.name() && s.unit == row.unit())
+        {
+            let (a, b) = (x_of(s.start), x_of(s.end + 1));
+            let _ = write!(
+                p,
+                "<rect class=\"band\" x=\"{a:.1}\" y=\"0\" width=\"{:.1}\" height=\"{H}\" fill=\"#000\" fill-opacity=\"0.10\" stroke=\"#000\" stroke-opacity=\"0.5\"><title>spike {} to {}: {} errors</title></rect>",
+                (b - a).max(2.0),
+                rfc(s.start),
+                rfc(s.end),
+                s.count
             );
         }
         // Deploy markers.
