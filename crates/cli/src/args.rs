@@ -112,6 +112,11 @@ pub(crate) struct Common {
     #[arg(long, value_name = "ZONE", default_value = "UTC", allow_hyphen_values = true, help_heading = INPUT)]
     tz: String,
 
+    /// When to color tables: `auto` when standard output is a terminal and `NO_COLOR` is
+    /// unset, `always`, or `never`.
+    #[arg(long, value_name = "WHEN", value_enum, default_value_t = ColorArg::Auto)]
+    color: ColorArg,
+
     /// Keep only events of these classes (repeatable or comma-separated, e.g.
     /// `connect_refused,no_live_upstreams`).
     #[arg(long, value_name = "CLASS", value_delimiter = ',', help_heading = FILTERS)]
@@ -165,6 +170,13 @@ enum FormatArg {
     Haproxy,
     Alb,
     Elb,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ColorArg {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -229,6 +241,11 @@ impl Args {
             since: common.since,
             until: common.until,
             reading,
+            color: match common.color {
+                ColorArg::Auto => crate::report::ColorWhen::Auto,
+                ColorArg::Always => crate::report::ColorWhen::Always,
+                ColorArg::Never => crate::report::ColorWhen::Never,
+            },
         })
     }
 }

@@ -144,6 +144,8 @@ pub struct Config {
     pub year: Option<i32>,
     /// How inputs are read.
     pub reading: Reading,
+    /// `--color`.
+    pub color: crate::report::ColorWhen,
 }
 
 /// The arguments before validation, as the command line gave them.
@@ -170,6 +172,8 @@ pub struct Raw {
     pub until: Option<String>,
     /// How to read the inputs (`--glob` still as text).
     pub reading: RawReading,
+    /// `--color`.
+    pub color: crate::report::ColorWhen,
 }
 
 /// The reading options before validation.
@@ -251,6 +255,7 @@ impl Config {
             access_format,
             year: raw.year,
             reading,
+            color: raw.color,
         })
     }
 }
@@ -470,6 +475,7 @@ mod tests {
             since: None,
             until: None,
             reading: RawReading::default(),
+            color: crate::report::ColorWhen::Never,
         }
     }
 

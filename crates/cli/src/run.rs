@@ -193,13 +193,14 @@ pub fn run(config: &Config) -> Result<Exit> {
             out.flush().context("writing to standard output")?;
         }
         Mode::Summary { output } => {
+            let style = report::Style::for_stdout(config.color);
             let follow = config.reading.follow && stdout_tty;
             let live = |s: &Summary| {
                 let mut o = io::stdout().lock();
                 // Clear the screen, then the summary so far; a failed write is retried at
                 // the next tick, and reported by the final write.
                 let _ = o.write_all(b"\x1b[2J\x1b[H");
-                let _ = report::write_summary(&mut o, s, Output::Table);
+                let _ = report::write_summary(&mut o, s, Output::Table, style);
                 let _ = o.flush();
             };
             let tick: Option<&(dyn Fn(&Summary) + Sync)> = if follow { Some(&live) } else { None };
@@ -209,7 +210,8 @@ pub fn run(config: &Config) -> Result<Exit> {
             if follow {
                 out.write_all(b"\x1b[2J\x1b[H").context("writing to standard output")?;
             }
-            report::write_summary(&mut out, &summary, output).context("writing the summary")?;
+            report::write_summary(&mut out, &summary, output, style)
+                .context("writing the summary")?;
             out.flush().context("writing to standard output")?;
         }
         Mode::Timeline(ref t) => {

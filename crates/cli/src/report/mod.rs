@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 
 use logparse::Class;
 use timeline::{Summary, Unit};
@@ -52,11 +52,79 @@ pub fn hints(s: &Summary) -> Vec<Hint> {
     out
 }
 
-/// Writes the summary in the chosen format.
-pub fn write_summary(w: &mut impl Write, s: &Summary, output: Output) -> io::Result<()> {
+/// `--color`: when tables are colored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColorWhen {
+    /// When standard output is a terminal and `NO_COLOR` is unset or empty.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// How text tables are drawn: colored or not, and the width to fit them in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Style {
+    /// Color class columns by class group (ANSI escapes).
+    pub color: bool,
+    /// The terminal's width; `None` (output to a file or a pipe) leaves tables whole.
+    pub width: Option<usize>,
+}
+
+impl Style {
+    /// The style for standard output: colors as `when` and `NO_COLOR` say, the width of the
+    /// terminal when standard output is one (`COLUMNS` when set, else the terminal's own).
+    pub fn for_stdout(when: ColorWhen) -> Style {
+        let tty = io::stdout().is_terminal();
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let color = match when {
+            ColorWhen::Always => true,
+            ColorWhen::Never => false,
+            ColorWhen::Auto => tty && !no_color,
+        };
+        let width = tty
+            .then(|| {
+                std::env::var("COLUMNS")
+                    .ok()
+                    .and_then(|c| c.trim().parse::<usize>().ok())
+                    .or_else(|| console::Term::stdout().size_checked().map(|(_, w)| w.into()))
+            })
+            .flatten()
+            .filter(|&w| w >= 20);
+        Style { color, width }
+    }
+}
+
+/// The ANSI color (SGR parameters) of a class group on a terminal.
+pub fn ansi(g: logparse::Group) -> &'static str {
+    use logparse::Group;
+    match g {
+        Group::Connect => "31",
+        Group::Response => "33",
+        Group::Protocol => "35",
+        Group::Capacity => "91",
+        Group::Dns => "95",
+        Group::Tls => "93",
+        Group::App => "34",
+        Group::Unknown => "90",
+        Group::Health => "36",
+        Group::Proxy => "94",
+        Group::Ok => "32",
+        _ => "2",
+    }
+}
+
+/// Writes the summary in the chosen format; `style` applies to the table.
+pub fn write_summary(
+    w: &mut impl Write,
+    s: &Summary,
+    output: Output,
+    style: Style,
+) -> io::Result<()> {
     let hints = hints(s);
     match output {
-        Output::Table => table::write(w, s, &hints),
+        Output::Table => table::write(w, s, &hints, style),
         Output::Json => json::write_summary(w, s, &hints),
         Output::Csv => csv::write(w, s),
     }

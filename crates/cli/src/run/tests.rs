@@ -207,6 +207,7 @@ fn config(mmap: bool) -> Config {
         since: None,
         until: None,
         reading: RawReading { no_mmap: !mmap, quiet: true, ..RawReading::default() },
+        color: crate::report::ColorWhen::Never,
     })
     .unwrap()
 }
