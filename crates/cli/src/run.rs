@@ -217,7 +217,13 @@ pub fn run(config: &Config) -> Result<Exit> {
         Mode::Timeline(ref t) => {
             let agg = collect(config, &timeline::Aggregator::new, None);
             let mut out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
-            crate::spikes::write_timeline(&mut out, &agg, t).context("writing the timeline")?;
+            crate::spikes::write_timeline(
+                &mut out,
+                &agg,
+                t,
+                report::Style::for_stdout(config.color),
+            )
+            .context("writing the timeline")?;
             out.flush().context("writing to standard output")?;
         }
         Mode::Spikes(ref s) => {

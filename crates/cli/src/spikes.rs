@@ -278,10 +278,15 @@ impl Live {
 }
 
 /// Writes the `timeline` report.
-pub fn write_timeline(w: &mut impl Write, agg: &Aggregator, c: &TimelineConfig) -> io::Result<()> {
+pub fn write_timeline(
+    w: &mut impl Write,
+    agg: &Aggregator,
+    c: &TimelineConfig,
+    style: crate::report::Style,
+) -> io::Result<()> {
     let tl = timeline::Timeline::new(agg, c.bucket);
     match c.output {
-        TimelineOutput::Table => timeline_report::table(w, &tl),
+        TimelineOutput::Table => timeline_report::table(w, &tl, style),
         TimelineOutput::Json => timeline_report::json(w, &tl),
         TimelineOutput::Csv => timeline_report::csv(w, &tl),
     }

@@ -28,7 +28,7 @@ use logparse::{Class, Timestamp, text};
 use serde_json::{Value, json};
 use timeline::Timeline;
 
-use crate::report::sanitize;
+use crate::report::{Style, sanitize};
 
 /// The widest sparkline; longer timelines are summed into this many cells.
 const SPARK: usize = 60;
@@ -37,10 +37,11 @@ fn rfc3339(secs: i64) -> String {
     Timestamp::from_unix_seconds(secs).to_string()
 }
 
-/// A sparkline of `values` in at most [`SPARK`] cells, scaled to the largest cell.
-pub fn sparkline(values: &[u64]) -> String {
+/// A sparkline of `values` in at most `cells` cells (at least one), scaled to the largest
+/// cell.
+pub fn sparkline(values: &[u64], cells: usize) -> String {
     const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
-    let per = values.len().div_ceil(SPARK).max(1);
+    let per = values.len().div_ceil(cells.max(1)).max(1);
     let cells: Vec<u64> = values.chunks(per).map(|c| c.iter().sum()).collect();
     let max = cells.iter().copied().max().unwrap_or(0);
     cells
@@ -56,13 +57,17 @@ pub fn sparkline(values: &[u64]) -> String {
         .collect()
 }
 
-/// The text report.
-pub fn table(w: &mut impl Write, tl: &Timeline) -> io::Result<()> {
+/// The text report. With `style.width`, the sparklines are narrowed to fit the terminal;
+/// with `style.color`, the top class and the sparkline take the color of the class's group.
+pub fn table(w: &mut impl Write, tl: &Timeline, style: Style) -> io::Result<()> {
     if tl.is_empty() {
         return writeln!(w, "no events with a time");
     }
     let last = tl.bucket_start(tl.len() - 1);
-    let per = tl.len().div_ceil(SPARK).max(1);
+    // Room for the sparkline: the terminal's width less the other columns (about 70 columns
+    // for typical names), never fewer than 10 cells.
+    let spark = style.width.map_or(SPARK, |wd| wd.saturating_sub(70).clamp(10, SPARK));
+    let per = tl.len().div_ceil(spark).max(1);
     writeln!(
         w,
         "{} buckets of {} s from {} to {}{}",
@@ -72,6 +77,7 @@ pub fn table(w: &mut impl Write, tl: &Timeline) -> io::Result<()> {
         rfc3339(last + tl.bucket()),
         if per > 1 { format!(" (each sparkline cell sums {per} buckets)") } else { String::new() }
     )?;
+    let mut colors: Vec<Option<&'static str>> = vec![None];
     let mut rows: Vec<[String; 6]> = vec![[
         "upstream".into(),
         "unit".into(),
@@ -94,8 +100,9 @@ pub fn table(w: &mut impl Write, tl: &Timeline) -> io::Result<()> {
                 m
             })
             .into_iter()
-            .max_by_key(|&(c, n)| (n, std::cmp::Reverse(c)))
-            .map_or_else(|| "-".to_owned(), |(c, _)| c.as_str().to_owned());
+            .max_by_key(|&(c, n)| (n, std::cmp::Reverse(c)));
+        colors.push(top.filter(|_| style.color).map(|(c, _)| crate::report::ansi(c.group())));
+        let top = top.map_or_else(|| "-".to_owned(), |(c, _)| c.as_str().to_owned());
         let peak = match peak {
             Some((i, v)) if v > 0 => format!("{v} at {}", rfc3339(tl.bucket_start(i))),
             _ => "-".into(),
@@ -106,7 +113,7 @@ pub fn table(w: &mut impl Write, tl: &Timeline) -> io::Result<()> {
             total.to_string(),
             peak,
             top,
-            format!("|{}|", sparkline(&failures)),
+            format!("|{}|", sparkline(&failures, spark)),
         ]);
     }
     let mut widths = [0usize; 6];
@@ -115,13 +122,21 @@ pub fn table(w: &mut impl Write, tl: &Timeline) -> io::Result<()> {
             *wd = (*wd).max(cell.chars().count());
         }
     }
-    for row in &rows {
+    for (row, color) in rows.iter().zip(&colors) {
         let mut line = String::new();
         for (i, (cell, wd)) in row.iter().zip(widths).enumerate() {
             if i > 0 {
                 line.push_str("  ");
             }
             let pad = wd - cell.chars().count();
+            let painted;
+            let cell = match color {
+                Some(code) if i >= 4 => {
+                    painted = format!("\x1b[{code}m{cell}\x1b[0m");
+                    &painted
+                }
+                _ => cell,
+            };
             if i == 2 {
                 line.push_str(&" ".repeat(pad));
                 line.push_str(cell);
@@ -205,10 +220,11 @@ mod tests {
 
     #[test]
     fn sparklines_scale_to_the_largest_cell_and_leave_zeros_blank() {
-        assert_eq!(sparkline(&[0, 1, 2, 4, 8]), " ▂▃▅█");
-        assert_eq!(sparkline(&[]), "");
+        assert_eq!(sparkline(&[0, 1, 2, 4, 8], SPARK), " ▂▃▅█");
+        assert_eq!(sparkline(&[], SPARK), "");
         let long: Vec<u64> = (0..120).map(|i| if i < 2 { 5 } else { 0 }).collect();
-        assert_eq!(sparkline(&long).chars().count(), 60);
-        assert!(sparkline(&long).starts_with('█'));
+        assert_eq!(sparkline(&long, SPARK).chars().count(), 60);
+        assert!(sparkline(&long, SPARK).starts_with('█'));
+        assert_eq!(sparkline(&long, 12).chars().count(), 12);
     }
 }
