@@ -112,6 +112,8 @@ pub enum SpikesOutput {
     Table,
     /// One JSON object.
     Json,
+    /// One CSV row per spike.
+    Csv,
 }
 
 /// `--sensitivity`.
@@ -299,6 +301,7 @@ pub fn write_spikes(w: &mut impl Write, agg: &Aggregator, c: &SpikesConfig) -> i
     match c.output {
         SpikesOutput::Table => report::table(w, &found)?,
         SpikesOutput::Json => report::json(w, &found)?,
+        SpikesOutput::Csv => report::csv(w, &found)?,
     }
     Ok(a.spikes.len())
 }

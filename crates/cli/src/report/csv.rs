@@ -10,9 +10,12 @@ use std::io::{self, Write};
 
 use timeline::Summary;
 
+/// The columns of `summary --output csv`, in order.
+pub const COLUMNS: [&str; 4] = ["upstream", "class", "count", "unit"];
+
 /// Writes the CSV report.
 pub fn write(w: &mut impl Write, s: &Summary) -> io::Result<()> {
-    w.write_all(b"upstream,class,count,unit\n")?;
+    writeln!(w, "{}", COLUMNS.join(","))?;
     for unit in s.units() {
         for row in s.rows(unit) {
             let name = match row.name() {
@@ -28,7 +31,7 @@ pub fn write(w: &mut impl Write, s: &Summary) -> io::Result<()> {
     Ok(())
 }
 
-fn write_field(w: &mut impl Write, s: &str) -> io::Result<()> {
+pub fn write_field(w: &mut impl Write, s: &str) -> io::Result<()> {
     if s.contains([',', '"', '\n', '\r']) {
         write!(w, "\"{}\"", s.replace('"', "\"\""))
     } else {

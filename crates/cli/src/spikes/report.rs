@@ -43,6 +43,15 @@
 //! blip and after rates against before. Windows are half-open `[from, to)` RFC 3339 times,
 //! clipped to the input. `deploy.index` and `overlaps` refer to positions in `deploys`, which
 //! is sorted by time. Names that are not UTF-8 carry `\xNN` escapes, as in `events`.
+//!
+//! # `gatelog spikes --output csv`
+//!
+//! One row per spike, by start, with the columns of [`CSV_COLUMNS`]:
+//! `start,end,seconds,upstream,unit,count,expected,ratio,p_value,top_class,top_class_share,deploy_time,deploy_version,deploy_service,deploy_delta_seconds,deploy_confidence`.
+//! Times are RFC 3339; `end` is the last second, inclusive; `upstream` is `-` for events
+//! without one; `top_class` is the most frequent class and `top_class_share` its share of the
+//! spike (0 to 1); the `deploy_` columns are empty when no deploy is attributed. The deploy
+//! report and the inferred restarts are in the JSON output only.
 
 use std::io::{self, Write};
 
@@ -357,6 +366,64 @@ fn deploy_json(d: &Deploy) -> serde_json::Map<String, Value> {
     m.insert("service".into(), json!(d.service));
     m.insert("kind".into(), json!(d.kind.as_str()));
     m
+}
+
+/// The columns of the CSV report, in order (see the module docs).
+pub const CSV_COLUMNS: [&str; 16] = [
+    "start",
+    "end",
+    "seconds",
+    "upstream",
+    "unit",
+    "count",
+    "expected",
+    "ratio",
+    "p_value",
+    "top_class",
+    "top_class_share",
+    "deploy_time",
+    "deploy_version",
+    "deploy_service",
+    "deploy_delta_seconds",
+    "deploy_confidence",
+];
+
+/// The CSV report (see the module docs).
+pub fn csv(w: &mut impl Write, f: &Found<'_>) -> io::Result<()> {
+    use crate::report::csv::write_field;
+    writeln!(w, "{}", CSV_COLUMNS.join(","))?;
+    for (s, a) in f.spikes.iter().zip(f.attributions) {
+        let top = s.classes.first();
+        let share =
+            top.map_or(0.0, |c| if s.count == 0 { 0.0 } else { c.count as f64 / s.count as f64 });
+        write!(w, "{},{},{},", rfc3339(s.start), rfc3339(s.end), s.seconds())?;
+        write_field(
+            w,
+            &s.series.as_deref().map_or_else(|| "-".to_owned(), |n| text(n).to_string()),
+        )?;
+        write!(
+            w,
+            ",{},{},{},{},{},{},{share},",
+            s.unit.as_str(),
+            s.count,
+            s.expected,
+            s.ratio(),
+            s.p.value(),
+            top.map_or("", |c| c.key.as_str())
+        )?;
+        match a {
+            Some(a) => {
+                let d = &f.deploys[a.deploy];
+                write!(w, "{},", rfc3339(d.start))?;
+                write_field(w, d.version.as_deref().unwrap_or(""))?;
+                w.write_all(b",")?;
+                write_field(w, d.service.as_deref().unwrap_or(""))?;
+                writeln!(w, ",{},{}", a.delta, a.confidence.as_str())?;
+            }
+            None => writeln!(w, ",,,,")?,
+        }
+    }
+    Ok(())
 }
 
 /// The JSON report (see the module docs).
