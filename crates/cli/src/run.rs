@@ -238,7 +238,13 @@ pub fn run(config: &Config) -> Result<Exit> {
                 (s.output == crate::spikes::SpikesOutput::Table).then_some(&print as _);
             let agg = collect(config, &timeline::Aggregator::new, tick);
             let mut out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
-            let found = crate::spikes::write_spikes(&mut out, &agg, s).context("writing spikes")?;
+            let found = crate::spikes::write_spikes(
+                &mut out,
+                &agg,
+                s,
+                report::Style::for_stdout(config.color),
+            )
+            .context("writing spikes")?;
             out.flush().context("writing to standard output")?;
             if found > 0 && s.fail_on_spike {
                 exit = Exit::SpikesFound;

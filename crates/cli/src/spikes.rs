@@ -295,11 +295,16 @@ pub fn write_timeline(
 }
 
 /// Detects, attributes and writes the `spikes` report; returns how many spikes were found.
-pub fn write_spikes(w: &mut impl Write, agg: &Aggregator, c: &SpikesConfig) -> io::Result<usize> {
+pub fn write_spikes(
+    w: &mut impl Write,
+    agg: &Aggregator,
+    c: &SpikesConfig,
+    style: crate::report::Style,
+) -> io::Result<usize> {
     let a = analyze(agg, c);
     let found = a.found(agg, &c.deploys);
     match c.output {
-        SpikesOutput::Table => report::table(w, &found)?,
+        SpikesOutput::Table => report::table(w, &found, style)?,
         SpikesOutput::Json => report::json(w, &found)?,
         SpikesOutput::Csv => report::csv(w, &found)?,
     }

@@ -139,8 +139,15 @@ fn seconds(n: i64) -> String {
     if n % 60 == 0 && n >= 60 { format!("{} min", n / 60) } else { format!("{n} s") }
 }
 
-/// The text report.
-pub fn table(w: &mut impl Write, f: &Found<'_>) -> io::Result<()> {
+/// The text report; with `style.color`, class names take the color of their group.
+pub fn table(w: &mut impl Write, f: &Found<'_>, style: crate::report::Style) -> io::Result<()> {
+    let paint = |c: Class| {
+        if style.color {
+            format!("\x1b[{}m{c}\x1b[0m", crate::report::ansi(c.group()))
+        } else {
+            c.as_str().to_owned()
+        }
+    };
     if f.spikes.is_empty() {
         writeln!(w, "no spikes of upstream failures")?;
     }
@@ -178,7 +185,7 @@ pub fn table(w: &mut impl Write, f: &Found<'_>) -> io::Result<()> {
             .map(|c| {
                 format!(
                     "{} {} ({} before)",
-                    c.key,
+                    paint(c.key),
                     pct(c.count, s.count),
                     pct(c.baseline, base_total)
                 )
