@@ -716,4 +716,42 @@ mod tests {
         assert_eq!(auto_bucket(86400), 1800);
         assert_eq!(auto_bucket(100 * 86400), 2 * 86400);
     }
+
+    #[test]
+    fn messages_merged_from_parts_equal_those_of_one_pass() {
+        let input = crate::config::Input { path: None, name: "in.log".into() };
+        let lines: Vec<(Class, &[u8])> = vec![
+            (Class::ConnectRefused, b"connect() failed (111: Connection refused)"),
+            (Class::ResponseTimeout, b"upstream timed out (110: Connection timed out)"),
+            (Class::ConnectRefused, b"connect() failed (111: Connection refused)"),
+            (Class::ConnectRefused, b"connect() to unix:/run/app.sock failed"),
+            (Class::ResponseTimeout, b"upstream timed out (110: Connection timed out)"),
+            (Class::ConnectRefused, b"connect() failed (111: Connection refused)"),
+        ];
+        let build = |from: usize, to: usize| {
+            let mut m = Messages::default();
+            for (i, (class, msg)) in lines.iter().enumerate().take(to).skip(from) {
+                let at = At { index: 0, input: &input, line: i as u64 + 1, text: msg };
+                m.push(*class, msg, &at);
+            }
+            m
+        };
+        let whole = build(0, lines.len());
+        for cut in 0..=lines.len() {
+            let mut second = build(cut, lines.len());
+            // Each part numbers its lines from 1; the driver shifts them into place.
+            for (list, _) in second.by_class.values_mut() {
+                for m in list {
+                    m.sample.line -= cut as u64;
+                }
+            }
+            second.shift_lines(0, cut as u64);
+            assert_eq!(build(0, cut).merge(second), whole, "cut at {cut}");
+        }
+        let top = whole.top();
+        let (class, msgs, total) = &top[0];
+        assert_eq!((*class, *total), (Class::ConnectRefused, 4));
+        assert_eq!((msgs[0].count, msgs[0].sample.line), (3, 1));
+        assert_eq!((msgs[1].count, msgs[1].sample.line), (1, 4));
+    }
 }
