@@ -286,16 +286,15 @@ fn evil_log(dir: &Path) -> std::path::PathBuf {
     p
 }
 
-/// Fails the test when `out` carries a byte sequence a terminal would act on.
+/// Fails the test when `out` carries one of the sequences of [`evil_log`] raw. (Escape
+/// sequences the program writes itself, such as colors, are allowed.)
 fn assert_inert(what: &str, out: &[u8]) {
     let text = String::from_utf8_lossy(out);
-    for bad in ["\x1b", "\x07", "\u{202E}", "\u{200B}"] {
+    for bad in ["\x1b[2J", "\x1b]0;", "\x07", "\u{202E}", "\u{200B}"] {
         assert!(!text.contains(bad), "{what} prints {bad:?} raw:\n{text}");
     }
 }
 
-/// Table output is the same whether stdout is a terminal or not (only the progress bar looks
-/// at that), so what a pipe gets is what a terminal would get.
 #[test]
 fn escape_sequences_in_log_text_do_not_reach_the_table_outputs_raw() {
     let dir = tempfile::tempdir().unwrap();
@@ -364,4 +363,22 @@ fn bytes_that_are_not_utf8_survive_as_escaped_text_in_json_and_csv() {
     );
     let csv = ok(&["timeline", "--output", "csv", "--quiet", s(&p)]);
     assert!(String::from_utf8(csv).unwrap().contains(",caf\\xE9\\xFF:80,connect_refused,1,"));
+}
+
+/// The same with stdout on a terminal: `script(1)` runs the command on a pseudo-terminal.
+#[test]
+fn escape_sequences_in_log_text_do_not_reach_a_terminal_raw() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = evil_log(dir.path());
+    for cmd in ["summary", "spikes", "timeline"] {
+        let line = format!("'{BIN}' {cmd} --quiet '{}'", s(&p));
+        let out = Command::new("script")
+            .args(["-qec", &line, "/dev/null"])
+            .stdin(Stdio::null())
+            .output()
+            .expect("script(1) from util-linux");
+        assert_eq!(out.status.code(), Some(0), "{cmd}: {}", stderr(&out));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("evil\\x1B[2J"), "{cmd}");
+        assert_inert(cmd, &out.stdout);
+    }
 }
