@@ -417,7 +417,8 @@ impl<R: Read> Blocks<R> {
             if self.skipping {
                 match memchr::memchr(b'\n', &buf[len..]) {
                     Some(i) => {
-                        buf.drain(len..len + i);
+                        // The cut line was handed over with a `\n` of its own.
+                        buf.drain(len..=len + i);
                         self.skipping = false;
                     }
                     None => {

@@ -157,3 +157,14 @@ fn missing_file_and_directory_errors_name_the_input() {
     let err = format!("{:#}", open(&input(dir.path()), true, &bar).err().unwrap());
     assert!(err.contains("is a directory"), "{err}");
 }
+
+#[test]
+fn a_line_longer_than_several_blocks_is_one_cut_line() {
+    let mut data = b"first\n".to_vec();
+    data.extend(std::iter::repeat_n(b'x', 3 * BLOCK + 7));
+    data.extend_from_slice(b"\r\nnext\n");
+    let lines = lines_of(&blocks(&data, false));
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[1].len(), MAX_LINE);
+    assert_eq!(lines[2], b"next");
+}

@@ -5,7 +5,12 @@
 //! `unit` is `attempts` or `responses` (see the JSON docs: counts of different units are
 //! never added). Fields are quoted when they contain a comma, a quote or a line break; bytes
 //! that are not UTF-8 are written as `\xNN`.
+//!
+//! A field from a log that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is
+//! written quoted with a `'` in front (`"'=cmd|..."`), so a spreadsheet shows it as text
+//! instead of evaluating it as a formula; see [`field`].
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use timeline::Summary;
@@ -19,11 +24,11 @@ pub fn write(w: &mut impl Write, s: &Summary) -> io::Result<()> {
     for unit in s.units() {
         for row in s.rows(unit) {
             let name = match row.name() {
-                Some(n) => logparse::text(n).to_string(),
+                Some(n) => field(&logparse::text(n).to_string()).into_owned(),
                 None => "-".to_owned(),
             };
             for (class, n) in row.classes(unit) {
-                write_field(w, &name)?;
+                w.write_all(name.as_bytes())?;
                 writeln!(w, ",{class},{n},{}", unit.as_str())?;
             }
         }
@@ -31,12 +36,26 @@ pub fn write(w: &mut impl Write, s: &Summary) -> io::Result<()> {
     Ok(())
 }
 
-pub fn write_field(w: &mut impl Write, s: &str) -> io::Result<()> {
-    if s.contains([',', '"', '\n', '\r']) {
-        write!(w, "\"{}\"", s.replace('"', "\"\""))
+/// One CSV field holding text from a log, ready to write.
+///
+/// Quoted when it contains a comma, a quote or a line break (quotes doubled). A value that a
+/// spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage
+/// return) gets a `'` in front and is quoted: log text is written by whoever sent the request,
+/// and `=HYPERLINK(...)` or `=cmd|...` must stay text when the file is opened.
+pub fn field(s: &str) -> Cow<'_, str> {
+    let formula = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if formula {
+        Cow::Owned(format!("\"'{}\"", s.replace('"', "\"\"")))
+    } else if s.contains([',', '"', '\n', '\r']) {
+        Cow::Owned(format!("\"{}\"", s.replace('"', "\"\"")))
     } else {
-        w.write_all(s.as_bytes())
+        Cow::Borrowed(s)
     }
+}
+
+/// Writes one CSV field holding text from a log; see [`field`].
+pub fn write_field(w: &mut impl Write, s: &str) -> io::Result<()> {
+    w.write_all(field(s).as_bytes())
 }
 
 #[cfg(test)]
@@ -67,5 +86,17 @@ mod tests {
              -,no_live_upstreams,1,attempts\n\
              \"a,\"\"b\"\"\",info,1,attempts\n"
         );
+    }
+
+    #[test]
+    fn fields_a_spreadsheet_would_evaluate_stay_text() {
+        assert_eq!(field("10.0.0.1:80"), "10.0.0.1:80");
+        assert_eq!(field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(field("+1"), "\"'+1\"");
+        assert_eq!(field("-2+3"), "\"'-2+3\"");
+        assert_eq!(field("@SUM(A1)"), "\"'@SUM(A1)\"");
+        assert_eq!(field("\t=1"), "\"'\t=1\"");
+        assert_eq!(field("\r=1"), "\"'\r=1\"");
+        assert_eq!(field("a=b"), "a=b");
     }
 }

@@ -404,10 +404,11 @@ pub fn csv(w: &mut impl Write, f: &Found<'_>) -> io::Result<()> {
         let share =
             top.map_or(0.0, |c| if s.count == 0 { 0.0 } else { c.count as f64 / s.count as f64 });
         write!(w, "{},{},{},", rfc3339(s.start), rfc3339(s.end), s.seconds())?;
-        write_field(
-            w,
-            &s.series.as_deref().map_or_else(|| "-".to_owned(), |n| text(n).to_string()),
-        )?;
+        // `-` marks "no upstream" (not log text, so not escaped as a formula).
+        match s.series.as_deref() {
+            Some(n) => write_field(w, &text(n).to_string())?,
+            None => w.write_all(b"-")?,
+        }
         write!(
             w,
             ",{},{},{},{},{},{},{share},",

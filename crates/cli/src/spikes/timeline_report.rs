@@ -20,7 +20,8 @@
 //! # `gatelog timeline --output csv`
 //!
 //! `bucket_start,upstream,class,count,unit`, one row per non-zero (bucket, upstream, class,
-//! unit); `upstream` is `-` for events without one.
+//! unit); `upstream` is `-` for events without one. Upstream names are quoted and guarded
+//! against formula evaluation as in `summary --output csv` ([`crate::report::csv::field`]).
 
 use std::io::{self, Write};
 
@@ -197,12 +198,10 @@ pub fn csv(w: &mut impl Write, tl: &Timeline) -> io::Result<()> {
     w.write_all(b"bucket_start,upstream,class,count,unit\n")?;
     let mut lines: Vec<(usize, String, Class, u64, &str)> = Vec::new();
     for r in tl.rows() {
-        let name = r.name().map_or_else(|| "-".to_owned(), |n| text(n).to_string());
-        let name = if name.contains([',', '"', '\n', '\r']) {
-            format!("\"{}\"", name.replace('"', "\"\""))
-        } else {
-            name
-        };
+        let name = r.name().map_or_else(
+            || "-".to_owned(),
+            |n| crate::report::csv::field(&text(n).to_string()).into_owned(),
+        );
         for &(i, class, n) in r.cells() {
             lines.push((i, name.clone(), class, n, r.unit().as_str()));
         }
