@@ -53,6 +53,15 @@ struct EventsArgs {
     /// filters, the output then has exactly one record per input line.
     #[arg(long)]
     unparsed: bool,
+    /// The records' format: JSON lines, or CSV with a header (columns in `report/csv.rs`).
+    #[arg(long, short = 'o', value_enum, default_value_t = EventsOutputArg::Json)]
+    output: EventsOutputArg,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum EventsOutputArg {
+    Json,
+    Csv,
 }
 
 #[derive(clap::Args, Debug)]
@@ -191,7 +200,10 @@ impl Args {
     pub fn into_config(self) -> Result<Config> {
         let mut follow = false;
         let (common, mode) = match self.command {
-            Command::Events(a) => (a.common, Mode::Events { raw: a.raw, unparsed: a.unparsed }),
+            Command::Events(a) => {
+                let csv = matches!(a.output, EventsOutputArg::Csv);
+                (a.common, Mode::Events { raw: a.raw, unparsed: a.unparsed, csv })
+            }
             Command::Summary(a) => {
                 let output = match a.output {
                     OutputArg::Table => Output::Table,

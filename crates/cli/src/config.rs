@@ -17,6 +17,8 @@ pub enum Mode {
         raw: bool,
         /// Also print a record for every line that is not an event.
         unparsed: bool,
+        /// Write CSV rows instead of JSON lines.
+        csv: bool,
     },
     /// Print a summary in the given format.
     Summary {
@@ -464,7 +466,7 @@ mod tests {
 
     fn raw() -> Raw {
         Raw {
-            mode: Mode::Events { raw: false, unparsed: false },
+            mode: Mode::Events { raw: false, unparsed: false, csv: false },
             files: vec![],
             format: None,
             tz: "UTC".into(),

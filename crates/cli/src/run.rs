@@ -158,12 +158,16 @@ pub fn run(config: &Config) -> Result<Exit> {
     }
     let stdout_tty = io::stdout().is_terminal();
     match config.mode {
-        Mode::Events { raw, unparsed } => {
+        Mode::Events { raw, unparsed, csv } => {
             // Records written to the terminal would tear the progress bar.
             let ctx = Ctx::new(config, !stdout_tty);
             let mut out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
             let mut source = Vec::new();
             let mut last_index = u32::MAX;
+            if csv {
+                report::csv::write_event_header(&mut out, raw)
+                    .context("writing to standard output")?;
+            }
             for_each_line(&ctx, &mut |step| {
                 let (at, outcome) = match step {
                     Step::Line(at, outcome) => (at, outcome),
@@ -171,8 +175,21 @@ pub fn run(config: &Config) -> Result<Exit> {
                     Step::Idle => return out.flush(),
                 };
                 if at.index != last_index {
-                    source = report::json::quoted(&at.input.name);
+                    source = if csv {
+                        report::csv::field(&at.input.name).into_owned().into_bytes()
+                    } else {
+                        report::json::quoted(&at.input.name)
+                    };
                     last_index = at.index;
+                }
+                if csv {
+                    let record = match outcome {
+                        Outcome::Event(ev) => report::csv::Record::Event(ev),
+                        Outcome::Continuation if unparsed => report::csv::Record::Continuation,
+                        Outcome::Unparsed(err) if unparsed => report::csv::Record::Unparsed(err),
+                        _ => return Ok(()),
+                    };
+                    return report::csv::write_event_row(&mut out, &source, at.line, &record, raw);
                 }
                 match outcome {
                     Outcome::Event(ev) => {

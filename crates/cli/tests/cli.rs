@@ -908,3 +908,63 @@ fn events_of_a_live_stream_come_out_as_lines_arrive() {
     drop(stdin);
     assert!(child.wait().unwrap().success());
 }
+
+/// `events --output csv`: a header with the documented columns, then one row of that many
+/// fields per input line with `--unparsed`, whatever the line.
+#[test]
+fn events_csv_has_one_row_per_line_and_the_header_width_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("mixed.log");
+    let mut data = std::fs::read(testdata("mixed/all-formats.log")).unwrap();
+    data.extend_from_slice(&std::fs::read(fixture("chunking.log")).unwrap());
+    data.extend_from_slice(b"=HYPERLINK(\"http://evil\") not a log line\n\n");
+    std::fs::write(&log, &data).unwrap();
+    for raw in [false, true] {
+        let mut args = vec!["events", "--unparsed", "-o", "csv", log.to_str().unwrap()];
+        if raw {
+            args.push("--raw");
+        }
+        let text = ok(&args);
+        let rows = parse_csv(&text);
+        let width = rows[0].len();
+        assert_eq!(width, if raw { 20 } else { 19 });
+        assert_eq!(&rows[0][..3], ["source", "line", "record"]);
+        assert_eq!(rows.len() - 1, count_lines(&data), "one row per input line");
+        for (i, row) in rows.iter().enumerate() {
+            assert_eq!(row.len(), width, "row {i}: {row:?}");
+        }
+        let kinds: std::collections::BTreeSet<&str> =
+            rows[1..].iter().map(|r| r[2].as_str()).collect();
+        assert_eq!(kinds, ["continuation", "event", "unparsed"].into_iter().collect());
+        // A log line that looks like a formula is never written as one.
+        assert!(!text.contains("\n=HYPERLINK") && !text.contains(",=HYPERLINK"), "{text}");
+    }
+}
+
+/// A small RFC 4180 reader for the tests: quoted fields, doubled quotes, commas and newlines
+/// inside quotes.
+fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    let mut row = Vec::new();
+    let mut cell = String::new();
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                cell.push('"');
+                chars.next();
+            }
+            (true, '"') => quoted = false,
+            (true, c) => cell.push(c),
+            (false, '"') => quoted = true,
+            (false, ',') => row.push(std::mem::take(&mut cell)),
+            (false, '\n') => {
+                row.push(std::mem::take(&mut cell));
+                rows.push(std::mem::take(&mut row));
+            }
+            (false, c) => cell.push(c),
+        }
+    }
+    rows
+}

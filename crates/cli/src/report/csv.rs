@@ -53,6 +53,110 @@ pub fn field(s: &str) -> Cow<'_, str> {
     }
 }
 
+/// The columns of `events --output csv`, in order (`raw` is added last with `--raw`).
+///
+/// `record` is `event`, `unparsed` or `continuation` (the last two only with `--unparsed`);
+/// `error` is the parse error of an unparsed line. Absent values are empty cells; text from
+/// the log goes through [`field`].
+pub const EVENT_COLUMNS: [&str; 19] = [
+    "source",
+    "line",
+    "record",
+    "time",
+    "format",
+    "class",
+    "group",
+    "phase",
+    "level",
+    "status",
+    "upstream",
+    "upstream_group",
+    "client",
+    "server",
+    "host",
+    "request",
+    "message",
+    "error",
+    "reason",
+];
+
+/// One line's record in `events --output csv`.
+pub enum Record<'e, 'a> {
+    /// An event.
+    Event(&'e logparse::Event<'a>),
+    /// A line that continues an earlier entry.
+    Continuation,
+    /// A line that is not an event.
+    Unparsed(&'e logparse::ParseError),
+}
+
+/// Writes the header of `events --output csv`.
+pub fn write_event_header(w: &mut impl Write, raw: bool) -> io::Result<()> {
+    w.write_all(EVENT_COLUMNS.join(",").as_bytes())?;
+    w.write_all(if raw { b",raw\n" } else { b"\n" })
+}
+
+/// Writes one row of `events --output csv`; `source` is the input's name, already a field.
+pub fn write_event_row(
+    w: &mut impl Write,
+    source: &[u8],
+    line: u64,
+    record: &Record<'_, '_>,
+    raw: bool,
+) -> io::Result<()> {
+    let text = |w: &mut dyn Write, v: Option<&[u8]>| -> io::Result<()> {
+        w.write_all(b",")?;
+        match v {
+            Some(v) => w.write_all(field(&logparse::text(v).to_string()).as_bytes()),
+            None => Ok(()),
+        }
+    };
+    w.write_all(source)?;
+    write!(w, ",{line}")?;
+    match record {
+        Record::Event(ev) => {
+            w.write_all(b",event,")?;
+            if let Some(t) = ev.time {
+                write!(w, "{t}")?;
+            }
+            write!(w, ",{},{},{},{},", ev.format, ev.class, ev.class.group(), ev.phase)?;
+            if let Some(l) = ev.level {
+                write!(w, "{l}")?;
+            }
+            w.write_all(b",")?;
+            if let Some(s) = ev.status {
+                write!(w, "{s}")?;
+            }
+            for v in [ev.upstream, ev.upstream_group, ev.client, ev.server, ev.host, ev.request] {
+                text(w, v)?;
+            }
+            text(w, Some(ev.message))?;
+            w.write_all(b",,")?;
+            if raw {
+                text(w, Some(ev.raw))?;
+            }
+        }
+        Record::Continuation => {
+            // Columns 4 to 19 are empty.
+            w.write_all(b",continuation")?;
+            w.write_all(&[b','; 16])?;
+            if raw {
+                w.write_all(b",")?;
+            }
+        }
+        Record::Unparsed(err) => {
+            // Columns 4 to 17 are empty; then `error` and `reason`.
+            w.write_all(b",unparsed")?;
+            w.write_all(&[b','; 14])?;
+            write!(w, ",{},{}", field(&err.to_string()), err.reason())?;
+            if raw {
+                w.write_all(b",")?;
+            }
+        }
+    }
+    w.write_all(b"\n")
+}
+
 /// Writes one CSV field holding text from a log; see [`field`].
 pub fn write_field(w: &mut impl Write, s: &str) -> io::Result<()> {
     w.write_all(field(s).as_bytes())
