@@ -35,6 +35,12 @@ pub struct TimelineArgs {
     /// long-form CSV (`bucket_start,upstream,class,count,unit`).
     #[arg(long, short = 'o', value_enum, default_value_t = TimelineOutput::Table)]
     output: TimelineOutput,
+    /// A deploy marker, as for `spikes` (repeatable); marked `|` under the table's sparklines.
+    #[arg(long, value_name = "MARKER", help_heading = DEPLOYS)]
+    deploy: Vec<String>,
+    /// A file of deploy markers, as for `spikes` (repeatable).
+    #[arg(long, value_name = "FILE", help_heading = DEPLOYS)]
+    deploys: Vec<PathBuf>,
 }
 
 /// The formats of `timeline`.
@@ -131,6 +137,8 @@ pub struct TimelineConfig {
     pub bucket: i64,
     /// The report format.
     pub output: TimelineOutput,
+    /// Deploy times (Unix seconds) to mark in the table.
+    pub deploys: Vec<i64>,
 }
 
 /// The settings of `spikes`.
@@ -159,7 +167,9 @@ impl TimelineArgs {
         if bucket == 0 {
             bail!("--bucket must be at least 1s");
         }
-        Ok(Mode::Timeline(TimelineConfig { bucket, output: self.output }))
+        let (deploys, _) = read_deploys(&self.deploy, &self.deploys, &[])?;
+        let deploys = deploys.iter().map(|d| d.start).collect();
+        Ok(Mode::Timeline(TimelineConfig { bucket, output: self.output, deploys }))
     }
 }
 
@@ -288,7 +298,11 @@ pub fn write_timeline(
 ) -> io::Result<()> {
     let tl = timeline::Timeline::new(agg, c.bucket);
     match c.output {
-        TimelineOutput::Table => timeline_report::table(w, &tl, style),
+        TimelineOutput::Table => {
+            let spikes = timeline::spikes::detect(agg, &Params::default());
+            let marks = timeline_report::Marks { spikes: &spikes, deploys: &c.deploys };
+            timeline_report::table(w, &tl, style, &marks)
+        }
         TimelineOutput::Json => timeline_report::json(w, &tl),
         TimelineOutput::Csv => timeline_report::csv(w, &tl),
     }

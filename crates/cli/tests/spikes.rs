@@ -329,3 +329,43 @@ fn a_stream_prints_spikes_as_provisional_then_final() {
     assert!(lines[fin.unwrap()].contains("10.0.1.10:3000"), "{text}");
     assert!(lines[fin.unwrap()].contains("48 errors"), "{text}");
 }
+
+/// The timeline table marks, under each upstream's sparkline, its spikes (`^`) and every
+/// deploy (`|`), in the cells of their times.
+#[test]
+fn timeline_table_marks_spikes_and_deploys_under_the_sparklines() {
+    let l = logs();
+    let out = gatelog(&[
+        "timeline",
+        "--bucket",
+        "5m",
+        "--deploys",
+        s(&l.markers),
+        "--color",
+        "never",
+        s(&l.error),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(text.contains("^ spike of that upstream, | deploy"), "{text}");
+    // Each upstream row with a spike is followed by a mark row with a `^`.
+    let spiked: Vec<usize> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.starts_with("          ") && l.contains('^'))
+        .map(|(i, _)| i)
+        .collect();
+    // The scenario's error log has spikes on four upstreams.
+    assert_eq!(spiked.len(), 4, "{text}");
+    // The mark rows sit under sparklines, in the sparkline's column, and hold only marks.
+    for &i in &spiked {
+        let bar = lines[i - 1].find('|').expect("the row above has a sparkline");
+        let marks = &lines[i][bar..];
+        assert!(marks.chars().all(|c| matches!(c, ' ' | '^' | '|')), "{}", lines[i]);
+    }
+    // Without markers or spikes there are no mark rows.
+    let quiet = gatelog(&["timeline", "--bucket", "5m", "--class", "info", s(&l.error)]);
+    let quiet = String::from_utf8(quiet.stdout).unwrap();
+    assert!(!quiet.contains('^'), "{quiet}");
+}

@@ -58,9 +58,47 @@ pub fn sparkline(values: &[u64], cells: usize) -> String {
         .collect()
 }
 
+/// What the text report marks under the sparklines.
+#[derive(Default)]
+pub struct Marks<'m> {
+    /// Spikes, marked `^` under the cells they cover in their own upstream's row.
+    pub spikes: &'m [timeline::spikes::Spike],
+    /// Deploy times (Unix seconds), marked `|` under their cell in every row.
+    pub deploys: &'m [i64],
+}
+
+impl Marks<'_> {
+    /// The mark row for the upstream `name` over cells of `per` buckets; `None` when blank.
+    fn row(&self, tl: &Timeline, name: Option<&[u8]>, per: usize) -> Option<String> {
+        let cells = tl.len().div_ceil(per);
+        let mut any = false;
+        let marks: String = (0..cells)
+            .map(|j| {
+                let from = tl.bucket_start(j * per);
+                let to = tl.bucket_start(((j + 1) * per).min(tl.len()) - 1) + tl.bucket();
+                let spike = self
+                    .spikes
+                    .iter()
+                    .any(|s| s.series.as_deref() == name && s.start < to && from <= s.end);
+                let deploy = self.deploys.iter().any(|&d| from <= d && d < to);
+                any |= spike || deploy;
+                if spike {
+                    '^'
+                } else if deploy {
+                    '|'
+                } else {
+                    ' '
+                }
+            })
+            .collect();
+        any.then(|| format!(" {marks} "))
+    }
+}
+
 /// The text report. With `style.width`, the sparklines are narrowed to fit the terminal;
 /// with `style.color`, the top class and the sparkline take the color of the class's group.
-pub fn table(w: &mut impl Write, tl: &Timeline, style: Style) -> io::Result<()> {
+/// Under a sparkline, `^` marks the cells of that upstream's spikes and `|` those of deploys.
+pub fn table(w: &mut impl Write, tl: &Timeline, style: Style, marks: &Marks<'_>) -> io::Result<()> {
     if tl.is_empty() {
         return writeln!(w, "no events with a time");
     }
@@ -78,6 +116,9 @@ pub fn table(w: &mut impl Write, tl: &Timeline, style: Style) -> io::Result<()> 
         rfc3339(last + tl.bucket()),
         if per > 1 { format!(" (each sparkline cell sums {per} buckets)") } else { String::new() }
     )?;
+    if !marks.spikes.is_empty() || !marks.deploys.is_empty() {
+        writeln!(w, "under the sparklines: ^ spike of that upstream, | deploy")?;
+    }
     let mut colors: Vec<Option<&'static str>> = vec![None];
     let mut rows: Vec<[String; 6]> = vec![[
         "upstream".into(),
@@ -116,6 +157,17 @@ pub fn table(w: &mut impl Write, tl: &Timeline, style: Style) -> io::Result<()> 
             top,
             format!("|{}|", sparkline(&failures, spark)),
         ]);
+        if let Some(m) = marks.row(tl, r.name(), per) {
+            colors.push(None);
+            rows.push([
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                m,
+            ]);
+        }
     }
     let mut widths = [0usize; 6];
     for row in &rows {
