@@ -1,3 +1,4 @@
 //! The parts of `gatelog-gen` that tests use directly.
 
 pub mod scenario;
+pub mod util;

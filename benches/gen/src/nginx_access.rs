@@ -21,7 +21,8 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use crate::{Config, Rng, civil};
+use crate::Config;
+use gatelog_gen::util::{Rng, civil};
 
 /// What one line is, as gatelog must classify it.
 #[derive(Clone, Copy, PartialEq, Eq)]

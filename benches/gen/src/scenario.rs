@@ -27,6 +27,8 @@ use std::fs;
 use std::io;
 use std::path::Path;
 
+use crate::util::{Rng, civil};
+
 /// 2024-03-14T10:00:00Z, the first second of the scenario.
 pub const START: i64 = 1_710_410_400;
 /// Length of the scenario in seconds.
@@ -47,57 +49,8 @@ pub const CART_PEER: &str = "10.0.3.10:8080";
 /// The search peer.
 pub const SEARCH_PEER: &str = "10.0.2.10:9200";
 
-/// SplitMix64.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-
-    /// A Poisson draw (Knuth; the means here are small).
-    fn poisson(&mut self, mean: f64) -> u32 {
-        let limit = (-mean).exp();
-        let mut k = 0;
-        let mut p = self.unit();
-        while p > limit {
-            k += 1;
-            p *= self.unit();
-        }
-        k
-    }
-}
-
 const MONTHS: [&str; 12] =
     ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-
-/// `(year, month, day, hour, minute, second)` of a Unix time (UTC).
-fn civil(secs: i64) -> (i64, i64, i64, i64, i64, i64) {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d, rem / 3600, rem / 60 % 60, rem % 60)
-}
 
 /// What went wrong on one request.
 #[derive(Clone, Copy, PartialEq, Eq)]
