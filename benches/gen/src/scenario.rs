@@ -112,7 +112,7 @@ impl Writer {
             "{client} - - [{d:02}/{}/{y:04}:{h:02}:{mi:02}:{s:02} +0000] \"GET {path} HTTP/1.1\" {status} {bytes} \"-\" \
              \"Mozilla/5.0\" 87 {time:.3} [{group}] [] {peer} {bytes} {time:.3} {status} {:032x}",
             MONTHS[(mo - 1) as usize],
-            u128::from(self.rng.next()) << 64 | u128::from(self.rng.next())
+            u128::from(self.rng.next_u64()) << 64 | u128::from(self.rng.next_u64())
         );
     }
 }
