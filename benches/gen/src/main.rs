@@ -24,7 +24,7 @@ use anyhow::{Context, Result, bail};
 
 mod nginx_access;
 
-use gatelog_gen::util::{Rng, civil, days_from_civil};
+use gatelog_gen::util::{Incident, Rng, civil, days_from_civil, incident};
 
 struct Config {
     format: String,
@@ -413,17 +413,10 @@ fn main() -> Result<()> {
             break;
         }
         let t = c.start + (i / c.rate) as i64;
-        // An incident each hour: the first cart peer refuses connections for 30 s, and in the
-        // last 10 s the pool has no live peer left.
-        let in_hour = t.rem_euclid(3600);
-        let (family, peer) = if (600..630).contains(&in_hour) && g.rng.chance(600) {
-            if in_hour >= 620 {
-                (Family::NoLive, Some((0, 0)))
-            } else {
-                (Family::Refused, Some((0, 0)))
-            }
-        } else {
-            (g.pick_family(), None)
+        let (family, peer) = match incident(t, &mut g.rng) {
+            Some(Incident::NoLive) => (Family::NoLive, Some((0, 0))),
+            Some(Incident::Refused) => (Family::Refused, Some((0, 0))),
+            None => (g.pick_family(), None),
         };
         g.write_line(&mut out, t, family, peer)?;
         i += 1;

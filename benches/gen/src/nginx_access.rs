@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use crate::Config;
-use gatelog_gen::util::{Rng, civil};
+use gatelog_gen::util::{Incident, Rng, civil, incident};
 
 /// What one line is, as gatelog must classify it.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -218,15 +218,10 @@ pub fn run(c: &Config, out: &mut dyn Write) -> anyhow::Result<BTreeMap<&'static 
             break;
         }
         let t = c.start + (i / c.rate) as i64;
-        let in_hour = t.rem_euclid(3600);
-        let (kind, peer) = if (600..630).contains(&in_hour) && g.rng.chance(600) {
-            if in_hour >= 620 {
-                (Kind::NoLive, Some((0, 0)))
-            } else {
-                (Kind::Refused, Some((0, 0)))
-            }
-        } else {
-            (g.pick(), None)
+        let (kind, peer) = match incident(t, &mut g.rng) {
+            Some(Incident::NoLive) => (Kind::NoLive, Some((0, 0))),
+            Some(Incident::Refused) => (Kind::Refused, Some((0, 0))),
+            None => (g.pick(), None),
         };
         g.write_line(&mut out, t, kind, peer)?;
         i += 1;

@@ -70,3 +70,23 @@ pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
     era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
 }
+
+/// What the hourly incident makes a line, in the writers that inject it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Incident {
+    /// The first peer of the first pool refuses the connection.
+    Refused,
+    /// The first pool has no live peer left.
+    NoLive,
+}
+
+/// The injected incident: in seconds 600 to 629 of every hour, 60% of lines are the first
+/// pool's failures (refused connections for 20 s, then no live peers for 10 s). `rng` is drawn
+/// only inside that window, so the rest of the output does not depend on it.
+pub fn incident(t: i64, rng: &mut Rng) -> Option<Incident> {
+    let in_hour = t.rem_euclid(3600);
+    if !((600..630).contains(&in_hour) && rng.chance(600)) {
+        return None;
+    }
+    Some(if in_hour >= 620 { Incident::NoLive } else { Incident::Refused })
+}
