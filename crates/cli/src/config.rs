@@ -392,6 +392,27 @@ fn parse_local(s: &str, tz: &Tz) -> Option<Timestamp> {
 }
 
 #[cfg(test)]
+impl Raw {
+    /// Arguments as the command line gives them with no option: `events`, standard input.
+    pub(crate) fn for_tests() -> Raw {
+        Raw {
+            mode: Mode::Events { raw: false, unparsed: false, csv: false },
+            files: vec![],
+            format: None,
+            tz: "UTC".into(),
+            nginx_log_format: None,
+            year: None,
+            classes: vec![],
+            upstreams: vec![],
+            since: None,
+            until: None,
+            reading: RawReading::default(),
+            color: crate::report::ColorWhen::Never,
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -465,20 +486,7 @@ mod tests {
     }
 
     fn raw() -> Raw {
-        Raw {
-            mode: Mode::Events { raw: false, unparsed: false, csv: false },
-            files: vec![],
-            format: None,
-            tz: "UTC".into(),
-            nginx_log_format: None,
-            year: None,
-            classes: vec![],
-            upstreams: vec![],
-            since: None,
-            until: None,
-            reading: RawReading::default(),
-            color: crate::report::ColorWhen::Never,
-        }
+        Raw::for_tests()
     }
 
     #[test]

@@ -197,17 +197,8 @@ fn the_year_comes_from_the_first_dated_line_or_the_modification_time() {
 fn config(mmap: bool) -> Config {
     Config::new(Raw {
         mode: Mode::Summary { output: Output::Json },
-        files: vec![],
-        format: None,
-        tz: "UTC".into(),
-        nginx_log_format: None,
-        year: None,
-        classes: vec![],
-        upstreams: vec![],
-        since: None,
-        until: None,
         reading: RawReading { no_mmap: !mmap, quiet: true, ..RawReading::default() },
-        color: crate::report::ColorWhen::Never,
+        ..Raw::for_tests()
     })
     .unwrap()
 }
