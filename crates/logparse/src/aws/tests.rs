@@ -7,6 +7,24 @@ pub(super) fn assert_inside(ev: &Event<'_>, line: &[u8]) {
     assert_eq!(ev.check_borrows(line), Ok(()), "{}", crate::text(line));
 }
 
+/// `line` with `edits` applied, each `(where, byte, what)`: replace the byte there, insert one
+/// of the bytes that shape these lines (`"`, space, `-`) or `byte`, or remove the byte there.
+pub(super) fn mutate(line: &[u8], edits: &[(proptest::sample::Index, u8, u8)]) -> Vec<u8> {
+    let mut line = line.to_vec();
+    for &(ref at, byte, op) in edits {
+        let i = at.index(line.len() + 1);
+        match op {
+            0 if i < line.len() => line[i] = byte,
+            1 => line.insert(i, [b'"', b' ', b'-', byte][usize::from(byte % 4)]),
+            _ if i < line.len() => {
+                line.remove(i);
+            }
+            _ => {}
+        }
+    }
+    line
+}
+
 fn values(line: &[u8]) -> Vec<&[u8]> {
     Tokens::new(line).map(|t| t.value).collect()
 }

@@ -1,5 +1,5 @@
 use super::*;
-use crate::aws::tests::assert_inside;
+use crate::aws::tests::{assert_inside, mutate};
 use proptest::prelude::*;
 
 /// One test per line: `name, line, |event, fields| assertions`.
@@ -327,16 +327,7 @@ proptest! {
             b"h2 2023-03-08T12:05:52.352228Z app/x/y 1.2.3.4:12653 10.0.8.248:31130 -1 -1 -1 504 - 49 202 \"GET https://a.example:443/ HTTP/2.0\" \"curl/7.86.0\" - - arn:aws:elasticloadbalancing:r:1:targetgroup/tg/1 \"Root=1\" \"a.example\" \"-\" 2 2023-03-08T12:05:42.351000Z \"forward\" \"-\" \"-\" \"10.0.8.248:31130\" \"-\" \"-\" \"-\" TID_1 \"-\" \"-\" \"-\" extra",
             b"http 2022-05-12T06:41:29.051646Z app/a/b 75.100.154.140:41542 - -1 -1 -1 301 - 233 390 \"GET http://127.0.0.1:80/s?a b HTTP/1.1\" \"Hello, world\" - - - \"Root=1\" \"-\" \"-\" 0 2022-05-12T06:41:29.051000Z \"redirect\" \"https://x/\" \"-\" \"-\" \"-\" \"Acceptable\" \"SpaceInUri\"",
         ];
-        let mut line = base[which].to_vec();
-        for (at, byte, op) in edits {
-            let i = at.index(line.len() + 1);
-            match op {
-                0 if i < line.len() => line[i] = byte,
-                1 => line.insert(i, [b'"', b' ', b'-', byte][usize::from(byte % 4)]),
-                _ if i < line.len() => { line.remove(i); }
-                _ => {}
-            }
-        }
+        let line = mutate(base[which], &edits);
         if let Ok(ev) = parse(&line) {
             assert_inside(&ev, &line);
         }

@@ -1,5 +1,5 @@
 use super::*;
-use crate::aws::tests::assert_inside;
+use crate::aws::tests::{assert_inside, mutate};
 use proptest::prelude::*;
 
 /// One test per line: `name, line, |event, fields| assertions`.
@@ -171,16 +171,7 @@ proptest! {
             DOC_HTTPS,
             b"2017-11-22T16:33:26.751965Z ELB 46.133.22.112:50991 192.168.1.48:443 0.00073 0.000009 0.000013 - - 255 2933 \"- - - \" \"-\" - -",
         ];
-        let mut line = base[which].to_vec();
-        for (at, byte, op) in edits {
-            let i = at.index(line.len() + 1);
-            match op {
-                0 if i < line.len() => line[i] = byte,
-                1 => line.insert(i, [b'"', b' ', b'-', byte][usize::from(byte % 4)]),
-                _ if i < line.len() => { line.remove(i); }
-                _ => {}
-            }
-        }
+        let line = mutate(base[which], &edits);
         if let Ok(ev) = parse(&line) {
             assert_inside(&ev, &line);
         }
