@@ -1,12 +1,13 @@
 //! The validated configuration of a run. Nothing below this module sees a clap type.
 
 use std::ffi::OsString;
-use std::path::PathBuf;
-use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
+use engine::input::paths::NameFilter;
+use engine::tz::TzError;
+use engine::{Filter, Input};
 use logparse::nginx::access::LogFormat;
-use logparse::{Class, Event, Format, Timestamp, Tz, ZoneTable};
+use logparse::{Class, Format, Timestamp, Tz};
 
 /// What to do.
 #[derive(Clone, Debug, PartialEq)]
@@ -44,89 +45,6 @@ pub enum Output {
     Csv,
 }
 
-/// One input.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Input {
-    /// The file, `None` for standard input.
-    pub path: Option<PathBuf>,
-    /// The name shown in output: the path as given (bytes that are not UTF-8 as `\xNN`), or
-    /// `-` for standard input.
-    pub name: String,
-}
-
-/// How inputs are read.
-#[derive(Clone, Debug)]
-pub struct Reading {
-    /// Worker threads; `None` for one per core.
-    pub threads: Option<usize>,
-    /// Inside directories, keep only files this matches.
-    pub glob: Option<crate::input::paths::NameFilter>,
-    /// Memory-map plain files (`false` reads them through a buffer).
-    pub mmap: bool,
-    /// Whether to show the progress bar when stderr is a terminal.
-    pub progress: bool,
-    /// Re-print the live summary every few seconds while reading (summary on a terminal).
-    pub follow: bool,
-}
-
-impl Default for Reading {
-    fn default() -> Reading {
-        Reading { threads: None, glob: None, mmap: true, progress: true, follow: false }
-    }
-}
-
-/// Which events to keep.
-#[derive(Clone, Debug, Default)]
-pub struct Filter {
-    /// Kept classes, indexed like [`Class::ALL`]; `None` keeps every class.
-    classes: Option<Vec<bool>>,
-    /// Kept upstream keys (exact bytes).
-    upstreams: Vec<Box<[u8]>>,
-    /// Whether events without an upstream key are kept (given as `--upstream -`).
-    no_upstream: bool,
-    /// Keep events at or after this time.
-    since: Option<Timestamp>,
-    /// Keep events before this time.
-    until: Option<Timestamp>,
-}
-
-impl Filter {
-    /// Whether the filter keeps every event.
-    pub fn is_empty(&self) -> bool {
-        self.classes.is_none()
-            && self.upstreams.is_empty()
-            && !self.no_upstream
-            && self.since.is_none()
-            && self.until.is_none()
-    }
-
-    /// Whether `ev` passes every filter. With a time filter, events without a time fail.
-    pub fn matches(&self, ev: &Event<'_>) -> bool {
-        if let Some(keep) = &self.classes {
-            let i = Class::ALL.iter().position(|&c| c == ev.class);
-            if !i.and_then(|i| keep.get(i).copied()).unwrap_or(false) {
-                return false;
-            }
-        }
-        if !self.upstreams.is_empty() || self.no_upstream {
-            let ok = match ev.upstream_key() {
-                Some(key) => self.upstreams.iter().any(|u| **u == *key),
-                None => self.no_upstream,
-            };
-            if !ok {
-                return false;
-            }
-        }
-        if self.since.is_some() || self.until.is_some() {
-            let Some(t) = ev.time else { return false };
-            if self.since.is_some_and(|s| t < s) || self.until.is_some_and(|u| t >= u) {
-                return false;
-            }
-        }
-        true
-    }
-}
-
 /// The configuration of a run.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -134,18 +52,14 @@ pub struct Config {
     pub mode: Mode,
     /// The inputs, in the order given.
     pub inputs: Vec<Input>,
-    /// The fixed format, `None` to detect per line.
-    pub format: Option<Format>,
-    /// The zone of zone-less timestamps.
-    pub tz: Tz,
-    /// Which events to keep.
-    pub filter: Filter,
-    /// The nginx access log's format, when given.
-    pub access_format: Option<LogFormat>,
-    /// The year of syslog timestamps, when given.
-    pub year: Option<i32>,
-    /// How inputs are read.
-    pub reading: Reading,
+    /// How the engine reads and parses them: format, zone, year, filter, mmap, threads.
+    pub engine: engine::Options,
+    /// Inside directories, keep only files this matches.
+    pub glob: Option<NameFilter>,
+    /// Whether to show the progress bar when stderr is a terminal.
+    pub progress: bool,
+    /// Re-print the live summary every few seconds while reading (summary on a terminal).
+    pub follow: bool,
     /// `--color`.
     pub color: crate::report::ColorWhen,
 }
@@ -197,66 +111,58 @@ impl Config {
     /// Validates `raw`.
     pub fn new(raw: Raw) -> Result<Config> {
         let tz = parse_tz(&raw.tz)?;
-        let mut inputs: Vec<Input> = raw
-            .files
-            .into_iter()
-            .map(|f| {
-                if f == "-" {
-                    Input { path: None, name: "-".into() }
-                } else {
-                    let name = logparse::text(f.as_encoded_bytes()).to_string();
-                    Input { path: Some(f.into()), name }
-                }
-            })
-            .collect();
+        let mut inputs: Vec<Input> = raw.files.into_iter().map(Input::from_arg).collect();
         if inputs.is_empty() {
-            inputs.push(Input { path: None, name: "-".into() });
+            inputs.push(Input::stdin());
         }
 
         let mut filter = Filter::default();
-        if !raw.classes.is_empty() {
-            let mut keep = vec![false; Class::ALL.len()];
-            for name in &raw.classes {
-                let class: Class = name.trim().parse().context("invalid --class")?;
-                if let Some(i) = Class::ALL.iter().position(|&c| c == class) {
-                    keep[i] = true;
-                }
-            }
-            filter.classes = Some(keep);
+        for name in &raw.classes {
+            let class: Class = name.trim().parse().context("invalid --class")?;
+            filter.keep_class(class);
         }
         for u in raw.upstreams {
             if u == "-" {
-                filter.no_upstream = true;
+                filter.keep_no_upstream();
             } else {
-                filter.upstreams.push(u.as_encoded_bytes().into());
+                filter.keep_upstream(u.as_encoded_bytes());
             }
         }
-        filter.since = raw.since.as_deref().map(|s| parse_time(s, &tz, "--since")).transpose()?;
-        filter.until = raw.until.as_deref().map(|s| parse_time(s, &tz, "--until")).transpose()?;
-        if let (Some(s), Some(u)) = (filter.since, filter.until) {
+        let since = raw.since.as_deref().map(|s| parse_time(s, &tz, "--since")).transpose()?;
+        let until = raw.until.as_deref().map(|s| parse_time(s, &tz, "--until")).transpose()?;
+        if let (Some(s), Some(u)) = (since, until) {
             if s >= u {
                 bail!("--since ({s}) must be before --until ({u})");
             }
         }
+        if let Some(s) = since {
+            filter.since(s);
+        }
+        if let Some(u) = until {
+            filter.until(u);
+        }
         let access_format = raw.nginx_log_format.as_deref().map(parse_log_format).transpose()?;
-        let glob =
-            raw.reading.glob.as_deref().map(crate::input::paths::NameFilter::new).transpose()?;
-        let reading = Reading {
-            threads: raw.reading.threads,
-            glob,
-            mmap: !raw.reading.no_mmap,
-            progress: !raw.reading.quiet,
-            follow: raw.reading.follow,
-        };
+        let glob = raw
+            .reading
+            .glob
+            .as_deref()
+            .map(|g| NameFilter::new(g).with_context(|| format!("invalid --glob pattern {g:?}")))
+            .transpose()?;
         Ok(Config {
             mode: raw.mode,
             inputs,
-            format: raw.format,
-            tz,
-            filter,
-            access_format,
-            year: raw.year,
-            reading,
+            engine: engine::Options {
+                format: raw.format,
+                tz,
+                access_format,
+                year: raw.year,
+                filter,
+                mmap: !raw.reading.no_mmap,
+                threads: raw.reading.threads,
+            },
+            glob,
+            progress: !raw.reading.quiet,
+            follow: raw.reading.follow,
             color: raw.color,
         })
     }
@@ -279,116 +185,27 @@ fn parse_log_format(value: &std::ffi::OsStr) -> Result<LogFormat> {
     })
 }
 
-/// The earliest and latest instants a zone table covers; outside them the nearest offset is
-/// used (for named zones this is the rule in force at the edge, which is what the zone's
-/// current rules would give anyway for any date a log can carry).
-const TABLE_FROM: i64 = -2_208_988_800; // 1900-01-01T00:00:00Z
-const TABLE_UNTIL: i64 = 7_258_118_400; // 2200-01-01T00:00:00Z
-
 /// Parses `--tz`: `UTC`/`Z`, a fixed offset (`+02:00`, `-0500`, `+02`), or an IANA name.
 pub fn parse_tz(s: &str) -> Result<Tz> {
-    if s.eq_ignore_ascii_case("utc") || s == "Z" {
-        return Ok(Tz::Utc);
-    }
-    if s.starts_with(['+', '-']) {
-        return parse_offset(s).map(Tz::Fixed).with_context(|| {
-            format!("invalid --tz offset {s:?} (expected +HH:MM, -HHMM or +HH, at most 25 hours)")
-        });
-    }
-    let zone = jiff::tz::TimeZone::get(s).with_context(|| {
-        format!("unknown --tz zone {s:?} (expected an IANA name like Europe/Paris, UTC, or an offset like +02:00)")
-    })?;
-    Ok(Tz::Table(Arc::new(zone_table(s, &zone)?)))
-}
-
-/// The offset in seconds of `+HH:MM`, `-HHMM` or `+HH`.
-fn parse_offset(s: &str) -> Option<i32> {
-    let (sign, rest) = match s.as_bytes().first()? {
-        b'+' => (1, s.get(1..)?),
-        b'-' => (-1, s.get(1..)?),
-        _ => return None,
-    };
-    let digits: String = rest.chars().filter(|c| *c != ':').collect();
-    if !digits.bytes().all(|b| b.is_ascii_digit()) || rest.matches(':').count() > 1 {
-        return None;
-    }
-    let (h, m) = match digits.len() {
-        2 => (digits.parse::<i32>().ok()?, 0),
-        4 => (digits.get(..2)?.parse::<i32>().ok()?, digits.get(2..)?.parse::<i32>().ok()?),
-        _ => return None,
-    };
-    if h > 25 || m > 59 {
-        return None;
-    }
-    Some(sign * (h * 3600 + m * 60))
-}
-
-/// The table of a named zone's offsets, as spans of local time (see [`ZoneTable`]).
-///
-/// A transition at UTC instant `T` from offset `a` to offset `b` starts its span at local
-/// time `T + max(a, b)`: a wall-clock time skipped when clocks go forward, or repeated when
-/// they go back, is read with the offset in force before the change, as `ZoneTable`
-/// documents.
-fn zone_table(name: &str, zone: &jiff::tz::TimeZone) -> Result<ZoneTable> {
-    let start = jiff::Timestamp::from_second(TABLE_FROM)?;
-    let mut prev = zone.to_offset(start).seconds();
-    let mut spans = vec![(i64::MIN, prev)];
-    for t in zone.following(start) {
-        let at = t.timestamp().as_second();
-        if at >= TABLE_UNTIL {
-            break;
-        }
-        let off = t.offset().seconds();
-        spans.push((at + i64::from(prev.max(off)), off));
-        prev = off;
-    }
-    Ok(ZoneTable::new(name, spans))
+    engine::tz::zone(s).map_err(|e| match e {
+        TzError::BadOffset(_) => anyhow::anyhow!(
+            "invalid --tz offset {s:?} (expected +HH:MM, -HHMM or +HH, at most 25 hours)"
+        ),
+        _ => anyhow::anyhow!(
+            "unknown --tz zone {s:?} (expected an IANA name like Europe/Paris, UTC, or an offset like +02:00)"
+        ),
+    })
 }
 
 /// Parses a `--since`/`--until` value: RFC 3339 with an offset, or `YYYY-MM-DD[ HH:MM[:SS]]`
 /// (a `T` may replace the space) read as local time in `tz`.
 pub fn parse_time(s: &str, tz: &Tz, flag: &str) -> Result<Timestamp> {
-    if let Ok(t) = s.parse::<jiff::Timestamp>() {
-        return Ok(Timestamp::from_unix_micros(t.as_microsecond()));
-    }
-    parse_local(s.trim(), tz).with_context(|| {
+    engine::tz::parse_time(s, tz).with_context(|| {
         format!(
             "invalid {flag} value {s:?} (expected RFC 3339 like 2024-07-01T10:00:00Z, or \
              YYYY-MM-DD[ HH:MM[:SS]] in the --tz zone)"
         )
     })
-}
-
-fn parse_local(s: &str, tz: &Tz) -> Option<Timestamp> {
-    let num = |r: std::ops::Range<usize>, len: usize| -> Option<u32> {
-        let d = s.get(r)?;
-        (d.len() == len && d.bytes().all(|b| b.is_ascii_digit())).then(|| d.parse().ok())?
-    };
-    let b = s.as_bytes();
-    let (y, mo, d) = (num(0..4, 4)?, num(5..7, 2)?, num(8..10, 2)?);
-    if b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
-        return None;
-    }
-    let (h, mi, sec) = match b.len() {
-        10 => (0, 0, 0),
-        16 | 19 => {
-            if !matches!(b.get(10), Some(b' ' | b'T')) || b.get(13) != Some(&b':') {
-                return None;
-            }
-            let sec = if b.len() == 19 {
-                if b.get(16) != Some(&b':') {
-                    return None;
-                }
-                num(17..19, 2)?
-            } else {
-                0
-            };
-            (num(11..13, 2)?, num(14..16, 2)?, sec)
-        }
-        _ => return None,
-    };
-    let local = Timestamp::from_civil_utc(y as i32, mo, d, h, mi, sec, 0)?;
-    Some(Timestamp::from_unix_seconds(tz.local_to_utc(local.unix_seconds())))
 }
 
 #[cfg(test)]
@@ -414,6 +231,8 @@ impl Raw {
 
 #[cfg(test)]
 mod tests {
+    use logparse::Event;
+
     use super::*;
 
     fn utc(s: &str) -> i64 {
@@ -421,53 +240,12 @@ mod tests {
     }
 
     #[test]
-    fn paris_follows_daylight_saving_time() {
-        let tz = parse_tz("Europe/Paris").unwrap();
-        let summer = parse_time("2024-07-01 12:00:00", &tz, "--since").unwrap();
-        assert_eq!(summer.to_string(), "2024-07-01T10:00:00Z");
-        let winter = parse_time("2024-01-15 12:00", &tz, "--since").unwrap();
-        assert_eq!(winter.to_string(), "2024-01-15T11:00:00Z");
-        // The nginx error log path: local wall clock through the same table.
-        let ev = logparse::nginx::error::parse_with(
-            b"2024/07/01 12:00:00 [error] 1#1: *1 no live upstreams while connecting to upstream",
-            &logparse::Options::with_tz(tz),
-        )
-        .unwrap();
-        assert_eq!(ev.time.unwrap().to_string(), "2024-07-01T10:00:00Z");
-    }
-
-    #[test]
-    fn skipped_and_repeated_hours_take_the_earlier_offset() {
-        let Tz::Table(t) = parse_tz("Europe/Paris").unwrap() else { panic!("not a table") };
-        // 2024-03-31 02:30 never happened in Paris; 2024-10-27 02:30 happened twice.
-        let gap = utc("2024-03-31T02:30:00Z");
-        assert_eq!(t.offset_at_local(gap), 3600);
-        assert_eq!(t.offset_at_local(utc("2024-03-31T03:00:00Z")), 7200);
-        let fold = utc("2024-10-27T02:30:00Z");
-        assert_eq!(t.offset_at_local(fold), 7200);
-        assert_eq!(t.offset_at_local(utc("2024-10-27T03:00:00Z")), 3600);
-    }
-
-    #[test]
-    fn zones_without_daylight_saving_and_far_dates() {
-        let tz = parse_tz("Asia/Tokyo").unwrap();
-        assert_eq!(tz.local_to_utc(utc("2024-07-01T09:00:00Z")), utc("2024-07-01T00:00:00Z"));
-        let ny = parse_tz("America/New_York").unwrap();
-        assert_eq!(ny.local_to_utc(utc("2150-07-01T12:00:00Z")), utc("2150-07-01T16:00:00Z"));
-    }
-
-    #[test]
-    fn offsets_and_utc() {
-        assert_eq!(parse_tz("UTC").unwrap(), Tz::Utc);
-        assert_eq!(parse_tz("+02:00").unwrap(), Tz::Fixed(7200));
-        assert_eq!(parse_tz("-0500").unwrap(), Tz::Fixed(-18000));
-        assert_eq!(parse_tz("+05:30").unwrap(), Tz::Fixed(19800));
-        assert_eq!(parse_tz("-03").unwrap(), Tz::Fixed(-10800));
-        for bad in ["+2", "+02:0", "+0a:00", "+99:00", "+02::00", "Mars/Olympus"] {
-            assert!(parse_tz(bad).is_err(), "{bad}");
-        }
+    fn zone_errors_name_the_flag_and_the_value() {
+        assert_eq!(parse_tz("Europe/Paris").unwrap(), engine::tz::zone("Europe/Paris").unwrap());
         let msg = format!("{:#}", parse_tz("Mars/Olympus").unwrap_err());
-        assert!(msg.contains("Mars/Olympus") && msg.contains("Europe/Paris"), "{msg}");
+        assert!(msg.contains("--tz") && msg.contains("Mars/Olympus"), "{msg}");
+        let msg = format!("{:#}", parse_tz("+99:00").unwrap_err());
+        assert!(msg.contains("--tz offset") && msg.contains("+99:00"), "{msg}");
     }
 
     #[test]
@@ -497,7 +275,7 @@ mod tests {
         assert!(err.contains("--nginx-log-format"), "{err}");
         let mut r = raw();
         r.nginx_log_format = Some("$remote_addr [$time_local] $status".into());
-        assert!(Config::new(r).unwrap().access_format.is_some());
+        assert!(Config::new(r).unwrap().engine.access_format.is_some());
     }
 
     #[test]
@@ -528,7 +306,7 @@ mod tests {
             reading: RawReading { glob: Some("*.log*".into()), ..Default::default() },
             ..raw()
         };
-        let g = Config::new(r).unwrap().reading.glob.unwrap();
+        let g = Config::new(r).unwrap().glob.unwrap();
         assert!(g.matches("error.log.2.gz".as_ref(), "old/error.log.2.gz".as_ref()));
         assert!(!g.matches("error".as_ref(), "error".as_ref()));
         let r =
@@ -544,7 +322,7 @@ mod tests {
             since: Some("2024-01-01".into()),
             ..raw()
         };
-        let f = Config::new(r).unwrap().filter;
+        let f = Config::new(r).unwrap().engine.filter;
         let mut ev = Event::new(Format::NginxError, b"");
         ev.class = logparse::Class::ConnectRefused;
         ev.time = Some(Timestamp::from_unix_seconds(utc("2024-01-01T00:00:00Z")));

@@ -8,20 +8,21 @@
 //! at once with exit code 130 and prints nothing more.
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 
-static STOP: AtomicBool = AtomicBool::new(false);
+/// The flag the engine watches ([`engine::Engine::stop_when`]).
+pub fn flag() -> Arc<AtomicBool> {
+    static STOP: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+    STOP.get_or_init(|| Arc::new(AtomicBool::new(false))).clone()
+}
 
 /// Installs the handler. Failing to install it (another handler is in place) is not an error:
 /// Ctrl-C then ends the process the default way.
 pub fn install() {
-    let _ = ctrlc::set_handler(|| {
-        if STOP.swap(true, Ordering::SeqCst) {
+    let stop = flag();
+    let _ = ctrlc::set_handler(move || {
+        if stop.swap(true, Ordering::SeqCst) {
             std::process::exit(130);
         }
     });
-}
-
-/// Whether reading should stop.
-pub fn stopped() -> bool {
-    STOP.load(Ordering::Relaxed)
 }

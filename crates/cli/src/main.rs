@@ -1,9 +1,9 @@
 //! `gatelog`: which upstream failed, how, since when.
 //!
-//! The binary is glue: [`args`] reads the command line, [`config`] validates it, [`input`] finds
-//! and opens the inputs (files, directories, patterns, standard input; mapped, read or
-//! decompressed), [`run`] parses them through `logparse` into `timeline` aggregates on every
-//! core, [`interrupt`] turns Ctrl-C into an early report, and [`report`] writes the results.
+//! The binary is glue: [`args`] reads the command line, [`config`] validates it, [`run`] hands
+//! the inputs to the `engine` library (which reads and parses them through `logparse` into
+//! `timeline` aggregates on every core), [`interrupt`] turns Ctrl-C into an early report, and
+//! [`report`] writes the results.
 
 use std::process::ExitCode;
 
@@ -12,7 +12,6 @@ use clap::Parser as _;
 mod args;
 mod config;
 mod exit;
-mod input;
 mod interrupt;
 mod markers;
 mod messages;

@@ -10,7 +10,7 @@ use serde::Deserialize;
 const BIN: &str = env!("CARGO_BIN_EXE_gatelog");
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/driver").join(name)
 }
 
 fn gatelog(args: &[&str]) -> Output {
@@ -256,7 +256,7 @@ fn summary_counts(doc: &SummaryDoc) -> BTreeMap<(String, String), u64> {
 fn summary_counts_match_the_fixture() {
     let doc = summary(&[&small()]);
     assert_eq!(doc.schema_version, 1);
-    // Counted by reading tests/data/small.log (see its README): 13 lines, of which 10 events,
+    // Counted by reading testdata/driver/small.log (see its README): 13 lines, of which 10 events,
     // 1 continuation of the FastCGI entry, 1 text line and 1 empty line.
     assert_eq!(
         (doc.lines, doc.events, doc.excluded, doc.continuation, doc.unparsed),

@@ -30,8 +30,8 @@ use timeline::{Aggregator, Summary, Timeline};
 use crate::args::Common;
 use crate::config::Mode;
 use crate::markers;
-use crate::run::{Aggregate, At, Outcome};
 use crate::spikes::{Analysis, SpikesConfig};
+use engine::{Aggregate, At, Outcome};
 
 /// Arguments of `gatelog report`.
 #[derive(clap::Args, Debug)]
@@ -719,7 +719,7 @@ mod tests {
 
     #[test]
     fn messages_merged_from_parts_equal_those_of_one_pass() {
-        let input = crate::config::Input { path: None, name: "in.log".into() };
+        let input = engine::Input { path: None, name: "in.log".into() };
         let lines: Vec<(Class, &[u8])> = vec![
             (Class::ConnectRefused, b"connect() failed (111: Connection refused)"),
             (Class::ResponseTimeout, b"upstream timed out (110: Connection timed out)"),

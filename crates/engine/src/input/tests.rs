@@ -151,7 +151,7 @@ fn missing_file_and_directory_errors_name_the_input() {
     let missing = dir.path().join("nope.log");
     let input =
         |p: &std::path::Path| Input { path: Some(p.to_path_buf()), name: p.display().to_string() };
-    let bar = indicatif::ProgressBar::hidden();
+    let bar: Progress = Arc::new(|_| {});
     let err = format!("{:#}", open(&input(&missing), true, &bar).err().unwrap());
     assert!(err.starts_with(&missing.display().to_string()) && err.contains("check the path"));
     let err = format!("{:#}", open(&input(dir.path()), true, &bar).err().unwrap());

@@ -18,10 +18,10 @@ use std::cmp::Reverse;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
 use globset::{GlobBuilder, GlobMatcher};
 
-use crate::config::Input;
+use crate::Problem;
+use crate::input::Input;
 
 /// The `--glob` filter: matched against a file's name, or against its path below the walked
 /// directory when the pattern contains a `/`.
@@ -33,9 +33,12 @@ pub struct NameFilter {
 
 impl NameFilter {
     /// Compiles `pattern` (`*` and `?` do not match `/`; `**` does).
-    pub fn new(pattern: &str) -> Result<NameFilter> {
-        let matcher =
-            glob(pattern).with_context(|| format!("invalid --glob pattern {pattern:?}"))?;
+    ///
+    /// # Errors
+    ///
+    /// The pattern's syntax error (an unclosed `[` or `{`, say).
+    pub fn new(pattern: &str) -> Result<NameFilter, globset::Error> {
+        let matcher = glob(pattern)?;
         Ok(NameFilter { matcher, whole_path: pattern.contains('/') })
     }
 
@@ -54,7 +57,7 @@ fn glob(pattern: &str) -> Result<GlobMatcher, globset::Error> {
 pub fn expand(
     given: &[Input],
     filter: Option<&NameFilter>,
-    report: &mut dyn FnMut(String),
+    report: &mut dyn FnMut(Problem),
 ) -> Vec<Input> {
     let mut out: Vec<Input> = Vec::new();
     // The start of the current run of command-line files, for ordering rotated sets.
@@ -82,7 +85,7 @@ pub fn expand(
                 );
                 if files.is_empty() {
                     let why = if filter.is_some() { " matching --glob" } else { "" };
-                    report(format!("{}: no file{why} in this directory", input.name));
+                    report(Problem::new(&input.name, format!("no file{why} in this directory")));
                 }
                 push_sorted(&mut out, files);
                 run_start = out.len();
@@ -90,7 +93,7 @@ pub fn expand(
             Err(_) if has_glob_chars(path.as_os_str()) => {
                 let files = expand_pattern(path, &input.name, report);
                 if files.is_empty() {
-                    report(format!("{}: no file matches this pattern", input.name));
+                    report(Problem::new(&input.name, "no file matches this pattern"));
                 }
                 push_sorted(&mut out, files);
                 run_start = out.len();
@@ -127,13 +130,16 @@ fn walk(
     rel: &Path,
     depth: usize,
     found: &mut dyn FnMut(&Path, PathBuf),
-    report: &mut dyn FnMut(String),
+    report: &mut dyn FnMut(Problem),
 ) {
     let here = dir.join(rel);
     let entries = match std::fs::read_dir(&here) {
         Ok(e) => e,
         Err(e) => {
-            report(format!("{}: cannot read this directory: {e}", here.display()));
+            report(Problem::new(
+                here.display().to_string(),
+                format!("cannot read this directory: {e}"),
+            ));
             return;
         }
     };
@@ -156,15 +162,15 @@ fn has_glob_chars(s: &OsStr) -> bool {
 
 /// The files matching a pattern: the directory before the first component with glob
 /// characters is walked, as deep as the pattern goes (any depth with `**`).
-fn expand_pattern(pattern: &Path, shown: &str, report: &mut dyn FnMut(String)) -> Vec<PathBuf> {
+fn expand_pattern(pattern: &Path, shown: &str, report: &mut dyn FnMut(Problem)) -> Vec<PathBuf> {
     let Some(text) = pattern.to_str() else {
-        report(format!("{shown}: a glob pattern must be valid UTF-8"));
+        report(Problem::new(shown, "a glob pattern must be valid UTF-8"));
         return Vec::new();
     };
     let matcher = match glob(text) {
         Ok(m) => m,
         Err(e) => {
-            report(format!("{shown}: invalid glob pattern: {e}"));
+            report(Problem::new(shown, format!("invalid glob pattern: {e}")));
             return Vec::new();
         }
     };
@@ -298,7 +304,7 @@ mod tests {
             std::fs::write(d.join(f), "x\n").unwrap();
         }
         let errors = std::cell::RefCell::new(Vec::new());
-        let mut report = |e: String| errors.borrow_mut().push(e);
+        let mut report = |e: Problem| errors.borrow_mut().push(e.to_string());
         let all = expand(&[file(d)], None, &mut report);
         assert_eq!(
             names(&all),

@@ -24,13 +24,59 @@ pub mod paths;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::ops::Range;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use anyhow::{Result, bail};
 use memmap2::Mmap;
 
-use crate::config::Input;
+use crate::Problem;
+
+/// One input: a file, or standard input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Input {
+    /// The file, `None` for standard input.
+    pub path: Option<PathBuf>,
+    /// The name shown in output and messages: the path as given (bytes that are not UTF-8 as
+    /// `\xNN`), or `-` for standard input.
+    pub name: String,
+}
+
+impl Input {
+    /// The file at `path`, named as given.
+    pub fn path(path: impl Into<PathBuf>) -> Input {
+        let path = path.into();
+        let name = logparse::text(path.as_os_str().as_encoded_bytes()).to_string();
+        Input { path: Some(path), name }
+    }
+
+    /// Standard input, named `-`.
+    pub fn stdin() -> Input {
+        Input { path: None, name: "-".into() }
+    }
+
+    /// The input a command-line argument names: `-` is standard input, anything else a path.
+    pub fn from_arg(arg: impl Into<std::ffi::OsString>) -> Input {
+        let arg = arg.into();
+        if arg == "-" { Input::stdin() } else { Input::path(arg) }
+    }
+}
+
+/// Called with the number of bytes read from files, as they are read (for a progress bar).
+pub type Progress = Arc<dyn Fn(u64) + Send + Sync>;
+
+/// The sum of the sizes of the regular files among `inputs`, in bytes, and whether every input
+/// is a file (not standard input): what a progress bar needs to show a total.
+pub fn total_size(inputs: &[Input]) -> (u64, bool) {
+    let total = inputs
+        .iter()
+        .filter_map(|i| i.path.as_ref())
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .filter(|m| m.is_file())
+        .map(|m| m.len())
+        .sum();
+    (total, inputs.iter().all(|i| i.path.is_some()))
+}
 
 /// The longest line kept, in bytes. Proxy log lines are a few kilobytes at most (nginx cuts
 /// error-log lines at 2048 bytes); the cap keeps a file without newlines from filling memory.
@@ -131,30 +177,35 @@ pub struct Opened {
 struct Counting<R> {
     inner: R,
     count: Arc<AtomicU64>,
-    progress: indicatif::ProgressBar,
+    progress: Progress,
 }
 
 impl<R: Read> Read for Counting<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.count.fetch_add(n as u64, Ordering::Relaxed);
-        self.progress.inc(n as u64);
+        (self.progress)(n as u64);
         Ok(n)
     }
 }
 
 /// Opens an input: standard input, or a file mapped (when `mmap` allows and the file is a
 /// plain regular file) or streamed, decompressed when its content is compressed. Bytes read
-/// from files advance `progress`. The error names the input and says what to check.
-pub fn open(input: &Input, mmap: bool, progress: &indicatif::ProgressBar) -> Result<Opened> {
+/// from files are passed to `progress`.
+///
+/// # Errors
+///
+/// A [`Problem`] naming the input and saying what to check: it does not exist, is a directory,
+/// cannot be read, or its compressed data cannot be started.
+pub fn open(input: &Input, mmap: bool, progress: &Progress) -> Result<Opened, Problem> {
     let raw_read = Arc::new(AtomicU64::new(0));
     let Some(path) = &input.path else {
         let mut stdin = BufReader::with_capacity(64 * 1024, io::stdin());
         let (compression, taken) = sniff_stream(&mut stdin)
-            .map_err(|e| anyhow::anyhow!("-: cannot read standard input: {e}"))?;
+            .map_err(|e| Problem::new("-", format!("cannot read standard input: {e}")))?;
         let reader = Box::new(io::Cursor::new(taken).chain(stdin));
         let stream = decoder(reader, compression, true, raw_read)
-            .map_err(|e| anyhow::anyhow!("-: cannot read standard input: {e}"))?;
+            .map_err(|e| Problem::new("-", format!("cannot read standard input: {e}")))?;
         return Ok(Opened { source: Source::Stream(stream), size: None, mtime: None });
     };
     let name = &input.name;
@@ -166,13 +217,13 @@ pub fn open(input: &Input, mmap: bool, progress: &indicatif::ProgressBar) -> Res
         _ => "check that it is a readable file",
     };
     let meta = match std::fs::metadata(path) {
-        Ok(m) if m.is_dir() => bail!("{name}: is a directory"),
+        Ok(m) if m.is_dir() => return Err(Problem::new(name, "is a directory")),
         Ok(m) => m,
-        Err(e) => bail!("{name}: {e} ({})", advice(&e)),
+        Err(e) => return Err(Problem::new(name, format!("{e} ({})", advice(&e)))),
     };
     let mut file = match File::open(path) {
         Ok(f) => f,
-        Err(e) => bail!("{name}: {e} ({})", advice(&e)),
+        Err(e) => return Err(Problem::new(name, format!("{e} ({})", advice(&e)))),
     };
     let mtime = meta
         .modified()
@@ -183,7 +234,7 @@ pub fn open(input: &Input, mmap: bool, progress: &indicatif::ProgressBar) -> Res
     let size = regular.then_some(meta.len());
     let mut head = [0u8; 4];
     let got = read_head(&mut file, &mut head)
-        .map_err(|e| anyhow::anyhow!("{name}: {e} ({})", advice(&e)))?;
+        .map_err(|e| Problem::new(name, format!("{e} ({})", advice(&e))))?;
     let head = &head[..got];
     let compression = Compression::sniff(head).unwrap_or(Compression::None);
     if compression == Compression::None && regular && mmap && meta.len() >= MIN_MAP {
@@ -194,10 +245,10 @@ pub fn open(input: &Input, mmap: bool, progress: &indicatif::ProgressBar) -> Res
     let counting = Counting { inner: file, count: raw_read.clone(), progress: progress.clone() };
     // The bytes already read go first; counted now, since they were read past the counter.
     raw_read.fetch_add(got as u64, Ordering::Relaxed);
-    progress.inc(got as u64);
+    progress(got as u64);
     let reader: Box<dyn Read + Send> = Box::new(io::Cursor::new(head.to_vec()).chain(counting));
     let stream = decoder(reader, compression, !regular, raw_read).map_err(|e| {
-        anyhow::anyhow!("{name}: cannot start reading {} data: {e}", compression.name())
+        Problem::new(name, format!("cannot start reading {} data: {e}", compression.name()))
     })?;
     Ok(Opened { source: Source::Stream(stream), size, mtime })
 }

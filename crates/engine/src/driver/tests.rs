@@ -3,17 +3,16 @@ use std::io::Write as _;
 use proptest::prelude::*;
 
 use super::*;
-use crate::config::{Raw, RawReading};
 
 /// Inputs with every kind of state the parser carries across lines: see
-/// `tests/data/README.md` for `chunking.log`, and `testdata/*/README.md` for the others.
+/// `testdata/driver/README.md` for `chunking.log`, and `testdata/*/README.md` for the others.
 const FIXTURES: [&[u8]; 6] = [
-    include_bytes!("../../tests/data/chunking.log"),
+    include_bytes!("../../../../testdata/driver/chunking.log"),
     include_bytes!("../../../../testdata/mixed/all-formats.log"),
     include_bytes!("../../../../testdata/nginx-error/app_stderr.multiline.log"),
     include_bytes!("../../../../testdata/haproxy/admin.log"),
     include_bytes!("../../../../testdata/haproxy/framing.log"),
-    include_bytes!("../../tests/data/small.log"),
+    include_bytes!("../../../../testdata/driver/small.log"),
 ];
 
 /// Every line's outcome, in order: the strictest aggregate there is.
@@ -48,7 +47,7 @@ fn input() -> Input {
 }
 
 fn template() -> Parser {
-    let mut opts = Options::default();
+    let mut opts = logparse::Options::default();
     opts.year = Some(2023);
     Parser::new(None, opts)
 }
@@ -68,7 +67,9 @@ fn one_pass<A: Aggregate + Default>(data: &[u8]) -> A {
 /// `data` read in the chunks `ranges`.
 fn chunked<A: Aggregate + Default>(data: &[u8], ranges: &[std::ops::Range<usize>]) -> (A, Done) {
     let (filter, input, template) = (Filter::default(), input(), template());
-    let job = Job { filter: &filter, index: 0, input: &input, data, template: &template };
+    let stop = AtomicBool::new(false);
+    let job =
+        Job { filter: &filter, index: 0, input: &input, data, template: &template, stop: &stop };
     job.run(ranges, &A::default, &|_| {})
 }
 
@@ -169,7 +170,7 @@ fn cuts_where_the_state_matters_are_parsed_again() {
 #[test]
 fn the_year_comes_from_the_first_dated_line_or_the_modification_time() {
     let tz = Tz::Utc;
-    let parser = || Parser::new(None, Options::default());
+    let parser = || Parser::new(None, logparse::Options::default());
     // The accept date of line 2 carries 2023.
     assert_eq!(first_year(parser(), &tz, FIXTURES[0], None), Some(2023));
     let admin = b"Dec 30 10:00:00 lb1 haproxy[1]: backend web has no server available!\n";
@@ -194,23 +195,13 @@ fn the_year_comes_from_the_first_dated_line_or_the_modification_time() {
     assert_eq!(first_year(parser(), &Tz::Fixed(7200), nginx, None), Some(2024));
 }
 
-fn config(mmap: bool) -> Config {
-    Config::new(Raw {
-        mode: Mode::Summary { output: Output::Json },
-        reading: RawReading { no_mmap: !mmap, quiet: true, ..RawReading::default() },
-        ..Raw::for_tests()
-    })
-    .unwrap()
-}
-
 fn summary_of(path: &std::path::Path, mmap: bool) -> (Summary, bool) {
-    let config = config(mmap);
+    let mut eng = Engine::new(Options { mmap, ..Options::default() });
+    eng.chunk = 16 * 1024;
     let input = Input { path: Some(path.to_path_buf()), name: "in.log".into() };
-    let bar = indicatif::ProgressBar::hidden();
-    let ctx = Ctx { config: &config, inputs: vec![input.clone()], bar, chunk: 16 * 1024 };
-    let opened = input::open(&input, mmap, &ctx.bar).unwrap();
+    let opened = input::open(&input, mmap, &eng.progress).unwrap();
     let mapped = matches!(opened.source, Source::Mapped(_));
-    (aggregate_input(&ctx, 0, &input, &Summary::new, None), mapped)
+    (aggregate_input(&eng, 0, &input, &Summary::new, None), mapped)
 }
 
 #[test]
@@ -253,12 +244,20 @@ fn cuts_in_a_plain_log_need_no_second_pass() {
         ));
         data.extend_from_slice(include_bytes!("../../../../testdata/nginx-error/sample.log"));
     }
-    let mut opts = Options::with_tz(crate::config::parse_tz("Europe/Paris").unwrap());
+    let mut opts = logparse::Options::with_tz(crate::tz::zone("Europe/Paris").unwrap());
     opts.year = Some(2024);
     let template = Parser::new(None, opts)
         .with_access_format(logparse::nginx::access::LogFormat::main_upstream());
     let (filter, input) = (Filter::default(), input());
-    let job = Job { filter: &filter, index: 0, input: &input, data: &data, template: &template };
+    let stop = AtomicBool::new(false);
+    let job = Job {
+        filter: &filter,
+        index: 0,
+        input: &input,
+        data: &data,
+        template: &template,
+        stop: &stop,
+    };
     let ranges = input::chunks(&data, 8 * 1024);
     assert!(ranges.len() > 20);
     let (summary, done) = job.run(&ranges, &Summary::new, &|_| {});

@@ -1,0 +1,785 @@
+//! The driver: read the inputs, parse each line, and hand the outcome to a sink that sees every
+//! line in order, or to an [`Aggregate`] such as [`timeline::Summary`].
+//!
+//! # Two drivers
+//!
+//! - [`Engine::for_each_line`] reads the inputs one after another on the calling thread and
+//!   hands every line over in input order: for writers of one record per line (`gatelog
+//!   events`), where the order matters and memory must stay flat.
+//! - [`Engine::collect`] uses every worker thread of the engine's pool: inputs are read in parallel;
+//!   a mapped file is cut into newline-aligned chunks ([`input::chunks`]), each parsed by a
+//!   worker with its own parser and its own aggregate; a stream (standard input, compressed
+//!   files) is decompressed on a thread of its own while a worker parses the blocks it
+//!   produces. The parts are merged in input order, so the result is the one a single pass
+//!   gives, whatever the number of threads or the chunk sizes (a property test below checks
+//!   this on random cuts).
+//!
+//! # Parser state at chunk cuts
+//!
+//! The parser remembers a little of the lines before: an open multi-line nginx FastCGI entry,
+//! the format last detected (auto mode), and the year of year-less syslog timestamps
+//! (HAProxy). A worker starts its chunk with a fresh parser; chunks start at a line with a
+//! header of its own, which resets the first two in the common case. The driver then checks
+//! every cut: it parses the chunk's first lines both from the state the previous chunk ended
+//! with and from a fresh parser, until the two states are equal (usually after one line).
+//! When a result differs on the way (an entry left open across an access-log line, a
+//! December-to-January rollover in an earlier chunk), the chunk is parsed again from the
+//! previous chunk's state. So the result never depends on where the cuts fell; only the work
+//! does.
+//!
+//! # The year of syslog timestamps
+//!
+//! HAProxy syslog headers (`Mmm dd HH:MM:SS`) carry no year. The parser takes it from
+//! [`logparse::Options::year`] when set, and then only advances it when the month goes back
+//! from December to January. Every chunk of a file gets the same year, chosen before reading:
+//! [`Options::year`], else the year of the first line in the file's first 64 KiB that carries one (an
+//! accept date, an nginx or ISO timestamp; the year before when year-less lines before it are
+//! from months before a new year), else the year the file's modification time gives
+//! (the year before when the first year-less date would lie more than a month after it), the
+//! rule the parser itself applies with the current date. Standard input has no such first
+//! look: without [`Options::year`], the parser follows the stream's own dated lines.
+//!
+//! With the year fixed this way, the HAProxy parser (`logparse::haproxy::Parser`) no longer
+//! takes the year from the accept dates of traffic lines; those lines' own times come from
+//! their accept dates in any case. The fixed year goes to the lines that carry no year at all
+//! (health checks and admin messages under a syslog header, the old stderr label's day of the
+//! year), advanced by one at each rollover, so a file covering New Year's Eve reads right.
+//!
+//! # Adding an aggregate
+//!
+//! An analysis that reports at the end implements [`Aggregate`] for its aggregate (push a line,
+//! merge the next part, shift line numbers) and calls [`Engine::collect`]: it then reads every
+//! kind of input, on every core, with the same guarantees as the summary.
+//!
+//! Line numbers are counted per chunk and shifted into place when the chunks are merged
+//! ([`Aggregate::shift_lines`]).
+
+use std::convert::Infallible;
+use std::io;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, mpsc};
+use std::time::{Duration, Instant};
+
+use logparse::nginx::access::LogFormat;
+use logparse::{Event, Format, ParseError, ParseErrorKind, Parser, Timestamp, Tz};
+use rayon::prelude::*;
+use timeline::{Sample, Summary};
+
+use crate::input::{self, Blocks, Compression, Input, Progress, Source, Stream};
+use crate::{Filter, Problem};
+
+/// What became of one line.
+pub enum Outcome<'a, 'e> {
+    /// An event that passed the filters.
+    Event(&'e Event<'a>),
+    /// An event the filters left out.
+    Excluded,
+    /// A line that continues an earlier entry.
+    Continuation,
+    /// A line that is not an event.
+    Unparsed(&'e ParseError),
+}
+
+/// Where one line came from.
+pub struct At<'a> {
+    /// The input's position among the inputs of the call.
+    pub index: u32,
+    /// The input.
+    pub input: &'a Input,
+    /// The 1-based line number within the input.
+    pub line: u64,
+    /// The line's bytes, without its `\n` (and without one `\r` before it), cut to
+    /// [`input::MAX_LINE`] bytes.
+    pub text: &'a [u8],
+}
+
+/// One step of [`Engine::for_each_line`].
+pub enum Step<'x, 'a, 'e> {
+    /// A line.
+    Line(&'x At<'a>, Outcome<'a, 'e>),
+    /// A pause: a block of a stream was parsed, or nothing arrived for a while (about 200 ms).
+    /// A moment to flush output written so far.
+    Idle,
+}
+
+/// What the parallel driver fills: each part of the input is pushed into an aggregate of its
+/// own, in line order, and the parts are merged in input order.
+pub trait Aggregate: Send + Sized {
+    /// Counts one line.
+    fn push(&mut self, at: &At<'_>, outcome: Outcome<'_, '_>);
+    /// Adds `next`, the aggregate of the lines that follow, to `self`. Must be associative.
+    fn merge(self, next: Self) -> Self;
+    /// Adds `by` to every line number of input `source` kept by the aggregate: the part's
+    /// lines were numbered from the part's start.
+    fn shift_lines(&mut self, source: u32, by: u64);
+}
+
+/// The per-second counts behind `timeline` and `spikes`: events only, no line numbers.
+impl Aggregate for timeline::Aggregator {
+    fn push(&mut self, _: &At<'_>, outcome: Outcome<'_, '_>) {
+        if let Outcome::Event(ev) = outcome {
+            timeline::Aggregator::push(self, ev);
+        }
+    }
+
+    fn merge(self, next: timeline::Aggregator) -> timeline::Aggregator {
+        timeline::Aggregator::merge(self, next)
+    }
+
+    fn shift_lines(&mut self, _: u32, _: u64) {}
+}
+
+impl Aggregate for Summary {
+    fn push(&mut self, at: &At<'_>, outcome: Outcome<'_, '_>) {
+        match outcome {
+            Outcome::Event(ev) => self.push_event(ev),
+            Outcome::Excluded => self.push_excluded(),
+            Outcome::Continuation => self.push_continuation(),
+            Outcome::Unparsed(err) => self.push_unparsed(
+                err,
+                Sample { source: at.index, name: &at.input.name, line: at.line, text: at.text },
+            ),
+        }
+    }
+
+    fn merge(self, next: Summary) -> Summary {
+        Summary::merge(self, next)
+    }
+
+    fn shift_lines(&mut self, source: u32, by: u64) {
+        Summary::shift_lines(self, source, by);
+    }
+}
+
+/// How often [`Engine::collect`] calls its `tick` while a stream is read.
+pub const TICK_EVERY: Duration = Duration::from_secs(2);
+
+/// How lines are read and parsed.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The fixed format, `None` to detect it line by line.
+    pub format: Option<Format>,
+    /// The zone of timestamps that carry no offset (see [`crate::tz`]).
+    pub tz: Tz,
+    /// The nginx access log's `log_format`, when it is not one of the formats detected.
+    pub access_format: Option<LogFormat>,
+    /// The year of year-less syslog timestamps; `None` infers it per file (see the module
+    /// docs).
+    pub year: Option<i32>,
+    /// Which events reach the aggregate as [`Outcome::Event`] (the others are
+    /// [`Outcome::Excluded`]).
+    pub filter: Filter,
+    /// Memory-map plain files (`false` reads them through a buffer).
+    pub mmap: bool,
+    /// Worker threads; `None` for rayon's global pool (one per core).
+    pub threads: Option<usize>,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            format: None,
+            tz: Tz::Utc,
+            access_format: None,
+            year: None,
+            filter: Filter::default(),
+            mmap: true,
+            threads: None,
+        }
+    }
+}
+
+/// Reads inputs through `logparse` into aggregates, on every core.
+///
+/// Problems with single inputs (a file that cannot be read, truncated compressed data) do not
+/// stop a run: they go to the callback set with [`Engine::on_problem`] as they happen, are
+/// counted ([`Engine::problems`]), and the other inputs are read.
+pub struct Engine {
+    options: Options,
+    on_problem: Arc<dyn Fn(&Problem) + Send + Sync>,
+    problems: AtomicU64,
+    progress: Progress,
+    stop: Arc<AtomicBool>,
+    /// The size of the chunks mapped files are cut into ([`input::CHUNK`]).
+    chunk: usize,
+    pool: Option<rayon::ThreadPool>,
+}
+
+impl Engine {
+    /// An engine that reads with `options`. Problems are counted but not shown until
+    /// [`Engine::on_problem`] says where they go.
+    ///
+    /// # Panics
+    ///
+    /// When `options.threads` is set and the operating system refuses to start that many
+    /// threads.
+    pub fn new(options: Options) -> Engine {
+        let pool = options.threads.map(|n| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .thread_name(|i| format!("gatelog-worker-{i}"))
+                .build()
+                .expect("starting the worker threads")
+        });
+        Engine {
+            options,
+            on_problem: Arc::new(|_| {}),
+            problems: AtomicU64::new(0),
+            progress: Arc::new(|_| {}),
+            stop: Arc::new(AtomicBool::new(false)),
+            chunk: input::CHUNK,
+            pool,
+        }
+    }
+
+    /// Sends every problem to `f` as it happens (from any thread).
+    pub fn on_problem(mut self, f: impl Fn(&Problem) + Send + Sync + 'static) -> Engine {
+        self.on_problem = Arc::new(f);
+        self
+    }
+
+    /// Calls `f` with the number of bytes read from files as they are read.
+    pub fn on_progress(mut self, f: impl Fn(u64) + Send + Sync + 'static) -> Engine {
+        self.progress = Arc::new(f);
+        self
+    }
+
+    /// Reading stops at the next block or chunk once `stop` is set (a Ctrl-C handler sets
+    /// it): the aggregate then covers the lines read so far, and each file cut short is
+    /// reported as a problem.
+    pub fn stop_when(mut self, stop: Arc<AtomicBool>) -> Engine {
+        self.stop = stop;
+        self
+    }
+
+    /// The options the engine reads with.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// How many problems were reported so far.
+    pub fn problems(&self) -> u64 {
+        self.problems.load(Ordering::Relaxed)
+    }
+
+    /// Expands inputs as given (files, directories, glob patterns; see [`input::paths`]) into
+    /// the files to read, in reading order; `glob` keeps only matching files inside
+    /// directories. A directory that cannot be read or a pattern that matches nothing is a
+    /// problem; the rest goes on.
+    pub fn expand(&self, given: &[Input], glob: Option<&input::paths::NameFilter>) -> Vec<Input> {
+        input::paths::expand(given, glob, &mut |p| self.problem(p))
+    }
+
+    /// The aggregate of every line of `inputs`, each part built with `new`, merged in input
+    /// order: the result a single pass gives, whatever the number of threads. `tick`, when
+    /// given, is called every [`TICK_EVERY`] with the aggregate of a stream read so far, from
+    /// the thread reading it.
+    pub fn collect<A: Aggregate>(
+        &self,
+        inputs: &[Input],
+        new: &(dyn Fn() -> A + Sync),
+        tick: Option<&(dyn Fn(&A) + Sync)>,
+    ) -> A {
+        match &self.pool {
+            Some(pool) => pool.install(|| aggregate(self, inputs, new, tick)),
+            None => aggregate(self, inputs, new, tick),
+        }
+    }
+
+    /// Calls `sink` with every line of every input, in order, on this thread, and with
+    /// [`Step::Idle`] when a stream pauses or a block of it was read (a moment to flush the
+    /// output). An input that cannot be opened or read is a problem (the lines read before
+    /// the error are kept).
+    ///
+    /// # Errors
+    ///
+    /// The first error `sink` returns (writing the output), which ends the reading.
+    pub fn for_each_line(
+        &self,
+        inputs: &[Input],
+        sink: &mut impl FnMut(Step<'_, '_, '_>) -> io::Result<()>,
+    ) -> io::Result<()> {
+        for_each_line(self, inputs, sink)
+    }
+
+    fn problem(&self, p: Problem) {
+        self.problems.fetch_add(1, Ordering::Relaxed);
+        (self.on_problem)(&p);
+    }
+
+    fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+
+    fn report_interrupted(&self, input: &Input, lines: u64) {
+        if input.path.is_some() {
+            self.problem(Problem::new(
+                &input.name,
+                format!(
+                    "interrupted after line {lines}; the report covers the lines read before it"
+                ),
+            ));
+        }
+    }
+
+    /// A parser for one input, with `year` for year-less timestamps.
+    fn parser(&self, year: Option<i32>) -> Parser {
+        let mut opts = logparse::Options::with_tz(self.options.tz.clone());
+        opts.year = year;
+        let parser = Parser::new(self.options.format, opts);
+        match &self.options.access_format {
+            Some(f) => parser.with_access_format(f.clone()),
+            None => parser,
+        }
+    }
+
+    /// The year of year-less timestamps in `input` (see the module docs), from `head`, the
+    /// first bytes of its content, and its modification time.
+    fn year_of(&self, input: &Input, head: &[u8], mtime: Option<i64>) -> Option<i32> {
+        if self.options.year.is_some() || input.path.is_none() {
+            return self.options.year;
+        }
+        first_year(self.parser(None), &self.options.tz, head, mtime)
+    }
+}
+
+/// The year of the first line of `head` (its first 64 KiB, whole lines) that carries one (the
+/// year before when year-less lines before it are from months before a new year), else the year
+/// `mtime` gives the first year-less HAProxy date, else the year of `mtime`.
+fn first_year(mut parser: Parser, tz: &Tz, head: &[u8], mtime: Option<i64>) -> Option<i32> {
+    let head = head.get(..64 * 1024).unwrap_or(head);
+    let head = match memchr::memrchr(b'\n', head) {
+        Some(i) => &head[..i],
+        None => head,
+    };
+    let plain = logparse::Options::with_tz(tz.clone());
+    // Any year will do to read the month of a year-less date.
+    let mut some_year = plain.clone();
+    some_year.year = Some(2001);
+    let mtime = mtime.map(Timestamp::from_unix_seconds);
+    let mut by_mtime = mtime.map(|t| logparse::haproxy::Parser::with_now(plain.clone(), t));
+    let mut guess = None;
+    let mut first_month = None;
+    // The parser's rollover rule: a month more than six before the last one is a new year.
+    let dated = |t: Timestamp, first_month: Option<u32>| {
+        let (y, m) = local_civil(t, tz);
+        if first_month.is_some_and(|m0| m0 > m + 6) { y - 1 } else { y }
+    };
+    for line in logparse::lines::Lines::new(head) {
+        let Ok(ev) = parser.parse(line) else { continue };
+        if ev.format == Format::Haproxy {
+            // The stateless parser gives a time only when the line carries its year.
+            if let Some(t) = logparse::haproxy::parse_with(line, &plain).ok().and_then(|e| e.time) {
+                return Some(dated(t, first_month));
+            }
+            if first_month.is_none() {
+                let t = logparse::haproxy::parse_with(line, &some_year).ok().and_then(|e| e.time);
+                first_month = t.map(|t| local_civil(t, tz).1);
+            }
+            if guess.is_none() {
+                guess = by_mtime.as_mut().and_then(|p| p.parse(line).ok()?.time);
+            }
+        } else if let Some(t) = ev.time {
+            return Some(dated(t, first_month));
+        }
+    }
+    guess.or(mtime).map(|t| local_civil(t, tz).0)
+}
+
+/// The calendar year and month of `t` on the wall clock of `tz`.
+fn local_civil(t: Timestamp, tz: &Tz) -> (i32, u32) {
+    let s = t.unix_seconds();
+    let offset = match tz {
+        Tz::Fixed(o) => i64::from(*o),
+        Tz::Table(table) => i64::from(table.offset_at_local(s)),
+        _ => 0,
+    };
+    let (y, m, ..) = Timestamp::from_unix_seconds(s + offset).to_civil_utc();
+    (y, m)
+}
+
+/// Parses the lines of `data` (whole lines, the last one perhaps without its `\n`), numbering
+/// them from `first`, and hands each outcome to `push`. Returns the number of lines.
+#[allow(clippy::too_many_arguments)]
+fn scan<E>(
+    parser: &mut Parser,
+    filter: &Filter,
+    index: u32,
+    input: &Input,
+    data: &[u8],
+    first: u64,
+    push: &mut impl FnMut(&At<'_>, Outcome<'_, '_>) -> Result<(), E>,
+) -> Result<u64, E> {
+    let unfiltered = filter.is_empty();
+    let mut line = first;
+    let mut rest = data;
+    while !rest.is_empty() {
+        let (raw, next) = match memchr::memchr(b'\n', rest) {
+            Some(i) => (&rest[..i], &rest[i + 1..]),
+            None => (rest, &b""[..]),
+        };
+        rest = next;
+        let text = input::clean(raw);
+        let parsed = parser.parse(text);
+        let outcome = match &parsed {
+            Ok(ev) if unfiltered || filter.matches(ev) => Outcome::Event(ev),
+            Ok(_) => Outcome::Excluded,
+            Err(e) if e.kind == ParseErrorKind::Continuation => Outcome::Continuation,
+            Err(e) => Outcome::Unparsed(e),
+        };
+        push(&At { index, input, line, text }, outcome)?;
+        line += 1;
+    }
+    Ok(line - first)
+}
+
+/// See [`Engine::for_each_line`].
+fn for_each_line(
+    eng: &Engine,
+    inputs: &[Input],
+    sink: &mut impl FnMut(Step<'_, '_, '_>) -> io::Result<()>,
+) -> io::Result<()> {
+    let filter = &eng.options.filter;
+    for (index, input) in inputs.iter().enumerate() {
+        if eng.stopped() {
+            break;
+        }
+        let index = index as u32;
+        let opened = match input::open(input, eng.options.mmap, &eng.progress) {
+            Ok(o) => o,
+            Err(e) => {
+                eng.problem(e);
+                continue;
+            }
+        };
+        match opened.source {
+            Source::Mapped(map) => {
+                let mut parser = eng.parser(eng.year_of(input, &map, opened.mtime));
+                let mut line = 1;
+                for r in input::chunks(&map, eng.chunk) {
+                    if eng.stopped() {
+                        eng.report_interrupted(input, line - 1);
+                        break;
+                    }
+                    let len = r.len() as u64;
+                    let push = &mut |at: &At<'_>, o: Outcome<'_, '_>| sink(Step::Line(at, o));
+                    line += scan(&mut parser, filter, index, input, &map[r], line, push)?;
+                    (eng.progress)(len);
+                }
+            }
+            Source::Stream(stream) => {
+                stream_lines(eng, index, input, stream, opened.size, opened.mtime, sink)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// See [`Engine::collect`].
+fn aggregate<A: Aggregate>(
+    eng: &Engine,
+    inputs: &[Input],
+    new: &(dyn Fn() -> A + Sync),
+    tick: Option<&(dyn Fn(&A) + Sync)>,
+) -> A {
+    let parts: Vec<A> = inputs
+        .par_iter()
+        .enumerate()
+        .map(|(index, input)| aggregate_input(eng, index as u32, input, new, tick))
+        .collect();
+    parts.into_iter().fold(new(), A::merge)
+}
+
+fn aggregate_input<A: Aggregate>(
+    eng: &Engine,
+    index: u32,
+    input: &Input,
+    new: &(dyn Fn() -> A + Sync),
+    tick: Option<&(dyn Fn(&A) + Sync)>,
+) -> A {
+    if eng.stopped() {
+        return new();
+    }
+    let opened = match input::open(input, eng.options.mmap, &eng.progress) {
+        Ok(o) => o,
+        Err(e) => {
+            eng.problem(e);
+            return new();
+        }
+    };
+    match opened.source {
+        Source::Mapped(map) => {
+            let template = eng.parser(eng.year_of(input, &map, opened.mtime));
+            let ranges = input::chunks(&map, eng.chunk);
+            let job = Job {
+                filter: &eng.options.filter,
+                index,
+                input,
+                data: &map,
+                template: &template,
+                stop: &eng.stop,
+            };
+            let (agg, done) = job.run(&ranges, new, &|n| (eng.progress)(n));
+            if let Some(lines) = done.interrupted {
+                eng.report_interrupted(input, lines);
+            }
+            agg
+        }
+        Source::Stream(stream) => {
+            let mut agg = new();
+            let mut last = Instant::now();
+            let r =
+                stream_lines(eng, index, input, stream, opened.size, opened.mtime, &mut |step| {
+                    match step {
+                        Step::Line(at, outcome) => agg.push(at, outcome),
+                        Step::Idle => {
+                            if let Some(tick) = tick {
+                                if last.elapsed() >= TICK_EVERY {
+                                    tick(&agg);
+                                    last = Instant::now();
+                                }
+                            }
+                        }
+                    }
+                    Ok::<(), Infallible>(())
+                });
+            match r {
+                Ok(()) => agg,
+                Err(never) => match never {},
+            }
+        }
+    }
+}
+
+/// The chunked reading of one mapped file.
+struct Job<'j> {
+    filter: &'j Filter,
+    index: u32,
+    input: &'j Input,
+    data: &'j [u8],
+    /// The parser every chunk starts from.
+    template: &'j Parser,
+    /// Set when reading should stop.
+    stop: &'j AtomicBool,
+}
+
+/// How a chunked reading ended.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Done {
+    /// Chunks parsed again because the parser state at their start mattered.
+    reparsed: usize,
+    /// Set when Ctrl-C stopped the reading: the lines covered.
+    interrupted: Option<u64>,
+}
+
+/// One chunk's results.
+struct Part<A> {
+    agg: A,
+    lines: u64,
+    /// The parser's state after the chunk's last line.
+    end: Parser,
+}
+
+impl Job<'_> {
+    /// Parses `ranges` of the data in parallel and merges them in order, parsing again any
+    /// chunk whose start depended on the state the previous chunk left (see the module docs).
+    fn run<A: Aggregate>(
+        &self,
+        ranges: &[std::ops::Range<usize>],
+        new: &(dyn Fn() -> A + Sync),
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> (A, Done) {
+        let parts: Vec<Option<Part<A>>> = ranges
+            .par_iter()
+            .map(|r| {
+                if self.stop.load(Ordering::Relaxed) {
+                    return None;
+                }
+                let part = self.part(self.template.clone(), r.clone(), new);
+                progress(r.len() as u64);
+                Some(part)
+            })
+            .collect();
+        let mut total = new();
+        let mut lines = 0;
+        let mut done = Done::default();
+        let mut state: Option<Parser> = None;
+        for (part, r) in parts.into_iter().zip(ranges) {
+            let Some(mut part) = part else {
+                done.interrupted = Some(lines);
+                break;
+            };
+            if let Some(prev) = state.take() {
+                match self.check(prev.clone(), &self.data[r.clone()]) {
+                    Check::Same => {}
+                    Check::SameUntilEnd(end) => part.end = end,
+                    Check::Differs => {
+                        part = self.part(prev, r.clone(), new);
+                        done.reparsed += 1;
+                    }
+                }
+            }
+            part.agg.shift_lines(self.index, lines);
+            lines += part.lines;
+            total = total.merge(part.agg);
+            state = Some(part.end);
+        }
+        (total, done)
+    }
+
+    fn part<A: Aggregate>(
+        &self,
+        mut parser: Parser,
+        r: std::ops::Range<usize>,
+        new: &(dyn Fn() -> A + Sync),
+    ) -> Part<A> {
+        let mut agg = new();
+        let data = &self.data[r];
+        let push = &mut |at: &At<'_>, o: Outcome<'_, '_>| {
+            agg.push(at, o);
+            Ok::<(), Infallible>(())
+        };
+        let lines = match scan(&mut parser, self.filter, self.index, self.input, data, 1, push) {
+            Ok(n) => n,
+            Err(never) => match never {},
+        };
+        Part { agg, lines, end: parser }
+    }
+
+    /// Whether a chunk of `data` parsed from a fresh parser gives the results it would give
+    /// from `prev`, the state the previous chunk ended with. Both parsers read the chunk's
+    /// first lines side by side: the answer is yes when their results agree until their
+    /// states become equal (from there on they agree on everything), within [`CONVERGE`]
+    /// lines. The parsers' derived `Debug` output shows every field, which makes it a complete
+    /// comparison of their states.
+    fn check(&self, prev: Parser, data: &[u8]) -> Check {
+        let mut a = prev;
+        let mut b = self.template.clone();
+        let mut rest = data;
+        for n in 1..=CONVERGE {
+            if rest.is_empty() {
+                // The chunk ended first: its results stand, its end state is `a`.
+                return Check::SameUntilEnd(a);
+            }
+            let (raw, next) = match memchr::memchr(b'\n', rest) {
+                Some(i) => (&rest[..i], &rest[i + 1..]),
+                None => (rest, &b""[..]),
+            };
+            rest = next;
+            let line = input::clean(raw);
+            if a.parse(line) != b.parse(line) {
+                return Check::Differs;
+            }
+            // Formatting a state costs more than a line (the zone table is part of it): compare
+            // after lines 1, 2, 4, 8, ... only; equal states stay equal, so this finds them at
+            // most twice as late.
+            if n.is_power_of_two() && format!("{a:?}") == format!("{b:?}") {
+                return Check::Same;
+            }
+        }
+        Check::Differs
+    }
+}
+
+/// How many lines [`Job::check`] follows two parser states to see them become equal.
+const CONVERGE: usize = 64;
+
+/// What [`Job::check`] found.
+enum Check {
+    /// The chunk's results are those of a single pass.
+    Same,
+    /// Its results are, and its end state is this one.
+    SameUntilEnd(Parser),
+    /// It must be parsed again from the previous state.
+    Differs,
+}
+
+/// Reads a stream: a thread decompresses it into blocks (at most two waiting, so memory stays
+/// bounded) while this thread parses them in order with one parser.
+#[allow(clippy::too_many_arguments)]
+fn stream_lines<E>(
+    eng: &Engine,
+    index: u32,
+    input: &Input,
+    stream: Stream,
+    size: Option<u64>,
+    mtime: Option<i64>,
+    f: &mut impl FnMut(Step<'_, '_, '_>) -> Result<(), E>,
+) -> Result<(), E> {
+    let Stream { reader, compression, live, raw_read } = stream;
+    let (tx, rx) = mpsc::sync_channel::<io::Result<Vec<u8>>>(2);
+    let (back_tx, back_rx) = mpsc::channel::<Vec<u8>>();
+    let decoded = Arc::new(AtomicU64::new(0));
+    let decoded_w = decoded.clone();
+    let spawned = std::thread::Builder::new().name("gatelog-read".into()).spawn(move || {
+        let mut blocks = Blocks::new(reader, live);
+        loop {
+            let mut buf = back_rx.try_recv().unwrap_or_default();
+            let r = blocks.next_into(&mut buf);
+            decoded_w.store(blocks.bytes_read(), Ordering::Relaxed);
+            let msg = match r {
+                Ok(true) => Ok(buf),
+                Ok(false) => return,
+                Err(e) => Err(e),
+            };
+            let last = msg.is_err();
+            // The reader is gone when the run stopped early; so is the need to read.
+            if tx.send(msg).is_err() || last {
+                return;
+            }
+        }
+    });
+    if let Err(e) = spawned {
+        eng.problem(Problem::new(&input.name, format!("cannot start a reading thread: {e}")));
+        return Ok(());
+    }
+    let filter = &eng.options.filter;
+    let mut parser: Option<Parser> = None;
+    let mut line = 1u64;
+    loop {
+        if eng.stopped() {
+            eng.report_interrupted(input, line - 1);
+            break;
+        }
+        match rx.recv_timeout(Duration::from_millis(200)) {
+            Ok(Ok(buf)) => {
+                let p = parser.get_or_insert_with(|| eng.parser(eng.year_of(input, &buf, mtime)));
+                let push = &mut |at: &At<'_>, o: Outcome<'_, '_>| f(Step::Line(at, o));
+                line += scan(p, filter, index, input, &buf, line, push)?;
+                let _ = back_tx.send(buf);
+                f(Step::Idle)?;
+            }
+            Ok(Err(e)) => {
+                let lines = line - 1;
+                if compression == Compression::None {
+                    eng.problem(Problem::new(
+                        &input.name,
+                        format!(
+                            "read error after line {lines}: {e} (the lines before it were read)"
+                        ),
+                    ));
+                } else {
+                    let raw = raw_read.load(Ordering::Relaxed);
+                    let of = size.map(|s| format!(" of {s}")).unwrap_or_default();
+                    eng.problem(Problem::new(
+                        &input.name,
+                        format!(
+                            "{} data truncated or corrupt after {raw}{of} bytes of the file \
+                             ({} bytes decompressed): {e}; its first {lines} complete lines were \
+                             read",
+                            compression.name(),
+                            decoded.load(Ordering::Relaxed),
+                        ),
+                    ));
+                }
+                break;
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => f(Step::Idle)?,
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;
