@@ -2,11 +2,19 @@
 //! [`Config`]; nothing after that sees a clap type.
 
 use std::ffi::OsString;
+use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
+use timeline::analysis::{Method, Settings};
+use timeline::deploy::{Deploy, ServiceMap};
+use timeline::spikes::Params;
 
-use crate::config::{Config, Mode, Output};
+use crate::config::{
+    ColorWhen, Config, Mode, Output, ReportConfig, SpikesConfig, SpikesOutput, TimelineConfig,
+    TimelineOutput,
+};
+use crate::markers;
 
 const FILTERS: &str = "Filters";
 const INPUT: &str = "Input";
@@ -27,16 +35,16 @@ enum Command {
     /// Print counts per upstream and failure class, unparsed lines and hints.
     Summary(SummaryArgs),
     /// Print counts per upstream over time, in buckets, with a sparkline per upstream.
-    Timeline(crate::spikes::TimelineArgs),
+    Timeline(TimelineArgs),
     /// Find spikes of upstream failures, explain them, and tie them to deploys.
     ///
     /// On a stream (standard input), spikes are also printed as they are found: `provisional`
     /// while open, `final` once later lines show them closed; the full report (with the deploy
     /// report) follows when the stream ends.
-    Spikes(crate::spikes::SpikesArgs),
+    Spikes(SpikesArgs),
     /// Write one self-contained HTML page: the summary, a timeline per upstream with spikes
     /// and deploys, the spikes explained, the top messages per class, and the inputs read.
-    Report(crate::report::html::ReportArgs),
+    Report(ReportArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -80,7 +88,7 @@ struct SummaryArgs {
 }
 
 #[derive(clap::Args, Debug)]
-pub(crate) struct Common {
+struct Common {
     /// Log files, directories or glob patterns to read; `-` or none reads standard input.
     ///
     /// Directories are read recursively (see --glob). Quoted glob patterns (`'logs/*.gz'`) are
@@ -195,6 +203,238 @@ enum OutputArg {
     Csv,
 }
 
+const DEPLOYS: &str = "Deploys";
+const DETECTION: &str = "Detection";
+
+/// Arguments of `gatelog timeline`.
+#[derive(clap::Args, Debug)]
+struct TimelineArgs {
+    #[command(flatten)]
+    common: Common,
+    /// The bucket size: `1s`, `10s`, `1m`, `5m`, `1h`, ...
+    #[arg(long, value_name = "DURATION", default_value = "1m")]
+    bucket: String,
+    /// The report's format: a table with a sparkline per upstream, one JSON object, or
+    /// long-form CSV (`bucket_start,upstream,class,count,unit`).
+    #[arg(long, short = 'o', value_enum, default_value_t = TimelineOutputArg::Table)]
+    output: TimelineOutputArg,
+    /// A deploy marker, as for `spikes` (repeatable); marked `|` under the table's sparklines.
+    #[arg(long, value_name = "MARKER", help_heading = DEPLOYS)]
+    deploy: Vec<String>,
+    /// A file of deploy markers, as for `spikes` (repeatable).
+    #[arg(long, value_name = "FILE", help_heading = DEPLOYS)]
+    deploys: Vec<PathBuf>,
+}
+
+/// Arguments of `gatelog spikes`.
+#[derive(clap::Args, Debug)]
+struct SpikesArgs {
+    #[command(flatten)]
+    common: Common,
+    /// The report's format.
+    #[arg(long, short = 'o', value_enum, default_value_t = SpikesOutputArg::Table)]
+    output: SpikesOutputArg,
+    /// Exit with code 1 when a spike is found (errors still exit 2), for CI and cron jobs.
+    #[arg(long)]
+    fail_on_spike: bool,
+
+    /// A deploy marker: `TIME[=VERSION][@SERVICE]` (repeatable).
+    ///
+    /// TIME is RFC 3339 with `Z` or an offset, or `@EPOCH` (seconds or milliseconds); times
+    /// without a zone are refused. The long form
+    /// `at=TIME,end=TIME,version=V,service=S,env=E,kind=K` gives a rollout's end too.
+    #[arg(long, value_name = "MARKER", help_heading = DEPLOYS)]
+    deploy: Vec<String>,
+    /// A file of deploy markers (repeatable; `-` for standard input): JSON Lines (fields of
+    /// Grafana, Datadog, Honeycomb, Sentry, Argo CD and GitHub exports accepted as they are),
+    /// CSV with a header, `git log --format='%cI %h %s'`, or `kubectl get events -o json`.
+    #[arg(long, value_name = "FILE", help_heading = DEPLOYS)]
+    deploys: Vec<PathBuf>,
+    /// Which upstreams a service's deploys concern: `SERVICE=UPSTREAM[,UPSTREAM...]`
+    /// (repeatable). Without it, service and upstream names are matched word by word.
+    #[arg(long, value_name = "MAP", help_heading = DEPLOYS)]
+    service_map: Vec<String>,
+    /// How far deploy clocks may be off: widens every marker's window on both sides.
+    #[arg(long, value_name = "DURATION", default_value = "5s", help_heading = DEPLOYS)]
+    deploy_skew: String,
+
+    /// How surprising a spike must be: `low` (p < 1e-9), `normal` (1e-6), `high` (1e-4).
+    #[arg(long, value_enum, default_value_t = Sensitivity::Normal, help_heading = DETECTION)]
+    sensitivity: Sensitivity,
+    /// The fewest errors a spike may have.
+    #[arg(long, value_name = "N", default_value_t = 8, help_heading = DETECTION)]
+    min_errors: u64,
+    /// The length of the trailing baseline each second is compared with.
+    #[arg(long, value_name = "DURATION", default_value = "15m", help_heading = DETECTION)]
+    baseline: String,
+    /// `scan` finds bursts against a trailing baseline (the default); `segments` cuts each
+    /// hour into stretches of constant rate (PELT) and reports those well above the hour's
+    /// median, which suits slow degradations and long overloads.
+    #[arg(long, value_enum, default_value_t = MethodArg::Scan, help_heading = DETECTION)]
+    method: MethodArg,
+}
+
+/// `--method`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum MethodArg {
+    /// The multi-window scan.
+    Scan,
+    /// PELT segmentation with a Poisson cost.
+    Segments,
+}
+
+/// The formats of `timeline`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum TimelineOutputArg {
+    /// Aligned text with a sparkline per upstream.
+    Table,
+    /// One JSON object.
+    Json,
+    /// Long-form CSV.
+    Csv,
+}
+
+/// The formats of `spikes`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum SpikesOutputArg {
+    /// One explained paragraph per spike, then the deploy report.
+    Table,
+    /// One JSON object.
+    Json,
+    /// One CSV row per spike.
+    Csv,
+}
+
+/// `--sensitivity`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Sensitivity {
+    Low,
+    Normal,
+    High,
+}
+
+impl TimelineArgs {
+    /// The `timeline` mode of these arguments.
+    fn mode(&self) -> Result<Mode> {
+        let bucket = markers::parse_duration(&self.bucket, "--bucket")?;
+        if bucket == 0 {
+            bail!("--bucket must be at least 1s");
+        }
+        let (deploys, _) = read_deploys(&self.deploy, &self.deploys, &[])?;
+        let deploys = deploys.iter().map(|d| d.start).collect();
+        let output = match self.output {
+            TimelineOutputArg::Table => TimelineOutput::Table,
+            TimelineOutputArg::Json => TimelineOutput::Json,
+            TimelineOutputArg::Csv => TimelineOutput::Csv,
+        };
+        Ok(Mode::Timeline(TimelineConfig { bucket, output, deploys }))
+    }
+}
+
+impl SpikesArgs {
+    /// The `spikes` mode of these arguments (reads the `--deploys` files).
+    fn mode(&self) -> Result<Mode> {
+        let (deploys, map) = read_deploys(&self.deploy, &self.deploys, &self.service_map)?;
+        let baseline = markers::parse_duration(&self.baseline, "--baseline")?;
+        if baseline < 60 {
+            bail!("--baseline must be at least 1m (it is cut into 60-second blocks)");
+        }
+        let params = Params {
+            alpha: match self.sensitivity {
+                Sensitivity::Low => 1e-9,
+                Sensitivity::Normal => 1e-6,
+                Sensitivity::High => 1e-4,
+            },
+            min_count: self.min_errors,
+            baseline: baseline as usize,
+            ..Params::default()
+        };
+        let output = match self.output {
+            SpikesOutputArg::Table => SpikesOutput::Table,
+            SpikesOutputArg::Json => SpikesOutput::Json,
+            SpikesOutputArg::Csv => SpikesOutput::Csv,
+        };
+        let method = match self.method {
+            MethodArg::Scan => Method::Scan,
+            MethodArg::Segments => Method::Segments,
+        };
+        Ok(Mode::Spikes(Box::new(SpikesConfig {
+            output,
+            fail_on_spike: self.fail_on_spike,
+            analysis: Settings {
+                params,
+                method,
+                deploys,
+                map,
+                skew: markers::parse_duration(&self.deploy_skew, "--deploy-skew")?,
+            },
+        })))
+    }
+}
+
+/// The deploy markers of `--deploy` flags and `--deploys` files, by start, and the
+/// `--service-map` entries.
+fn read_deploys(
+    flags: &[String],
+    files: &[PathBuf],
+    service_map: &[String],
+) -> Result<(Vec<Deploy>, ServiceMap)> {
+    let mut deploys = Vec::new();
+    for d in flags {
+        deploys.push(markers::parse_deploy_flag(d)?);
+    }
+    for path in files {
+        deploys.extend(markers::read_deploys_file(path)?);
+    }
+    deploys.sort_by_key(|d| d.start);
+    let mut map = ServiceMap::new();
+    for m in service_map {
+        markers::parse_service_map(&mut map, m)?;
+    }
+    Ok((deploys, map))
+}
+
+/// Arguments of `gatelog report`.
+#[derive(clap::Args, Debug)]
+struct ReportArgs {
+    #[command(flatten)]
+    common: Common,
+    /// The HTML file to write.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    out: PathBuf,
+    /// The timeline's bucket size (`10s`, `1m`, `1h`, ...); by default about 60 buckets over
+    /// the span of the logs, rounded to a usual size.
+    #[arg(long, value_name = "DURATION")]
+    bucket: Option<String>,
+    /// A deploy marker, as for `spikes` (repeatable).
+    #[arg(long, value_name = "MARKER", help_heading = DEPLOYS)]
+    deploy: Vec<String>,
+    /// A file of deploy markers, as for `spikes` (repeatable).
+    #[arg(long, value_name = "FILE", help_heading = DEPLOYS)]
+    deploys: Vec<PathBuf>,
+    /// Which upstreams a service's deploys concern, as for `spikes` (repeatable).
+    #[arg(long, value_name = "MAP", help_heading = DEPLOYS)]
+    service_map: Vec<String>,
+}
+
+impl ReportArgs {
+    /// The `report` mode of these arguments (reads the `--deploys` files).
+    fn mode(&self) -> Result<Mode> {
+        let bucket = match &self.bucket {
+            Some(b) => {
+                let b = markers::parse_duration(b, "--bucket")?;
+                anyhow::ensure!(b > 0, "--bucket must be at least 1s");
+                Some(b)
+            }
+            None => None,
+        };
+        let (deploys, map) = read_deploys(&self.deploy, &self.deploys, &self.service_map)?;
+        let analysis =
+            Settings { params: Params::default(), method: Method::Scan, deploys, map, skew: 5 };
+        Ok(Mode::Report(Box::new(ReportConfig { out: self.out.clone(), bucket, analysis })))
+    }
+}
+
 impl Args {
     /// Validates the arguments into the run's configuration.
     pub fn into_config(self) -> Result<Config> {
@@ -254,9 +494,9 @@ impl Args {
             until: common.until,
             reading,
             color: match common.color {
-                ColorArg::Auto => crate::report::ColorWhen::Auto,
-                ColorArg::Always => crate::report::ColorWhen::Always,
-                ColorArg::Never => crate::report::ColorWhen::Never,
+                ColorArg::Auto => ColorWhen::Auto,
+                ColorArg::Always => ColorWhen::Always,
+                ColorArg::Never => ColorWhen::Never,
             },
         })
     }

@@ -27,11 +27,78 @@ pub enum Mode {
         output: Output,
     },
     /// Print counts per upstream over time.
-    Timeline(crate::spikes::TimelineConfig),
+    Timeline(TimelineConfig),
     /// Find spikes and tie them to deploys.
-    Spikes(Box<crate::spikes::SpikesConfig>),
+    Spikes(Box<SpikesConfig>),
     /// Write the HTML report.
-    Report(Box<crate::report::html::ReportConfig>),
+    Report(Box<ReportConfig>),
+}
+
+/// The formats of `timeline`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimelineOutput {
+    /// Aligned text with a sparkline per upstream.
+    Table,
+    /// One JSON object.
+    Json,
+    /// Long-form CSV.
+    Csv,
+}
+
+/// The settings of `timeline`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimelineConfig {
+    /// The bucket size in seconds.
+    pub bucket: i64,
+    /// The report format.
+    pub output: TimelineOutput,
+    /// Deploy times (Unix seconds) to mark in the table.
+    pub deploys: Vec<i64>,
+}
+
+/// The formats of `spikes`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SpikesOutput {
+    /// One explained paragraph per spike, then the deploy report.
+    Table,
+    /// One JSON object.
+    Json,
+    /// One CSV row per spike.
+    Csv,
+}
+
+/// The settings of `spikes`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SpikesConfig {
+    /// The report format.
+    pub output: SpikesOutput,
+    /// Exit 1 when a spike is found.
+    pub fail_on_spike: bool,
+    /// Detection and attribution: the scan's settings, the markers, `--service-map`,
+    /// `--deploy-skew`, `--method`.
+    pub analysis: timeline::analysis::Settings,
+}
+
+/// The settings of `report`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReportConfig {
+    /// Where the page goes.
+    pub out: std::path::PathBuf,
+    /// The bucket size in seconds, `None` for automatic.
+    pub bucket: Option<i64>,
+    /// Spike detection and attribution, as `spikes` runs them by default.
+    pub analysis: timeline::analysis::Settings,
+}
+
+/// `--color`: when tables are colored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColorWhen {
+    /// When standard output is a terminal and `NO_COLOR` is unset or empty.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
 }
 
 /// The format of the summary report.
@@ -61,7 +128,7 @@ pub struct Config {
     /// Re-print the live summary every few seconds while reading (summary on a terminal).
     pub follow: bool,
     /// `--color`.
-    pub color: crate::report::ColorWhen,
+    pub color: ColorWhen,
 }
 
 /// The arguments before validation, as the command line gave them.
@@ -89,7 +156,7 @@ pub struct Raw {
     /// How to read the inputs (`--glob` still as text).
     pub reading: RawReading,
     /// `--color`.
-    pub color: crate::report::ColorWhen,
+    pub color: ColorWhen,
 }
 
 /// The reading options before validation.
@@ -224,7 +291,7 @@ impl Raw {
             since: None,
             until: None,
             reading: RawReading::default(),
-            color: crate::report::ColorWhen::Never,
+            color: ColorWhen::Never,
         }
     }
 }

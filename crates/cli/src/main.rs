@@ -1,15 +1,17 @@
 //! `gatelog`: which upstream failed, how, since when.
 //!
-//! The binary is glue: [`args`] reads the command line, [`config`] validates it, [`run`] hands
-//! the inputs to the `engine` library (which reads and parses them through `logparse` into
-//! `timeline` aggregates on every core), [`interrupt`] turns Ctrl-C into an early report, and
-//! [`report`] writes the results.
+//! The binary is glue: [`args`] reads the command line, [`config`] validates it (nothing after
+//! it sees a clap type), [`run`] builds the `engine` for it and starts the command's module in
+//! [`cmd`] (the engine reads and parses the inputs through `logparse` into `timeline`
+//! aggregates on every core, `timeline` analyses them), [`interrupt`] turns Ctrl-C into an
+//! early report, and the writers in [`report`] only format the results.
 
 use std::process::ExitCode;
 
 use clap::Parser as _;
 
 mod args;
+mod cmd;
 mod config;
 mod exit;
 mod interrupt;
@@ -17,7 +19,6 @@ mod markers;
 mod messages;
 mod report;
 mod run;
-mod spikes;
 
 fn main() -> ExitCode {
     let args = args::Args::parse();

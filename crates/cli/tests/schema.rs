@@ -11,8 +11,8 @@ const BIN: &str = env!("CARGO_BIN_EXE_gatelog");
 
 const JSON_DOCS: &str = include_str!("../src/report/json.rs");
 const CSV_DOCS: &str = include_str!("../src/report/csv.rs");
-const TIMELINE_DOCS: &str = include_str!("../src/spikes/timeline_report.rs");
-const SPIKES_DOCS: &str = include_str!("../src/spikes/report.rs");
+const TIMELINE_DOCS: &str = include_str!("../src/report/timeline.rs");
+const SPIKES_DOCS: &str = include_str!("../src/report/spikes.rs");
 
 fn sample() -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -63,7 +63,6 @@ use std::time::{Duration, Instant};
 use logparse::nginx::access::LogFormat;
 use logparse::{Event, Format, ParseError, ParseErrorKind, Parser, Timestamp, Tz};
 use rayon::prelude::*;
-use timeline::{Sample, Summary};
 
 use crate::input::{self, Blocks, Compression, Input, Progress, Source, Stream};
 use crate::{Filter, Problem};
@@ -112,43 +111,6 @@ pub trait Aggregate: Send + Sized {
     /// Adds `by` to every line number of input `source` kept by the aggregate: the part's
     /// lines were numbered from the part's start.
     fn shift_lines(&mut self, source: u32, by: u64);
-}
-
-/// The per-second counts behind `timeline` and `spikes`: events only, no line numbers.
-impl Aggregate for timeline::Aggregator {
-    fn push(&mut self, _: &At<'_>, outcome: Outcome<'_, '_>) {
-        if let Outcome::Event(ev) = outcome {
-            timeline::Aggregator::push(self, ev);
-        }
-    }
-
-    fn merge(self, next: timeline::Aggregator) -> timeline::Aggregator {
-        timeline::Aggregator::merge(self, next)
-    }
-
-    fn shift_lines(&mut self, _: u32, _: u64) {}
-}
-
-impl Aggregate for Summary {
-    fn push(&mut self, at: &At<'_>, outcome: Outcome<'_, '_>) {
-        match outcome {
-            Outcome::Event(ev) => self.push_event(ev),
-            Outcome::Excluded => self.push_excluded(),
-            Outcome::Continuation => self.push_continuation(),
-            Outcome::Unparsed(err) => self.push_unparsed(
-                err,
-                Sample { source: at.index, name: &at.input.name, line: at.line, text: at.text },
-            ),
-        }
-    }
-
-    fn merge(self, next: Summary) -> Summary {
-        Summary::merge(self, next)
-    }
-
-    fn shift_lines(&mut self, source: u32, by: u64) {
-        Summary::shift_lines(self, source, by);
-    }
 }
 
 /// How often [`Engine::collect`] calls its `tick` while a stream is read.

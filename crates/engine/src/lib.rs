@@ -14,6 +14,8 @@
 //! - [`driver`]: the [`Engine`], which parses inputs in parallel into any [`Aggregate`]
 //!   ([`timeline::Summary`], [`timeline::Aggregator`], or one of your own) with the result of
 //!   a single pass, or hands every line over in order ([`Engine::for_each_line`]).
+//! - [`aggregate`]: the aggregates filled out of the box ([`timeline::Summary`],
+//!   [`timeline::Aggregator`], and [`aggregate::Report`] for a whole incident report).
 //! - [`Filter`]: which events reach the aggregate.
 //! - [`tz`]: time zones by name, and times as people type them.
 //!
@@ -49,6 +51,7 @@
 
 use std::fmt;
 
+pub mod aggregate;
 pub mod driver;
 pub mod filter;
 pub mod input;

@@ -115,11 +115,32 @@ impl Timeline {
     }
 }
 
+/// Bucket sizes [`auto_bucket`] rounds up to, in seconds.
+const BUCKETS: [i64; 17] =
+    [1, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
+
+/// The bucket size (seconds) that cuts `span` seconds into at most about 60 buckets, rounded
+/// up to a usual size (1 s, 5 s, ... 1 h, ... 1 day, then whole days).
+pub fn auto_bucket(span: i64) -> i64 {
+    let want = (span + 59) / 60;
+    BUCKETS.iter().copied().find(|&b| b >= want).unwrap_or_else(|| (want + 86399) / 86400 * 86400)
+}
+
 #[cfg(test)]
 mod tests {
     use logparse::{Event, Format, Timestamp};
 
     use super::*;
+
+    #[test]
+    fn auto_bucket_gives_about_sixty_buckets_of_a_usual_size() {
+        assert_eq!(auto_bucket(1), 1);
+        assert_eq!(auto_bucket(600), 10);
+        assert_eq!(auto_bucket(3600), 60);
+        assert_eq!(auto_bucket(3601), 120);
+        assert_eq!(auto_bucket(86400), 1800);
+        assert_eq!(auto_bucket(100 * 86400), 2 * 86400);
+    }
 
     #[test]
     fn buckets_are_aligned_and_sparse() {

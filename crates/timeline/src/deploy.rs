@@ -513,6 +513,19 @@ impl Windows {
     fn len(w: (i64, i64)) -> u64 {
         (w.1 - w.0).max(0) as u64
     }
+
+    /// The rates of `c`'s before, blip and after counts, in errors per minute of their windows
+    /// (0 for an empty window).
+    pub fn per_min(&self, c: &Compare) -> [f64; 3] {
+        [per_min(c.before, self.before), per_min(c.blip, self.blip), per_min(c.after, self.after)]
+    }
+}
+
+/// `k` errors over the half-open window `[from, to)` (seconds), per minute; 0 when the window
+/// is empty.
+pub fn per_min(k: u64, win: (i64, i64)) -> f64 {
+    let len = (win.1 - win.0).max(0);
+    if len == 0 { 0.0 } else { k as f64 * 60.0 / len as f64 }
 }
 
 /// The exact conditional test of two Poisson rates: `ln P(K2 >= k2)` and `ln P(K2 <= k2)`

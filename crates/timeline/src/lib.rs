@@ -77,8 +77,11 @@ use std::hash::{BuildHasherDefault, Hasher};
 use logparse::{Class, Event, Format, ParseError, ParseErrorKind, Timestamp};
 
 pub mod aggregate;
+pub mod analysis;
 pub mod bucket;
 pub mod deploy;
+pub mod live;
+pub mod messages;
 pub mod restarts;
 pub mod segments;
 pub mod spikes;

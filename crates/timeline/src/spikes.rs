@@ -464,6 +464,11 @@ pub struct Share<T> {
     pub baseline: u64,
 }
 
+/// `part / whole` (0 to 1), or 0 when `whole` is 0.
+pub fn share(part: u64, whole: u64) -> f64 {
+    if whole == 0 { 0.0 } else { part as f64 / whole as f64 }
+}
+
 /// A spike of upstream failures in one series.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Spike {
@@ -519,6 +524,23 @@ impl Spike {
     /// `count / expected`.
     pub fn ratio(&self) -> f64 {
         self.count as f64 / self.expected.max(crate::stats::MIN_MEAN)
+    }
+
+    /// Errors of every class listed in [`Spike::classes`] in the baseline window: the base of
+    /// each class's `baseline` share.
+    pub fn baseline_total(&self) -> u64 {
+        self.classes.iter().map(|c| c.baseline).sum()
+    }
+
+    /// Errors of every peer listed in [`Spike::peers`] in the baseline window: the base of
+    /// each peer's `baseline` share.
+    pub fn peers_baseline_total(&self) -> u64 {
+        self.peers.iter().map(|p| p.baseline).sum()
+    }
+
+    /// The most frequent class and its share (0 to 1) of the spike's errors.
+    pub fn top_class(&self) -> Option<(Class, f64)> {
+        self.classes.first().map(|c| (c.key, share(c.count, self.count)))
     }
 
     /// The share (0 to 1) of the spike's errors whose class passes `f`.

@@ -18,251 +18,17 @@
 //! or a script. Bytes that are not UTF-8 show as `\xNN`, control characters too
 //! ([`super::sanitize`]).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
-use std::path::PathBuf;
 
-use anyhow::Result;
-use logparse::{Class, Format, Group};
-use timeline::{Aggregator, Summary, Timeline};
+use engine::aggregate::Report as ReportData;
+use logparse::{Class, Group};
+use timeline::analysis::Analysis;
+use timeline::bucket::auto_bucket;
+use timeline::{Summary, Timeline};
 
-use crate::args::Common;
-use crate::config::Mode;
-use crate::markers;
-use crate::spikes::{Analysis, SpikesConfig};
-use engine::{Aggregate, At, Outcome};
-
-/// Arguments of `gatelog report`.
-#[derive(clap::Args, Debug)]
-pub struct ReportArgs {
-    #[command(flatten)]
-    pub common: Common,
-    /// The HTML file to write.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    out: PathBuf,
-    /// The timeline's bucket size (`10s`, `1m`, `1h`, ...); by default about 60 buckets over
-    /// the span of the logs, rounded to a usual size.
-    #[arg(long, value_name = "DURATION")]
-    bucket: Option<String>,
-    /// A deploy marker, as for `spikes` (repeatable).
-    #[arg(long, value_name = "MARKER", help_heading = "Deploys")]
-    deploy: Vec<String>,
-    /// A file of deploy markers, as for `spikes` (repeatable).
-    #[arg(long, value_name = "FILE", help_heading = "Deploys")]
-    deploys: Vec<PathBuf>,
-    /// Which upstreams a service's deploys concern, as for `spikes` (repeatable).
-    #[arg(long, value_name = "MAP", help_heading = "Deploys")]
-    service_map: Vec<String>,
-}
-
-/// The settings of `report`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ReportConfig {
-    /// Where the page goes.
-    pub out: PathBuf,
-    /// The bucket size in seconds, `None` for automatic.
-    pub bucket: Option<i64>,
-    /// Spike detection and attribution, as `spikes` runs them by default.
-    pub spikes: SpikesConfig,
-}
-
-impl ReportArgs {
-    /// The `report` mode of these arguments (reads the `--deploys` files).
-    pub fn mode(&self) -> Result<Mode> {
-        let bucket = match &self.bucket {
-            Some(b) => {
-                let b = markers::parse_duration(b, "--bucket")?;
-                anyhow::ensure!(b > 0, "--bucket must be at least 1s");
-                Some(b)
-            }
-            None => None,
-        };
-        let (deploys, map) =
-            crate::spikes::read_deploys(&self.deploy, &self.deploys, &self.service_map)?;
-        let spikes = SpikesConfig {
-            output: crate::spikes::SpikesOutput::Table,
-            fail_on_spike: false,
-            params: timeline::spikes::Params::default(),
-            deploys,
-            map,
-            skew: 5,
-            method: crate::spikes::Method::Scan,
-        };
-        Ok(Mode::Report(Box::new(ReportConfig { out: self.out.clone(), bucket, spikes })))
-    }
-}
-
-/// How many distinct messages each class keeps (per part of the input; see [`Messages`]).
-const MESSAGE_CAP: usize = 256;
-/// How many messages of a class the page shows.
-const SHOWN_MESSAGES: usize = 5;
-/// Messages and sample lines are clipped to this many bytes.
-const CLIP: usize = 400;
-
-/// A sample line: where it is and its (clipped) text.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Line {
-    /// The input's position.
-    pub source: u32,
-    /// The 1-based line number.
-    pub line: u64,
-    /// The line, at most [`CLIP`] bytes.
-    pub text: Box<[u8]>,
-}
-
-/// One message of a class: how often it was seen and its first line.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Message {
-    /// The message (clipped); empty for formats whose lines have none (access logs).
-    pub text: Box<[u8]>,
-    /// Events with this message.
-    pub count: u64,
-    /// The first line with it.
-    pub sample: Line,
-}
-
-/// The messages of each class, bounded: per class, the first [`MESSAGE_CAP`] distinct
-/// messages in input order with their counts, and the count of the rest.
-///
-/// Parts merge in input order. A message's count is exact unless some part of the input had
-/// more than [`MESSAGE_CAP`] distinct messages of its class before it: that part counted it
-/// among the rest, so the count is then a lower bound (and the rest an upper one).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Messages {
-    by_class: BTreeMap<Class, (Vec<Message>, u64)>,
-}
-
-impl Messages {
-    fn push(&mut self, class: Class, message: &[u8], at: &At<'_>) {
-        let (list, rest) = self.by_class.entry(class).or_default();
-        let message = message.get(..CLIP).unwrap_or(message);
-        if let Some(m) = list.iter_mut().find(|m| *m.text == *message) {
-            m.count += 1;
-        } else if list.len() < MESSAGE_CAP {
-            let text = at.text.get(..CLIP).unwrap_or(at.text);
-            list.push(Message {
-                text: message.into(),
-                count: 1,
-                sample: Line { source: at.index, line: at.line, text: text.into() },
-            });
-        } else {
-            *rest += 1;
-        }
-    }
-
-    fn merge(mut self, next: Messages) -> Messages {
-        for (class, (list, rest)) in next.by_class {
-            let (mine, my_rest) = self.by_class.entry(class).or_default();
-            *my_rest += rest;
-            for m in list {
-                if let Some(x) = mine.iter_mut().find(|x| x.text == m.text) {
-                    x.count += m.count;
-                } else if mine.len() < MESSAGE_CAP {
-                    mine.push(m);
-                } else {
-                    *my_rest += m.count;
-                }
-            }
-        }
-        self
-    }
-
-    fn shift_lines(&mut self, source: u32, by: u64) {
-        for (list, _) in self.by_class.values_mut() {
-            for m in list.iter_mut().filter(|m| m.sample.source == source) {
-                m.sample.line += by;
-            }
-        }
-    }
-
-    /// The classes seen, each with its most frequent messages (ties: first seen first) and
-    /// the number of events of the class.
-    pub fn top(&self) -> Vec<(Class, Vec<&Message>, u64)> {
-        self.by_class
-            .iter()
-            .map(|(class, (list, rest))| {
-                let mut top: Vec<&Message> = list.iter().collect();
-                top.sort_by_key(|m| std::cmp::Reverse(m.count));
-                top.truncate(SHOWN_MESSAGES);
-                let total = list.iter().map(|m| m.count).sum::<u64>() + rest;
-                (*class, top, total)
-            })
-            .collect()
-    }
-}
-
-/// The counts of one input.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct InputCounts {
-    /// The input's name.
-    pub name: String,
-    /// Lines read.
-    pub lines: u64,
-    /// Events, by format (kept by the filters or not).
-    pub formats: BTreeMap<Format, u64>,
-    /// Lines that are not events (continuation lines excluded).
-    pub unparsed: u64,
-}
-
-/// What the report is made of: the summary, the per-second counts, the messages and the
-/// counts per input. Parts merge like each of these.
-#[derive(Default)]
-pub struct ReportData {
-    /// Counts per upstream and class.
-    pub summary: Summary,
-    /// Counts per second (timeline and spikes).
-    pub agg: Aggregator,
-    /// The messages of each class.
-    pub messages: Messages,
-    /// The counts of each input, by position.
-    pub inputs: BTreeMap<u32, InputCounts>,
-}
-
-impl Aggregate for ReportData {
-    fn push(&mut self, at: &At<'_>, outcome: Outcome<'_, '_>) {
-        let input = self
-            .inputs
-            .entry(at.index)
-            .or_insert_with(|| InputCounts { name: at.input.name.clone(), ..Default::default() });
-        input.lines += 1;
-        match &outcome {
-            Outcome::Event(ev) => {
-                *input.formats.entry(ev.format).or_default() += 1;
-                self.messages.push(ev.class, ev.message, at);
-                Aggregate::push(&mut self.agg, at, Outcome::Event(ev));
-            }
-            Outcome::Unparsed(_) => input.unparsed += 1,
-            Outcome::Excluded | Outcome::Continuation => {}
-        }
-        Aggregate::push(&mut self.summary, at, outcome);
-    }
-
-    fn merge(self, next: ReportData) -> ReportData {
-        let mut inputs = self.inputs;
-        for (i, n) in next.inputs {
-            let mine = inputs
-                .entry(i)
-                .or_insert_with(|| InputCounts { name: n.name.clone(), ..Default::default() });
-            mine.lines += n.lines;
-            mine.unparsed += n.unparsed;
-            for (f, c) in n.formats {
-                *mine.formats.entry(f).or_default() += c;
-            }
-        }
-        ReportData {
-            summary: self.summary.merge(next.summary),
-            agg: self.agg.merge(next.agg),
-            messages: self.messages.merge(next.messages),
-            inputs,
-        }
-    }
-
-    fn shift_lines(&mut self, source: u32, by: u64) {
-        self.summary.shift_lines(source, by);
-        self.messages.shift_lines(source, by);
-    }
-}
+use crate::config::ReportConfig;
 
 /// Log text for HTML: made printable ([`super::sanitize`]), then `&<>"'` escaped.
 pub fn esc(bytes: &[u8]) -> String {
@@ -304,18 +70,8 @@ pub fn group_color(g: Group) -> &'static str {
     }
 }
 
-/// Bucket sizes the automatic choice rounds up to.
-const BUCKETS: [i64; 17] =
-    [1, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
-
-/// The bucket size that cuts `span` seconds into at most about 60 buckets.
-pub fn auto_bucket(span: i64) -> i64 {
-    let want = (span + 59) / 60;
-    BUCKETS.iter().copied().find(|&b| b >= want).unwrap_or_else(|| (want + 86399) / 86400 * 86400)
-}
-
 fn rfc(secs: i64) -> String {
-    crate::spikes::report::rfc3339(secs)
+    super::spikes::rfc3339(secs)
 }
 
 const STYLE: &str = r#"
@@ -523,7 +279,7 @@ fn timeline_charts(
             );
         }
         // Deploy markers.
-        for d in &c.spikes.deploys {
+        for d in &c.analysis.deploys {
             if d.start < t0 || d.start > t1 {
                 continue;
             }
@@ -562,7 +318,7 @@ fn timeline_charts(
 }
 
 fn spike_list(p: &mut String, data: &ReportData, c: &ReportConfig, analysis: &Analysis) {
-    use crate::spikes::report::{num, pct};
+    use super::spikes::{num, pct};
     p.push_str("<h2 id=\"spikes\">Spikes</h2>\n");
     if analysis.spikes.is_empty() {
         p.push_str("<p class=\"muted\">No spikes of upstream failures.</p>\n");
@@ -600,7 +356,7 @@ fn spike_list(p: &mut String, data: &ReportData, c: &ReportConfig, analysis: &An
         }
         match a {
             Some(a) => {
-                let d = &c.spikes.deploys[a.deploy];
+                let d = &c.analysis.deploys[a.deploy];
                 let _ = write!(
                     p,
                     "<br>deploy: {} at {} ({:+} s), {} match, {} signature, {} confidence",
@@ -705,53 +461,5 @@ mod tests {
         );
         assert_eq!(esc(b"\"><img src=x onerror=y>&"), "&quot;&gt;&lt;img src=x onerror=y&gt;&amp;");
         assert_eq!(esc(b"a\x1b[2J\xff"), "a\\x1B[2J\\xFF");
-    }
-
-    #[test]
-    fn auto_bucket_gives_about_sixty_buckets_of_a_usual_size() {
-        assert_eq!(auto_bucket(1), 1);
-        assert_eq!(auto_bucket(600), 10);
-        assert_eq!(auto_bucket(3600), 60);
-        assert_eq!(auto_bucket(3601), 120);
-        assert_eq!(auto_bucket(86400), 1800);
-        assert_eq!(auto_bucket(100 * 86400), 2 * 86400);
-    }
-
-    #[test]
-    fn messages_merged_from_parts_equal_those_of_one_pass() {
-        let input = engine::Input { path: None, name: "in.log".into() };
-        let lines: Vec<(Class, &[u8])> = vec![
-            (Class::ConnectRefused, b"connect() failed (111: Connection refused)"),
-            (Class::ResponseTimeout, b"upstream timed out (110: Connection timed out)"),
-            (Class::ConnectRefused, b"connect() failed (111: Connection refused)"),
-            (Class::ConnectRefused, b"connect() to unix:/run/app.sock failed"),
-            (Class::ResponseTimeout, b"upstream timed out (110: Connection timed out)"),
-            (Class::ConnectRefused, b"connect() failed (111: Connection refused)"),
-        ];
-        let build = |from: usize, to: usize| {
-            let mut m = Messages::default();
-            for (i, (class, msg)) in lines.iter().enumerate().take(to).skip(from) {
-                let at = At { index: 0, input: &input, line: i as u64 + 1, text: msg };
-                m.push(*class, msg, &at);
-            }
-            m
-        };
-        let whole = build(0, lines.len());
-        for cut in 0..=lines.len() {
-            let mut second = build(cut, lines.len());
-            // Each part numbers its lines from 1; the driver shifts them into place.
-            for (list, _) in second.by_class.values_mut() {
-                for m in list {
-                    m.sample.line -= cut as u64;
-                }
-            }
-            second.shift_lines(0, cut as u64);
-            assert_eq!(build(0, cut).merge(second), whole, "cut at {cut}");
-        }
-        let top = whole.top();
-        let (class, msgs, total) = &top[0];
-        assert_eq!((*class, *total), (Class::ConnectRefused, 4));
-        assert_eq!((msgs[0].count, msgs[0].sample.line), (3, 1));
-        assert_eq!((msgs[1].count, msgs[1].sample.line), (1, 4));
     }
 }

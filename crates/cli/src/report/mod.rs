@@ -5,16 +5,18 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::{self, IsTerminal, Write};
 
+use ::timeline::{Summary, Unit};
 use logparse::Class;
-use timeline::{Summary, Unit};
 
-use crate::config::Output;
+use crate::config::{ColorWhen, Output};
 
 pub mod csv;
 pub mod html;
 pub mod json;
 pub mod progress;
+pub mod spikes;
 pub mod table;
+pub mod timeline;
 
 /// How many failure classes get a hint.
 const HINTS: usize = 3;
@@ -50,17 +52,6 @@ pub fn hints(s: &Summary) -> Vec<Hint> {
         }
     }
     out
-}
-
-/// `--color`: when tables are colored.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ColorWhen {
-    /// When standard output is a terminal and `NO_COLOR` is unset or empty.
-    Auto,
-    /// Always.
-    Always,
-    /// Never.
-    Never,
 }
 
 /// How text tables are drawn: colored or not, and the width to fit them in.

@@ -1,6 +1,7 @@
 use std::io::Write as _;
 
 use proptest::prelude::*;
+use timeline::Summary;
 
 use super::*;
 

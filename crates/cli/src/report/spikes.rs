@@ -57,39 +57,20 @@ use std::io::{self, Write};
 
 use logparse::{Class, Timestamp, text};
 use serde_json::{Value, json};
-use timeline::Aggregator;
-use timeline::deploy::{Attribution, Compare, Deploy, DeployReport, Windows};
+use timeline::analysis::Analysis;
+use timeline::deploy::{Compare, Deploy, Windows};
+use timeline::live::State;
 use timeline::restarts::Inferred;
-use timeline::spikes::Spike;
+use timeline::spikes::{Spike, share};
 
 use crate::report::sanitize;
 
-/// Everything the report shows.
+/// Everything the report shows: the analysis and the markers it was made with.
 pub struct Found<'a> {
-    /// The aggregate (for the span).
-    pub agg: &'a Aggregator,
-    /// The spikes, by start.
-    pub spikes: &'a [Spike],
-    /// The attribution of each spike.
-    pub attributions: &'a [Option<Attribution>],
-    /// The markers.
+    /// The spikes, their attributions, the deploy report and the inferred restarts.
+    pub analysis: &'a Analysis,
+    /// The markers, sorted by start (the attributions' `deploy` indexes point here).
     pub deploys: &'a [Deploy],
-    /// The deploy report, one per marker.
-    pub reports: &'a [DeployReport],
-    /// Restarts inferred from the logs.
-    pub inferred: &'a [Inferred],
-}
-
-/// The inferred restart a spike coincides with: its onset from 5 s before the restart's start
-/// to 120 s after its end, on the same upstream or one of its peers.
-fn coinciding(s: &Spike, inferred: &[Inferred]) -> Option<usize> {
-    inferred.iter().position(|x| {
-        let on_it = |n: &[u8]| x.peers.iter().any(|p| **p == *n) || x.group.as_deref() == Some(n);
-        let named = s.series.as_deref().is_some_and(on_it)
-            || s.peers.iter().any(|p| on_it(&p.key))
-            || s.echoes.iter().any(|e| e.series.as_deref().is_some_and(on_it));
-        named && s.start >= x.start - 5 && s.start <= x.end + 120
-    })
 }
 
 fn inferred_label(x: &Inferred) -> String {
@@ -139,6 +120,26 @@ fn seconds(n: i64) -> String {
     if n % 60 == 0 && n >= 60 { format!("{} min", n / 60) } else { format!("{n} s") }
 }
 
+/// One line of the live report: a spike announced `provisional` or `final` while a stream is
+/// read.
+pub fn live(w: &mut impl Write, state: State, s: &Spike) -> io::Result<()> {
+    let top = s
+        .classes
+        .first()
+        .map_or(String::new(), |c| format!(", {} {}", c.key, pct(c.count, s.count)));
+    writeln!(
+        w,
+        "{} spike {}–{} upstream {}: {} errors vs {} expected, {}{top}",
+        state.as_str(),
+        rfc3339(s.start),
+        clock(s.end),
+        name(s.series.as_deref()),
+        s.count,
+        num(s.expected),
+        s.p,
+    )
+}
+
 /// The text report; with `style.color`, class names take the color of their group.
 pub fn table(w: &mut impl Write, f: &Found<'_>, style: crate::report::Style) -> io::Result<()> {
     let paint = |c: Class| {
@@ -148,10 +149,11 @@ pub fn table(w: &mut impl Write, f: &Found<'_>, style: crate::report::Style) -> 
             c.as_str().to_owned()
         }
     };
-    if f.spikes.is_empty() {
+    let an = f.analysis;
+    if an.spikes.is_empty() {
         writeln!(w, "no spikes of upstream failures")?;
     }
-    for (s, a) in f.spikes.iter().zip(f.attributions) {
+    for ((s, a), coinciding) in an.spikes.iter().zip(&an.attributions).zip(&an.coinciding) {
         let day = rfc3339(s.start);
         writeln!(
             w,
@@ -177,7 +179,7 @@ pub fn table(w: &mut impl Write, f: &Found<'_>, style: crate::report::Style) -> 
             seconds(s.baseline_seconds as i64),
             s.windows_scanned
         )?;
-        let base_total: u64 = s.classes.iter().map(|c| c.baseline).sum();
+        let base_total = s.baseline_total();
         let classes: Vec<String> = s
             .classes
             .iter()
@@ -193,7 +195,7 @@ pub fn table(w: &mut impl Write, f: &Found<'_>, style: crate::report::Style) -> 
             .collect();
         let mut line = format!("       classes: {}", classes.join(", "));
         if !s.peers.is_empty() {
-            let base_peers: u64 = s.peers.iter().map(|p| p.baseline).sum();
+            let base_peers = s.peers_baseline_total();
             let peers: Vec<String> = s
                 .peers
                 .iter()
@@ -245,9 +247,9 @@ pub fn table(w: &mut impl Write, f: &Found<'_>, style: crate::report::Style) -> 
                     a.confidence.as_str()
                 )?;
             }
-            None => match coinciding(s, f.inferred) {
+            None => match *coinciding {
                 Some(i) => {
-                    let x = &f.inferred[i];
+                    let x = &an.inferred[i];
                     writeln!(
                         w,
                         "       coincides with {} {}–{} (from the logs, not a deploy marker)",
@@ -263,11 +265,11 @@ pub fn table(w: &mut impl Write, f: &Found<'_>, style: crate::report::Style) -> 
             },
         }
     }
-    if !f.inferred.is_empty() {
+    if !an.inferred.is_empty() {
         writeln!(w)?;
         writeln!(w, "inferred restarts (from the logs; not deploy markers)")?;
     }
-    for x in f.inferred {
+    for x in &an.inferred {
         writeln!(
             w,
             "{} {}–{} ({} s){}, {} evidence",
@@ -279,14 +281,14 @@ pub fn table(w: &mut impl Write, f: &Found<'_>, style: crate::report::Style) -> 
             x.evidence.as_str()
         )?;
     }
-    if !f.reports.is_empty() {
+    if !an.reports.is_empty() {
         writeln!(w)?;
         writeln!(
             w,
             "deploy report (5 min before, blip = start to 60 s after the end, then to 5 min after)"
         )?;
     }
-    for r in f.reports {
+    for r in &an.reports {
         let d = &f.deploys[r.deploy];
         let mut head =
             format!("{} {} {}", d.kind.as_str(), sanitize(d.label().as_bytes()), rfc3339(d.start));
@@ -328,20 +330,16 @@ pub fn table(w: &mut impl Write, f: &Found<'_>, style: crate::report::Style) -> 
     Ok(())
 }
 
-fn per_min(k: u64, win: (i64, i64)) -> f64 {
-    let len = (win.1 - win.0).max(0);
-    if len == 0 { 0.0 } else { k as f64 * 60.0 / len as f64 }
-}
-
 fn row(c: &Compare, win: &Windows) -> String {
+    let [before, blip, after] = win.per_min(c);
     format!(
         "before {} ({}/min)  blip {} ({}/min)  after {} ({}/min)  → {} (blip {}, after {})",
         c.before,
-        num(per_min(c.before, win.before)),
+        num(before),
         c.blip,
-        num(per_min(c.blip, win.blip)),
+        num(blip),
         c.after,
-        num(per_min(c.after, win.after)),
+        num(after),
         c.verdict.as_str(),
         c.blip_p,
         c.after_p
@@ -350,13 +348,14 @@ fn row(c: &Compare, win: &Windows) -> String {
 
 fn json_row(c: &Compare, win: &Windows) -> serde_json::Map<String, Value> {
     let finite = |x: f64| if x.is_finite() { json!(x) } else { Value::Null };
+    let [before, blip, after] = win.per_min(c);
     let mut m = serde_json::Map::new();
     m.insert("before".into(), json!(c.before));
     m.insert("blip".into(), json!(c.blip));
     m.insert("after".into(), json!(c.after));
-    m.insert("before_per_min".into(), json!(per_min(c.before, win.before)));
-    m.insert("blip_per_min".into(), json!(per_min(c.blip, win.blip)));
-    m.insert("after_per_min".into(), json!(per_min(c.after, win.after)));
+    m.insert("before_per_min".into(), json!(before));
+    m.insert("blip_per_min".into(), json!(blip));
+    m.insert("after_per_min".into(), json!(after));
     m.insert("blip_p".into(), json!(c.blip_p.value()));
     m.insert("after_p".into(), json!(c.after_p.value()));
     m.insert("after_lower_p".into(), json!(c.after_lower_p.value()));
@@ -399,10 +398,10 @@ pub const CSV_COLUMNS: [&str; 16] = [
 pub fn csv(w: &mut impl Write, f: &Found<'_>) -> io::Result<()> {
     use crate::report::csv::write_field;
     writeln!(w, "{}", CSV_COLUMNS.join(","))?;
-    for (s, a) in f.spikes.iter().zip(f.attributions) {
-        let top = s.classes.first();
-        let share =
-            top.map_or(0.0, |c| if s.count == 0 { 0.0 } else { c.count as f64 / s.count as f64 });
+    let an = f.analysis;
+    for (s, a) in an.spikes.iter().zip(&an.attributions) {
+        let top = s.top_class();
+        let share = top.map_or(0.0, |(_, share)| share);
         write!(w, "{},{},{},", rfc3339(s.start), rfc3339(s.end), s.seconds())?;
         // `-` marks "no upstream" (not log text, so not escaped as a formula).
         match s.series.as_deref() {
@@ -417,7 +416,7 @@ pub fn csv(w: &mut impl Write, f: &Found<'_>) -> io::Result<()> {
             s.expected,
             s.ratio(),
             s.p.value(),
-            top.map_or("", |c| c.key.as_str())
+            top.map_or("", |(c, _)| c.as_str())
         )?;
         match a {
             Some(a) => {
@@ -436,11 +435,11 @@ pub fn csv(w: &mut impl Write, f: &Found<'_>) -> io::Result<()> {
 
 /// The JSON report (see the module docs).
 pub fn json(w: &mut impl Write, f: &Found<'_>) -> io::Result<()> {
+    let an = f.analysis;
     let mut spikes = Vec::new();
-    for (s, a) in f.spikes.iter().zip(f.attributions) {
-        let base_total: u64 = s.classes.iter().map(|c| c.baseline).sum();
-        let base_peers: u64 = s.peers.iter().map(|p| p.baseline).sum();
-        let share = |k: u64, t: u64| if t == 0 { 0.0 } else { k as f64 / t as f64 };
+    for ((s, a), coinciding) in an.spikes.iter().zip(&an.attributions).zip(&an.coinciding) {
+        let base_total = s.baseline_total();
+        let base_peers = s.peers_baseline_total();
         let classes: serde_json::Map<String, Value> =
             s.classes.iter().map(|c| (c.key.as_str().to_owned(), json!(c.count))).collect();
         let deploy = match a {
@@ -495,11 +494,11 @@ pub fn json(w: &mut impl Write, f: &Found<'_>) -> io::Result<()> {
                 "count": e.count,
             })).collect::<Vec<_>>(),
             "deploy": deploy,
-            "inferred_restart": coinciding(s, f.inferred),
+            "inferred_restart": coinciding,
         }));
     }
     let mut deploys = Vec::new();
-    for r in f.reports {
+    for r in &an.reports {
         let d = &f.deploys[r.deploy];
         let mut m = deploy_json(d);
         m.insert("index".into(), json!(r.deploy));
@@ -538,7 +537,7 @@ pub fn json(w: &mut impl Write, f: &Found<'_>) -> io::Result<()> {
         m.insert("upstreams".into(), json!(ups));
         deploys.push(Value::Object(m));
     }
-    let inferred: Vec<Value> = f
+    let inferred: Vec<Value> = an
         .inferred
         .iter()
         .map(|x| {
@@ -563,7 +562,7 @@ pub fn json(w: &mut impl Write, f: &Found<'_>) -> io::Result<()> {
         })
         .collect();
     let span =
-        f.agg.span().map_or(Value::Null, |(a, b)| json!({"first": rfc3339(a), "last": rfc3339(b)}));
+        an.span.map_or(Value::Null, |(a, b)| json!({"first": rfc3339(a), "last": rfc3339(b)}));
     let out = json!({
         "schema_version": 1,
         "span": span,

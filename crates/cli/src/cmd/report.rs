@@ -1,0 +1,20 @@
+//! `gatelog report`: one self-contained HTML page for an incident review.
+
+use std::io::{BufWriter, Write};
+
+use anyhow::{Context, Result};
+
+use crate::config::{Config, ReportConfig};
+use crate::report;
+
+/// Reads the inputs, analyses them and writes the page to `c.out`.
+pub fn run(config: &Config, c: &ReportConfig) -> Result<()> {
+    let data = crate::run::collect(config, &engine::aggregate::Report::default, None);
+    let analysis = timeline::analysis::analyze(&data.agg, &c.analysis);
+    let file =
+        std::fs::File::create(&c.out).with_context(|| format!("creating {}", c.out.display()))?;
+    let mut out = BufWriter::new(file);
+    report::html::write(&mut out, &data, c, &analysis)
+        .and_then(|()| out.flush())
+        .with_context(|| format!("writing {}", c.out.display()))
+}
