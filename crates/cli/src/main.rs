@@ -17,6 +17,7 @@ mod exit;
 mod interrupt;
 mod markers;
 mod messages;
+mod reading;
 mod report;
 mod run;
 

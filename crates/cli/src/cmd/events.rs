@@ -11,7 +11,7 @@ use crate::report;
 /// Streams the records of every line of the inputs to standard output.
 pub fn run(config: &Config, raw: bool, unparsed: bool, csv: bool) -> Result<()> {
     // Records written to the terminal would tear the progress bar.
-    let (engine, inputs, bar) = crate::run::engine(config, !io::stdout().is_terminal());
+    let (engine, inputs, bar) = crate::reading::engine(config, !io::stdout().is_terminal());
     let mut out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
     let mut source = Vec::new();
     let mut last_index = u32::MAX;

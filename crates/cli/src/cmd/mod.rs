@@ -1,5 +1,5 @@
 //! One module per command: each asks the engine for the aggregate it needs (through
-//! [`crate::run`]), has `timeline` analyse it, and hands the result to its writers in
+//! [`crate::reading`]), has `timeline` analyse it, and hands the result to its writers in
 //! [`crate::report`].
 
 pub mod events;

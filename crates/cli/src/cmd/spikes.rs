@@ -30,13 +30,13 @@ pub fn run(config: &Config, c: &SpikesConfig) -> Result<Exit> {
     // The JSON and CSV reports are one document, written at the end only.
     let tick: Option<&(dyn Fn(&Aggregator) + Sync)> =
         (c.output == SpikesOutput::Table).then_some(&print as _);
-    let agg = crate::run::collect(config, &Aggregator::new, tick);
+    let agg = crate::reading::collect(config, &Aggregator::new, tick);
     let analysis = timeline::analysis::analyze(&agg, &c.analysis);
     let found = Found { analysis: &analysis, deploys: &c.analysis.deploys };
     let mut out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
     match c.output {
         SpikesOutput::Table => {
-            report::spikes::table(&mut out, &found, report::Style::for_stdout(config.color))
+            report::spikes::table(&mut out, &found, report::style::Style::for_stdout(config.color))
         }
         SpikesOutput::Json => report::spikes::json(&mut out, &found),
         SpikesOutput::Csv => report::spikes::csv(&mut out, &found),

@@ -10,14 +10,14 @@ use crate::report;
 
 /// Writes the timeline of the inputs.
 pub fn run(config: &Config, c: &TimelineConfig) -> Result<()> {
-    let agg = crate::run::collect(config, &Aggregator::new, None);
+    let agg = crate::reading::collect(config, &Aggregator::new, None);
     let mut out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
     let tl = Timeline::new(&agg, c.bucket);
     match c.output {
         TimelineOutput::Table => {
             let spikes = timeline::spikes::detect(&agg, &timeline::spikes::Params::default());
             let marks = report::timeline::Marks { spikes: &spikes, deploys: &c.deploys };
-            let style = report::Style::for_stdout(config.color);
+            let style = report::style::Style::for_stdout(config.color);
             report::timeline::table(&mut out, &tl, style, &marks)
         }
         TimelineOutput::Json => report::timeline::json(&mut out, &tl),

@@ -16,7 +16,7 @@
 //! written through [`esc`], which escapes `&`, `<`, `>`, `"` and `'`, and only as element
 //! text or inside a double-quoted attribute. Nothing from a log is written into a URL, a style
 //! or a script. Bytes that are not UTF-8 show as `\xNN`, control characters too
-//! ([`super::sanitize`]).
+//! ([`super::style::sanitize`]).
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -30,9 +30,9 @@ use timeline::{Summary, Timeline};
 
 use crate::config::ReportConfig;
 
-/// Log text for HTML: made printable ([`super::sanitize`]), then `&<>"'` escaped.
+/// Log text for HTML: made printable ([`super::style::sanitize`]), then `&<>"'` escaped.
 pub fn esc(bytes: &[u8]) -> String {
-    let s = super::sanitize(bytes);
+    let s = super::style::sanitize(bytes);
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

@@ -261,7 +261,11 @@ fn text(b: &[u8]) -> String {
 }
 
 /// Writes the summary object.
-pub fn write_summary(w: &mut impl Write, s: &Summary, hints: &[super::Hint]) -> io::Result<()> {
+pub fn write_summary(
+    w: &mut impl Write,
+    s: &Summary,
+    hints: &[super::style::Hint],
+) -> io::Result<()> {
     let time_range =
         s.time_range().map(|(a, b)| json!({"first": a.to_string(), "last": b.to_string()}));
     let formats: Vec<_> = s

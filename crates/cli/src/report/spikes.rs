@@ -63,7 +63,7 @@ use timeline::live::State;
 use timeline::restarts::Inferred;
 use timeline::spikes::{Spike, share};
 
-use crate::report::sanitize;
+use crate::report::style::sanitize;
 
 /// Everything the report shows: the analysis and the markers it was made with.
 pub struct Found<'a> {
@@ -141,10 +141,14 @@ pub fn live(w: &mut impl Write, state: State, s: &Spike) -> io::Result<()> {
 }
 
 /// The text report; with `style.color`, class names take the color of their group.
-pub fn table(w: &mut impl Write, f: &Found<'_>, style: crate::report::Style) -> io::Result<()> {
+pub fn table(
+    w: &mut impl Write,
+    f: &Found<'_>,
+    style: crate::report::style::Style,
+) -> io::Result<()> {
     let paint = |c: Class| {
         if style.color {
-            format!("\x1b[{}m{c}\x1b[0m", crate::report::ansi(c.group()))
+            format!("\x1b[{}m{c}\x1b[0m", crate::report::style::ansi(c.group()))
         } else {
             c.as_str().to_owned()
         }

@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use logparse::Class;
 use timeline::{Summary, Unit};
 
-use super::{Hint, Style, sanitize};
+use super::style::{Hint, Style, sanitize};
 
 /// The width hint paragraphs are wrapped at.
 const WRAP: usize = 96;
@@ -218,7 +218,7 @@ pub fn write(w: &mut impl Write, s: &Summary, hints: &[Hint], style: Style) -> i
             } else {
                 table.get(r).and_then(|row| row.get(i)).is_some_and(|c| c == "0")
             };
-            (style.color && !zero).then(|| super::ansi(class.group()))
+            (style.color && !zero).then(|| super::style::ansi(class.group()))
         };
         write_columns(w, 2, &align, &table, &paint)?;
     }
@@ -289,7 +289,7 @@ mod tests {
             s.push_event(&ev);
         }
         let mut out = Vec::new();
-        write(&mut out, &s, &super::super::hints(&s), Style::default()).unwrap();
+        write(&mut out, &s, &crate::report::style::hints(&s), Style::default()).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(!text.contains('\x1b'));
         let header = text.lines().find(|l| l.trim_start().starts_with("UPSTREAM")).unwrap();

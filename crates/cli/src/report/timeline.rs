@@ -29,7 +29,7 @@ use logparse::{Class, Timestamp, text};
 use serde_json::{Value, json};
 use timeline::Timeline;
 
-use crate::report::{Style, sanitize};
+use crate::report::style::{Style, sanitize};
 
 /// The widest sparkline; longer timelines are summed into this many cells.
 const SPARK: usize = 60;
@@ -143,7 +143,8 @@ pub fn table(w: &mut impl Write, tl: &Timeline, style: Style, marks: &Marks<'_>)
             })
             .into_iter()
             .max_by_key(|&(c, n)| (n, std::cmp::Reverse(c)));
-        colors.push(top.filter(|_| style.color).map(|(c, _)| crate::report::ansi(c.group())));
+        colors
+            .push(top.filter(|_| style.color).map(|(c, _)| crate::report::style::ansi(c.group())));
         let top = top.map_or_else(|| "-".to_owned(), |(c, _)| c.as_str().to_owned());
         let peak = match peak {
             Some((i, v)) if v > 0 => format!("{v} at {}", rfc3339(tl.bucket_start(i))),
