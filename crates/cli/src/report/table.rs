@@ -104,7 +104,7 @@ fn summary_rows(
     table
 }
 
-/// The class columns that fit in `width` (see [`write`]), in taxonomy order, and whether an
+/// The class columns that fit in `width` (see [`write()`]), in taxonomy order, and whether an
 /// `other` column is needed.
 fn fit(
     s: &Summary,
