@@ -1,5 +1,6 @@
 //! The event model: one classified log line, borrowing from the line.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
@@ -439,6 +440,471 @@ impl<'a> Event<'a> {
     /// group, else `None`.
     pub fn upstream_key(&self) -> Option<&'a [u8]> {
         self.upstream.or(self.upstream_group)
+    }
+
+    /// An [`OwnedEvent`] with copies of every field, which outlives the line.
+    ///
+    /// (This shadows the blanket `ToOwned::to_owned`; a borrowed copy of the event itself is
+    /// [`Clone::clone`].)
+    ///
+    /// ```
+    /// let line = b"2024/03/14 09:26:53 [error] 7#7: *1 no live upstreams while connecting to upstream, client: 10.0.0.1, server: a, upstream: \"http://pool/\"".to_vec();
+    /// let owned = logparse::nginx::error::parse(&line).unwrap().to_owned();
+    /// drop(line);
+    /// assert_eq!(owned.upstream.as_deref(), Some(&b"pool"[..]));
+    /// assert_eq!(owned.class, logparse::Class::NoLiveUpstreams);
+    /// ```
+    pub fn to_owned(&self) -> OwnedEvent {
+        OwnedEvent::from(self)
+    }
+}
+
+/// An [`Event`] that owns copies of its fields, for tools that keep events after their line is
+/// gone (queues, caches, stores) or send them elsewhere.
+///
+/// Made with [`Event::to_owned`] or `OwnedEvent::from(&event)`. The conversion allocates (a
+/// copy of each text field that is present, and the list of format fields); parsing itself
+/// still allocates nothing. The fields mean what the same fields of [`Event`] mean:
+///
+/// - text stays bytes (`Box<[u8]>`), exactly as in the line, UTF-8 or not;
+/// - the format-specific fields are kept as [`Fields::visit`] shows them: the same stable
+///   names, in the same order, each with its [`OwnedValue`]. (Data that a format's struct holds
+///   but `visit` does not show, such as the ALB field count, is not kept.)
+///
+/// With the `serde` feature it implements `Serialize` and `Deserialize`; see the crate docs'
+/// "Crate features" section for the shape.
+#[derive(Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct OwnedEvent {
+    /// The format the line was parsed as; see [`Event::format`].
+    pub format: Format,
+    /// When the event happened, in UTC; see [`Event::time`].
+    pub time: Option<Timestamp>,
+    /// What failed; see [`Event::class`].
+    pub class: Class,
+    /// Where in the request it failed; see [`Event::phase`].
+    pub phase: Phase,
+    /// The severity the line was logged with; see [`Event::level`].
+    pub level: Option<Level>,
+    /// The status the client received (HTTP, or stream); see [`Event::status`].
+    pub status: Option<u16>,
+    /// The upstream peer, or the group for "no live upstreams"; see [`Event::upstream`].
+    #[cfg_attr(feature = "serde", serde(default, with = "serde_impls::opt_text"))]
+    pub upstream: Option<Box<[u8]>>,
+    /// The upstream pool; see [`Event::upstream_group`].
+    #[cfg_attr(feature = "serde", serde(default, with = "serde_impls::opt_text"))]
+    pub upstream_group: Option<Box<[u8]>>,
+    /// The client address; see [`Event::client`].
+    #[cfg_attr(feature = "serde", serde(default, with = "serde_impls::opt_text"))]
+    pub client: Option<Box<[u8]>>,
+    /// The virtual server or frontend; see [`Event::server`].
+    #[cfg_attr(feature = "serde", serde(default, with = "serde_impls::opt_text"))]
+    pub server: Option<Box<[u8]>>,
+    /// The request's host; see [`Event::host`].
+    #[cfg_attr(feature = "serde", serde(default, with = "serde_impls::opt_text"))]
+    pub host: Option<Box<[u8]>>,
+    /// The request line; see [`Event::request`].
+    #[cfg_attr(feature = "serde", serde(default, with = "serde_impls::opt_text"))]
+    pub request: Option<Box<[u8]>>,
+    /// The message proper; see [`Event::message`].
+    #[cfg_attr(feature = "serde", serde(with = "serde_impls::text"))]
+    pub message: Box<[u8]>,
+    /// The whole line, without its terminator.
+    #[cfg_attr(feature = "serde", serde(with = "serde_impls::text"))]
+    pub raw: Box<[u8]>,
+    /// The format-specific fields that are present, as `(name, value)` in the order and with
+    /// the names of [`Fields::visit`].
+    #[cfg_attr(feature = "serde", serde(with = "serde_impls::fields"))]
+    pub fields: Vec<(Cow<'static, str>, OwnedValue)>,
+}
+
+/// The value of a format-specific field of an [`OwnedEvent`]: an owned [`Value`].
+#[derive(Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[non_exhaustive]
+pub enum OwnedValue {
+    /// Text from the line (not necessarily UTF-8).
+    Text(#[cfg_attr(feature = "serde", serde(with = "serde_impls::text"))] Box<[u8]>),
+    /// A fixed name chosen by the parser (for example the classification rule that matched).
+    Label(Cow<'static, str>),
+    /// An unsigned integer.
+    Uint(u64),
+    /// A signed integer (e.g. `-1` timers).
+    Int(i64),
+    /// A decimal number (e.g. seconds with a fraction).
+    Float(f64),
+    /// A flag.
+    Bool(bool),
+    /// Several values of one field, in order (one per upstream attempt); `None` stands for `-`.
+    List(Vec<Option<OwnedValue>>),
+}
+
+impl fmt::Debug for OwnedValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OwnedValue::Text(t) => f.debug_tuple("Text").field(&Text(t)).finish(),
+            OwnedValue::Label(l) => f.debug_tuple("Label").field(l).finish(),
+            OwnedValue::Uint(n) => f.debug_tuple("Uint").field(n).finish(),
+            OwnedValue::Int(n) => f.debug_tuple("Int").field(n).finish(),
+            OwnedValue::Float(x) => f.debug_tuple("Float").field(x).finish(),
+            OwnedValue::Bool(b) => f.debug_tuple("Bool").field(b).finish(),
+            OwnedValue::List(items) => f.debug_tuple("List").field(items).finish(),
+        }
+    }
+}
+
+impl From<&Value<'_>> for OwnedValue {
+    fn from(v: &Value<'_>) -> OwnedValue {
+        match v {
+            Value::Text(t) => OwnedValue::Text((*t).into()),
+            Value::Label(l) => OwnedValue::Label(Cow::Borrowed(l)),
+            Value::Uint(n) => OwnedValue::Uint(*n),
+            Value::Int(n) => OwnedValue::Int(*n),
+            Value::Float(x) => OwnedValue::Float(*x),
+            Value::Bool(b) => OwnedValue::Bool(*b),
+            Value::List(items) => {
+                OwnedValue::List(items.iter().map(|i| i.as_ref().map(OwnedValue::from)).collect())
+            }
+        }
+    }
+}
+
+impl From<&Event<'_>> for OwnedEvent {
+    fn from(ev: &Event<'_>) -> OwnedEvent {
+        let copy = |v: Option<&[u8]>| v.map(Box::from);
+        let mut fields = Vec::new();
+        ev.fields.visit(&mut |name, v| fields.push((Cow::Borrowed(name), OwnedValue::from(&v))));
+        OwnedEvent {
+            format: ev.format,
+            time: ev.time,
+            class: ev.class,
+            phase: ev.phase,
+            level: ev.level,
+            status: ev.status,
+            upstream: copy(ev.upstream),
+            upstream_group: copy(ev.upstream_group),
+            client: copy(ev.client),
+            server: copy(ev.server),
+            host: copy(ev.host),
+            request: copy(ev.request),
+            message: ev.message.into(),
+            raw: ev.raw.into(),
+            fields,
+        }
+    }
+}
+
+impl From<Event<'_>> for OwnedEvent {
+    fn from(ev: Event<'_>) -> OwnedEvent {
+        OwnedEvent::from(&ev)
+    }
+}
+
+impl OwnedEvent {
+    /// The value of the format field `name` (a [`Fields::visit`] name), when present.
+    pub fn field(&self, name: &str) -> Option<&OwnedValue> {
+        self.fields.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    }
+
+    /// The name a summary groups this event under: the upstream peer, else the upstream
+    /// group; see [`Event::upstream_key`].
+    pub fn upstream_key(&self) -> Option<&[u8]> {
+        self.upstream.as_deref().or(self.upstream_group.as_deref())
+    }
+}
+
+/// An owned optional text field, shown as text.
+fn opt_owned_text(v: &Option<Box<[u8]>>) -> Option<Text<'_>> {
+    v.as_deref().map(Text)
+}
+
+impl fmt::Debug for OwnedEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OwnedEvent")
+            .field("format", &self.format)
+            .field("time", &self.time.map(|t| t.to_string()))
+            .field("class", &self.class)
+            .field("phase", &self.phase)
+            .field("level", &self.level)
+            .field("status", &self.status)
+            .field("upstream", &opt_owned_text(&self.upstream))
+            .field("upstream_group", &opt_owned_text(&self.upstream_group))
+            .field("client", &opt_owned_text(&self.client))
+            .field("server", &opt_owned_text(&self.server))
+            .field("host", &opt_owned_text(&self.host))
+            .field("request", &opt_owned_text(&self.request))
+            .field("message", &Text(&self.message))
+            .field("fields", &self.fields)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `serde` support: stable names for the small types, text as strings where it is UTF-8.
+#[cfg(feature = "serde")]
+mod serde_impls {
+    use std::borrow::Cow;
+    use std::fmt;
+
+    use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+    use serde::ser::{SerializeMap, Serializer};
+    use serde::{Deserialize, Serialize};
+
+    use super::{Format, Level, OwnedValue};
+    use crate::class::{Class, Phase};
+    use crate::time::Timestamp;
+
+    /// Deserializes a string and reads it with `from`, or fails naming `what`.
+    fn named<'de, D: Deserializer<'de>, T>(
+        d: D,
+        what: &str,
+        from: impl Fn(&str) -> Option<T>,
+    ) -> Result<T, D::Error> {
+        let s = String::deserialize(d)?;
+        from(&s).ok_or_else(|| de::Error::custom(format_args!("unknown {what} {s:?}")))
+    }
+
+    impl Serialize for Class {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Class {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Class, D::Error> {
+            named(d, "class", |s| s.parse().ok())
+        }
+    }
+
+    impl Serialize for Format {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Format {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Format, D::Error> {
+            named(d, "format", |s| s.parse().ok())
+        }
+    }
+
+    /// Every phase, for reading names back.
+    const PHASES: [Phase; 7] = [
+        Phase::Connect,
+        Phase::Send,
+        Phase::Header,
+        Phase::Body,
+        Phase::Queue,
+        Phase::Health,
+        Phase::None,
+    ];
+
+    impl Serialize for Phase {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Phase {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Phase, D::Error> {
+            named(d, "phase", |s| PHASES.into_iter().find(|p| p.as_str() == s))
+        }
+    }
+
+    /// Every level, for reading names back.
+    const LEVELS: [Level; 8] = [
+        Level::Emerg,
+        Level::Alert,
+        Level::Crit,
+        Level::Error,
+        Level::Warn,
+        Level::Notice,
+        Level::Info,
+        Level::Debug,
+    ];
+
+    impl Serialize for Level {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Level {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Level, D::Error> {
+            named(d, "level", |s| LEVELS.into_iter().find(|l| l.as_str() == s))
+        }
+    }
+
+    impl Serialize for Timestamp {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_str(self)
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Timestamp {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
+            named(d, "timestamp", read_timestamp)
+        }
+    }
+
+    /// Reads the text `Timestamp`'s `Display` writes: `YYYY-MM-DDTHH:MM:SS`, an optional
+    /// fraction of 1 to 6 digits, then `Z`.
+    fn read_timestamp(s: &str) -> Option<Timestamp> {
+        let b = s.as_bytes();
+        let num = |r: std::ops::Range<usize>| -> Option<u32> {
+            let digits = b.get(r)?;
+            if !digits.iter().all(u8::is_ascii_digit) {
+                return None;
+            }
+            Some(digits.iter().fold(0, |n, d| n * 10 + u32::from(d - b'0')))
+        };
+        let seps = [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':')];
+        if seps.iter().any(|&(i, c)| b.get(i) != Some(&c)) || b.last() != Some(&b'Z') {
+            return None;
+        }
+        let micros = match &b[19..b.len() - 1] {
+            [] => 0,
+            [b'.', frac @ ..] if (1..=6).contains(&frac.len()) => {
+                num(20..20 + frac.len())? * 10u32.pow(6 - frac.len() as u32)
+            }
+            _ => return None,
+        };
+        let year = i32::try_from(num(0..4)?).ok()?;
+        Timestamp::from_civil_utc(
+            year,
+            num(5..7)?,
+            num(8..10)?,
+            num(11..13)?,
+            num(14..16)?,
+            num(17..19)?,
+            micros,
+        )
+    }
+
+    /// Text: a string when it is UTF-8, bytes otherwise (an array of numbers in JSON).
+    pub(super) mod text {
+        use super::*;
+
+        pub(in super::super) fn serialize<S: Serializer>(
+            v: &[u8],
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
+            match std::str::from_utf8(v) {
+                Ok(text) => s.serialize_str(text),
+                Err(_) => s.serialize_bytes(v),
+            }
+        }
+
+        pub(in super::super) fn deserialize<'de, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<Box<[u8]>, D::Error> {
+            d.deserialize_any(TextVisitor)
+        }
+
+        struct TextVisitor;
+
+        impl<'de> Visitor<'de> for TextVisitor {
+            type Value = Box<[u8]>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string or bytes")
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Box<[u8]>, E> {
+                Ok(v.as_bytes().into())
+            }
+
+            fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Box<[u8]>, E> {
+                Ok(v.into())
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Box<[u8]>, A::Error> {
+                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+                while let Some(b) = seq.next_element::<u8>()? {
+                    out.push(b);
+                }
+                Ok(out.into())
+            }
+        }
+    }
+
+    /// Optional text, as [`text`]; `None` is the format's null.
+    pub(super) mod opt_text {
+        use super::*;
+
+        pub(in super::super) fn serialize<S: Serializer>(
+            v: &Option<Box<[u8]>>,
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
+            match v {
+                Some(v) => s.serialize_some(&Text(v)),
+                None => s.serialize_none(),
+            }
+        }
+
+        pub(in super::super) fn deserialize<'de, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<Option<Box<[u8]>>, D::Error> {
+            Ok(Option::<Owned>::deserialize(d)?.map(|t| t.0))
+        }
+
+        struct Text<'a>(&'a [u8]);
+
+        impl Serialize for Text<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                super::text::serialize(self.0, s)
+            }
+        }
+
+        struct Owned(Box<[u8]>);
+
+        impl<'de> Deserialize<'de> for Owned {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Owned, D::Error> {
+                super::text::deserialize(d).map(Owned)
+            }
+        }
+    }
+
+    /// The format fields: a map from name to value, in their order.
+    pub(super) mod fields {
+        use super::*;
+
+        type List = Vec<(Cow<'static, str>, OwnedValue)>;
+
+        pub(in super::super) fn serialize<S: Serializer>(
+            v: &List,
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
+            let mut map = s.serialize_map(Some(v.len()))?;
+            for (k, v) in v {
+                map.serialize_entry(k, v)?;
+            }
+            map.end()
+        }
+
+        pub(in super::super) fn deserialize<'de, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<List, D::Error> {
+            d.deserialize_map(FieldsVisitor)
+        }
+
+        struct FieldsVisitor;
+
+        impl<'de> Visitor<'de> for FieldsVisitor {
+            type Value = List;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map of field names to values")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<List, A::Error> {
+                let mut out = Vec::with_capacity(map.size_hint().unwrap_or(0));
+                while let Some((k, v)) = map.next_entry::<String, OwnedValue>()? {
+                    out.push((Cow::Owned(k), v));
+                }
+                Ok(out)
+            }
+        }
     }
 }
 

@@ -53,6 +53,30 @@
 //! (`", upstream: "`); the docs of each format say which occurrence wins.
 //!
 //! This crate forbids `unsafe` code.
+//!
+//! # Crate features
+//!
+//! - `serde` (off by default): `Serialize` and `Deserialize` for [`OwnedEvent`], the owned copy
+//!   of an event for tools that keep events ([`Event::to_owned`]), and for the types it holds:
+//!   [`OwnedValue`], [`Class`], [`Phase`], [`Level`], [`Format`] and [`Timestamp`]. Classes,
+//!   phases, levels and formats are written as their stable names ([`Class::as_str`]:
+//!   `"connect_refused"`, `"nginx-error"`), a timestamp as its RFC 3339 text in UTC
+//!   (`"2024-03-14T09:26:53.120000Z"`), text as a string when it is UTF-8 and as bytes when it
+//!   is not (in JSON, an array of numbers), and the format fields as a map from their
+//!   [`Fields::visit`] names to values tagged with their kind (`{"uint": 502}`,
+//!   `{"label": "B2"}`), so that every value reads back as it was. Without the feature the
+//!   crate depends on `memchr` alone.
+//!
+//!   ```
+//!   # #[cfg(feature = "serde")] {
+//!   let line = b"2024/03/14 09:26:53 [error] 7#7: *1 connect() failed (111: Connection refused) while connecting to upstream, client: 10.0.0.1, server: a, upstream: \"http://10.0.4.21:8080/\"";
+//!   let ev = logparse::nginx::error::parse(line).unwrap().to_owned();
+//!   let json = serde_json::to_string(&ev).unwrap();
+//!   assert!(json.contains(r#""class":"connect_refused""#));
+//!   assert!(json.contains(r#""upstream":"10.0.4.21:8080""#));
+//!   assert_eq!(serde_json::from_str::<logparse::OwnedEvent>(&json).unwrap(), ev);
+//!   # }
+//!   ```
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -70,7 +94,7 @@ pub mod time;
 
 pub use crate::class::{Class, Group, Phase};
 pub use crate::error::{ParseError, ParseErrorKind};
-pub use crate::event::{Event, Fields, Format, Level, Text, Value, text};
+pub use crate::event::{Event, Fields, Format, Level, OwnedEvent, OwnedValue, Text, Value, text};
 pub use crate::time::{Timestamp, Tz, ZoneTable};
 
 /// Settings shared by the parsers.

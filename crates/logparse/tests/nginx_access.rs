@@ -1,107 +1,16 @@
-//! The nginx access-log parser against its fixtures (`testdata/nginx-access/`) and against
-//! generated input: arbitrary and damaged bytes never panic, every borrowed field lies inside
-//! the line, and values rendered through a random `log_format` read back as rendered.
+//! The nginx access-log parser against generated input: arbitrary bytes and damaged fixture
+//! lines (`testdata/nginx-access/`) never panic, every borrowed field lies inside the line, and
+//! values rendered through a random `log_format` read back as rendered. (That each fixture line
+//! gives its event is checked with the other formats' cases, in `tests/cases.rs`.)
 
-use std::path::{Path, PathBuf};
+mod common;
+
 use std::time::Duration;
 
+use common::load;
 use logparse::nginx::access::{self, LogFormat};
-use logparse::{Event, Fields, Format, Options, Timestamp, detect};
+use logparse::{Event, Fields, Options, Timestamp, detect};
 use proptest::prelude::*;
-
-fn fixture_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/nginx-access")
-}
-
-/// The `log_format` directives of `formats.conf`, compiled.
-fn fixture_formats() -> Vec<LogFormat> {
-    let conf = std::fs::read_to_string(fixture_dir().join("formats.conf")).unwrap();
-    let mut formats = Vec::new();
-    let mut directive = String::new();
-    for line in conf.lines() {
-        if directive.is_empty() && (line.trim().is_empty() || line.trim_start().starts_with('#')) {
-            continue;
-        }
-        directive.push_str(line);
-        directive.push('\n');
-        if line.trim_end().ends_with(';') {
-            formats.push(LogFormat::new(&directive).unwrap_or_else(|e| panic!("{e}: {directive}")));
-            directive.clear();
-        }
-    }
-    assert!(directive.is_empty(), "unterminated directive in formats.conf: {directive}");
-    formats
-}
-
-/// `(file stem, log lines, expected classes)` of every fixture.
-fn fixtures() -> Vec<(String, String, String)> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(fixture_dir()).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().and_then(|e| e.to_str()) != Some("log") {
-            continue;
-        }
-        let stem = path.file_stem().unwrap().to_str().unwrap().to_string();
-        let log = std::fs::read_to_string(&path).unwrap();
-        let classes = std::fs::read_to_string(path.with_extension("classes"))
-            .unwrap_or_else(|e| panic!("{stem}.classes: {e}"));
-        out.push((stem, log, classes));
-    }
-    out.sort();
-    out
-}
-
-/// Formats gatelog reads without being told (see `nginx::access`).
-const DEFAULT_READABLE: [&str; 3] = ["combined", "main_upstream", "upstreaminfo"];
-
-#[test]
-fn every_fixture_line_has_its_class() {
-    let formats = fixture_formats();
-    let fixtures = fixtures();
-    assert_eq!(fixtures.len(), formats.len(), "one fixture file per log_format");
-    let mut checked = 0;
-    for (stem, log, classes) in &fixtures {
-        let fmt = formats
-            .iter()
-            .find(|f| f.name() == Some(stem.as_str()))
-            .unwrap_or_else(|| panic!("no log_format {stem} in formats.conf"));
-        let lines: Vec<&str> = log.lines().collect();
-        let expected: Vec<&str> = classes.lines().collect();
-        assert_eq!(lines.len(), expected.len(), "{stem}: one class per line");
-        for (i, (line, want)) in lines.iter().zip(&expected).enumerate() {
-            let ev = access::parse_with(line.as_bytes(), fmt, &Options::default())
-                .unwrap_or_else(|e| panic!("{stem}:{}: {e}\n  {line}", i + 1));
-            assert_eq!(ev.class.as_str(), *want, "{stem}:{}\n  {line}", i + 1);
-            assert!(ev.time.is_some(), "{stem}:{}: no time", i + 1);
-            assert_eq!(field(&ev).trailing, b"", "{stem}:{}", i + 1);
-            if DEFAULT_READABLE.contains(&stem.as_str()) {
-                let d = access::parse(line.as_bytes()).unwrap();
-                assert_eq!(d, ev, "{stem}:{}: the defaults read it differently", i + 1);
-                assert_eq!(detect::detect_line(line.as_bytes()), Some(Format::NginxAccess));
-            }
-            checked += 1;
-        }
-    }
-    assert!(checked >= 50, "only {checked} fixture lines");
-}
-
-#[test]
-fn fixture_upstreams_are_the_final_attempts() {
-    let log = std::fs::read_to_string(fixture_dir().join("main_upstream.log")).unwrap();
-    let ups: Vec<Option<String>> = log
-        .lines()
-        .map(|l| {
-            let ev = access::parse(l.as_bytes()).unwrap();
-            ev.upstream.map(|u| String::from_utf8_lossy(u).into_owned())
-        })
-        .collect();
-    assert_eq!(ups[1].as_deref(), Some("10.0.0.6:8080"));
-    assert_eq!(ups[7], None);
-    assert_eq!(ups[9].as_deref(), Some("10.0.0.9:80"));
-    assert_eq!(ups[12].as_deref(), Some("backend"));
-    assert_eq!(ups[13].as_deref(), Some("unix:/run/php/php8.2-fpm.sock"));
-    assert_eq!(ups[14].as_deref(), Some("[2001:db8::10]:8080"));
-}
 
 fn field<'e, 'a>(ev: &'e Event<'a>) -> &'e access::Fields<'a> {
     match &ev.fields {
@@ -159,7 +68,7 @@ fn check_inside(input: &[u8], ev: &Event<'_>) {
 }
 
 fn custom_formats() -> Vec<LogFormat> {
-    let mut v = fixture_formats();
+    let mut v = load::nginx_access_formats();
     v.push(LogFormat::new("$time_local $upstream_addr $upstream_status|$status").unwrap());
     v
 }
@@ -178,10 +87,11 @@ fn parse_everywhere(input: &[u8], formats: &[LogFormat]) {
     let _ = p.parse(input);
 }
 
+/// The lines of the access-log fixtures (`testdata/nginx-access/*.log`).
 fn fixture_lines() -> Vec<Vec<u8>> {
-    fixtures()
+    load::nginx_access_logs()
         .into_iter()
-        .flat_map(|(_, log, _)| log.lines().map(|l| l.as_bytes().to_vec()).collect::<Vec<_>>())
+        .flat_map(|(_, cases)| cases.into_iter().map(|c| c.line).collect::<Vec<_>>())
         .collect()
 }
 

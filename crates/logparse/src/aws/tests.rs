@@ -1,6 +1,5 @@
 use super::*;
-use crate::event::{Event, Value};
-use std::collections::BTreeSet;
+use crate::event::Event;
 
 /// Asserts that every borrowed field of `ev` is a sub-slice of `line` (pointer ranges).
 pub(super) fn assert_inside(ev: &Event<'_>, line: &[u8]) {
@@ -115,88 +114,6 @@ fn host_of_the_request_uri() {
     assert_eq!(request_host(b"GET http://127.0.0.1:80/a b HTTP/1.1"), Some(&b"127.0.0.1"[..]));
     assert_eq!(request_host(b"GET /x HTTP/1.1"), None);
     assert_eq!(request_host(b"- http://:80- -"), None);
-}
-
-/// The fixture files: expected outcome, a tab, the line.
-const ALB_FIXTURES: &str = include_str!("../../../../testdata/alb/classes.log");
-const ELB_FIXTURES: &str = include_str!("../../../../testdata/elb/classes.log");
-
-/// Parses every fixture line and returns the classification rules that fired.
-fn check_fixtures(
-    text: &str,
-    parse: fn(&[u8]) -> Result<Event<'_>, crate::ParseError>,
-) -> BTreeSet<&'static str> {
-    let mut rules = BTreeSet::new();
-    let mut failures = Vec::new();
-    let mut checked = 0;
-    for (n, l) in text.lines().enumerate() {
-        if l.is_empty() || l.starts_with('#') {
-            continue;
-        }
-        let (expected, line) =
-            l.split_once('\t').unwrap_or_else(|| panic!("line {}: no tab", n + 1));
-        checked += 1;
-        let got = parse(line.as_bytes());
-        let ok = match (expected.strip_prefix("skipped:"), &got) {
-            (Some(what), Err(e)) => {
-                matches!(e.kind, crate::ParseErrorKind::Skipped(w) if w == what) && e.offset == 0
-            }
-            (None, Ok(ev)) => {
-                assert_inside(ev, line.as_bytes());
-                let mut rule = "";
-                ev.fields.visit(&mut |k, v| {
-                    if let (true, Value::Label(name)) = (k == "rule", v) {
-                        rule = name;
-                    }
-                });
-                rules.insert(rule);
-                ev.class.as_str() == expected
-            }
-            _ => false,
-        };
-        if !ok {
-            let got =
-                got.map(|ev| format!("{} ({:?})", ev.class, ev.fields)).map_err(|e| e.to_string());
-            failures.push(format!("line {}: expected {expected}, got {got:?}", n + 1));
-        }
-    }
-    assert!(checked > 10, "too few fixture lines");
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
-    rules
-}
-
-#[test]
-fn alb_fixtures_classify_as_labelled_and_cover_every_rule() {
-    let rules = check_fixtures(ALB_FIXTURES, alb::parse);
-    let all = [
-        "A1", "A2", "A3", "A4", "A5", "B1", "B2", "B3", "C1", "C2", "C3", "C4", "C5", "D1", "D2",
-        "D3", "D4", "E1", "E3", "F1", "G1", "G2",
-    ];
-    assert_eq!(rules, all.into_iter().collect());
-}
-
-#[test]
-fn elb_fixtures_classify_as_labelled_and_cover_every_rule() {
-    let rules = check_fixtures(ELB_FIXTURES, elb::parse);
-    let all = ["L1", "L2", "L3", "L4", "L5", "L6", "L7", "L8", "L9", "L10", "L11"];
-    assert_eq!(rules, all.into_iter().collect());
-}
-
-#[test]
-fn fixture_lines_are_detected_as_their_format() {
-    use crate::detect::detect_line;
-    for (text, format) in [(ALB_FIXTURES, Format::Alb), (ELB_FIXTURES, Format::Elb)] {
-        for l in text.lines().filter(|l| !l.is_empty() && !l.starts_with('#')) {
-            let (expected, line) = l.split_once('\t').unwrap();
-            // Connection-log lines belong to ALB buckets; the health-check layout is unverified.
-            let want = match expected {
-                "skipped:alb connection log" | "skipped:nlb access log" => Some(Format::Alb),
-                "skipped:alb health check log" => continue,
-                _ => Some(format),
-            };
-            assert_eq!(detect_line(line.as_bytes()), want, "{line}");
-        }
-    }
 }
 
 #[test]
