@@ -286,13 +286,7 @@ impl Engine {
 
     /// A parser for one input, with `year` for year-less timestamps.
     fn parser(&self, year: Option<i32>) -> Parser {
-        let mut opts = logparse::Options::with_tz(self.options.tz.clone());
-        opts.year = year;
-        let parser = Parser::new(self.options.format, opts);
-        match &self.options.access_format {
-            Some(f) => parser.with_access_format(f.clone()),
-            None => parser,
-        }
+        parser(&self.options, year)
     }
 
     /// The year of year-less timestamps in `input` (see the module docs), from `head`, the
@@ -393,6 +387,18 @@ fn scan<E>(
         line += 1;
     }
     Ok(line - first)
+}
+
+/// A parser with the format, zone and access-log format of `options`, and `year` for
+/// year-less timestamps.
+pub(crate) fn parser(options: &Options, year: Option<i32>) -> Parser {
+    let mut opts = logparse::Options::with_tz(options.tz.clone());
+    opts.year = year;
+    let parser = Parser::new(options.format, opts);
+    match &options.access_format {
+        Some(f) => parser.with_access_format(f.clone()),
+        None => parser,
+    }
 }
 
 /// See [`Engine::for_each_line`].

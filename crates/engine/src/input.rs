@@ -270,7 +270,7 @@ fn read_head(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
 /// The compression of a buffered stream, looking only at what has arrived unless the first
 /// bytes could start a magic number. Returns the bytes it had to take out of the stream to
 /// decide (at most four), which go first.
-fn sniff_stream(r: &mut impl BufRead) -> io::Result<(Compression, Vec<u8>)> {
+pub(crate) fn sniff_stream(r: &mut impl BufRead) -> io::Result<(Compression, Vec<u8>)> {
     let mut taken = Vec::new();
     loop {
         let available = r.fill_buf()?;
@@ -292,7 +292,7 @@ fn sniff_stream(r: &mut impl BufRead) -> io::Result<(Compression, Vec<u8>)> {
 }
 
 /// Wraps `reader` in the decoder for `compression`.
-fn decoder(
+pub(crate) fn decoder(
     reader: Box<dyn Read + Send>,
     compression: Compression,
     live: bool,

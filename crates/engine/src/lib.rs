@@ -16,6 +16,8 @@
 //!   a single pass, or hands every line over in order ([`Engine::for_each_line`]).
 //! - [`aggregate`]: the aggregates filled out of the box ([`timeline::Summary`],
 //!   [`timeline::Aggregator`], and [`aggregate::Report`] for a whole incident report).
+//! - [`reader`]: events from any `io::Read`, decompressed when asked, for tools that read
+//!   their own sources.
 //! - [`Filter`]: which events reach the aggregate.
 //! - [`tz`]: time zones by name, and times as people type them.
 //!
@@ -55,6 +57,7 @@ pub mod aggregate;
 pub mod driver;
 pub mod filter;
 pub mod input;
+pub mod reader;
 pub mod tz;
 
 pub use crate::driver::{Aggregate, At, Engine, Options, Outcome, Step};
