@@ -31,8 +31,8 @@
 //!
 //! HAProxy syslog headers (`Mmm dd HH:MM:SS`) carry no year. The parser takes it from
 //! [`logparse::Options::year`] when set, and then only advances it when the month goes back
-//! from December to January. Every chunk of a file gets the same year, chosen before reading:
-//! [`Options::year`], else the year of the first line in the file's first 64 KiB that carries one (an
+//! from December to January. Every chunk of a file gets the same year, chosen before reading
+//! by [`logparse::Parser::infer_year`]: [`Options::year`], else the year of the first line in the file's first 64 KiB that carries one (an
 //! accept date, an nginx or ISO timestamp; the year before when year-less lines before it are
 //! from months before a new year), else the year the file's modification time gives
 //! (the year before when the first year-less date would lie more than a month after it), the
@@ -295,63 +295,8 @@ impl Engine {
         if self.options.year.is_some() || input.path.is_none() {
             return self.options.year;
         }
-        first_year(self.parser(None), &self.options.tz, head, mtime)
+        self.parser(None).infer_year(head, mtime.map(Timestamp::from_unix_seconds))
     }
-}
-
-/// The year of the first line of `head` (its first 64 KiB, whole lines) that carries one (the
-/// year before when year-less lines before it are from months before a new year), else the year
-/// `mtime` gives the first year-less HAProxy date, else the year of `mtime`.
-fn first_year(mut parser: Parser, tz: &Tz, head: &[u8], mtime: Option<i64>) -> Option<i32> {
-    let head = head.get(..64 * 1024).unwrap_or(head);
-    let head = match memchr::memrchr(b'\n', head) {
-        Some(i) => &head[..i],
-        None => head,
-    };
-    let plain = logparse::Options::with_tz(tz.clone());
-    // Any year will do to read the month of a year-less date.
-    let mut some_year = plain.clone();
-    some_year.year = Some(2001);
-    let mtime = mtime.map(Timestamp::from_unix_seconds);
-    let mut by_mtime = mtime.map(|t| logparse::haproxy::Parser::with_now(plain.clone(), t));
-    let mut guess = None;
-    let mut first_month = None;
-    // The parser's rollover rule: a month more than six before the last one is a new year.
-    let dated = |t: Timestamp, first_month: Option<u32>| {
-        let (y, m) = local_civil(t, tz);
-        if first_month.is_some_and(|m0| m0 > m + 6) { y - 1 } else { y }
-    };
-    for line in logparse::lines::Lines::new(head) {
-        let Ok(ev) = parser.parse(line) else { continue };
-        if ev.format == Format::Haproxy {
-            // The stateless parser gives a time only when the line carries its year.
-            if let Some(t) = logparse::haproxy::parse_with(line, &plain).ok().and_then(|e| e.time) {
-                return Some(dated(t, first_month));
-            }
-            if first_month.is_none() {
-                let t = logparse::haproxy::parse_with(line, &some_year).ok().and_then(|e| e.time);
-                first_month = t.map(|t| local_civil(t, tz).1);
-            }
-            if guess.is_none() {
-                guess = by_mtime.as_mut().and_then(|p| p.parse(line).ok()?.time);
-            }
-        } else if let Some(t) = ev.time {
-            return Some(dated(t, first_month));
-        }
-    }
-    guess.or(mtime).map(|t| local_civil(t, tz).0)
-}
-
-/// The calendar year and month of `t` on the wall clock of `tz`.
-fn local_civil(t: Timestamp, tz: &Tz) -> (i32, u32) {
-    let s = t.unix_seconds();
-    let offset = match tz {
-        Tz::Fixed(o) => i64::from(*o),
-        Tz::Table(table) => i64::from(table.offset_at_local(s)),
-        _ => 0,
-    };
-    let (y, m, ..) = Timestamp::from_unix_seconds(s + offset).to_civil_utc();
-    (y, m)
 }
 
 /// Parses the lines of `data` (whole lines, the last one perhaps without its `\n`), numbering

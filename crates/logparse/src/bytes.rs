@@ -14,15 +14,7 @@ macro_rules! finder {
     }};
 }
 
-/// Whether `hay` contains any of the literal needles (each searched with a static finder).
-macro_rules! contains_any {
-    ($hay:expr, [$($needle:expr),+ $(,)?] $(,)?) => {{
-        let hay: &[u8] = $hay;
-        false $(|| finder!($needle).find(hay).is_some())+
-    }};
-}
-
-pub(crate) use {contains_any, finder};
+pub(crate) use finder;
 
 /// The position of the first occurrence of `needle` in `hay`.
 #[inline]

@@ -91,6 +91,7 @@ pub mod haproxy;
 pub mod lines;
 pub mod nginx;
 pub mod time;
+mod year;
 
 pub use crate::class::{Class, Group, Phase};
 pub use crate::error::{ParseError, ParseErrorKind};
@@ -123,6 +124,7 @@ impl Options {
 #[derive(Clone, Debug)]
 pub struct Parser {
     format: Option<Format>,
+    opts: Options,
     last_detected: Option<Format>,
     nginx_error: nginx::error::Parser,
     nginx_access: nginx::access::Parser,
@@ -137,7 +139,8 @@ impl Parser {
             last_detected: None,
             nginx_error: nginx::error::Parser::new(opts.clone()),
             nginx_access: nginx::access::Parser::new(opts.clone()),
-            haproxy: haproxy::Parser::new(opts),
+            haproxy: haproxy::Parser::new(opts.clone()),
+            opts,
         }
     }
 

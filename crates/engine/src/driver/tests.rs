@@ -168,34 +168,6 @@ fn cuts_where_the_state_matters_are_parsed_again() {
     assert_eq!((trace == whole, done.reparsed), (true, 1));
 }
 
-#[test]
-fn the_year_comes_from_the_first_dated_line_or_the_modification_time() {
-    let tz = Tz::Utc;
-    let parser = || Parser::new(None, logparse::Options::default());
-    // The accept date of line 2 carries 2023.
-    assert_eq!(first_year(parser(), &tz, FIXTURES[0], None), Some(2023));
-    let admin = b"Dec 30 10:00:00 lb1 haproxy[1]: backend web has no server available!\n";
-    // Modified on 2025-01-02: a December date without a year is from 2024.
-    let jan_2025 = 1_735_776_000;
-    assert_eq!(first_year(parser(), &tz, admin, Some(jan_2025)), Some(2024));
-    // Modified on 2025-12-31: the same year.
-    assert_eq!(first_year(parser(), &tz, admin, Some(jan_2025 + 363 * 86_400)), Some(2025));
-    assert_eq!(first_year(parser(), &tz, b"no date here\n", Some(jan_2025)), Some(2025));
-    assert_eq!(first_year(parser(), &tz, b"no date here\n", None), None);
-    // December lines without a year before a dated January line are from the year before.
-    let new_year = [
-        &admin[..],
-        b"Jan  1 00:00:01 lb1 haproxy[1]: 10.0.1.2:33317 [01/Jan/2025:00:00:01.120] http-in web/app2 10/0/30/69/109 200 2750 - - ---- 1/1/1/1/0 0/0 \"GET / HTTP/1.1\"\n",
-    ]
-    .concat();
-    assert_eq!(first_year(parser(), &tz, &new_year, None), Some(2024));
-    assert_eq!(first_year(parser(), &tz, &new_year[admin.len()..], None), Some(2025));
-    // Local time decides: 00:30 on 1 January at +02:00 is still 2023 in UTC.
-    let nginx =
-        b"2024/01/01 00:30:00 [error] 1#1: *1 no live upstreams while connecting to upstream\n";
-    assert_eq!(first_year(parser(), &Tz::Fixed(7200), nginx, None), Some(2024));
-}
-
 fn summary_of(path: &std::path::Path, mmap: bool) -> (Summary, bool) {
     let mut eng = Engine::new(Options { mmap, ..Options::default() });
     eng.chunk = 16 * 1024;

@@ -1,7 +1,7 @@
 //! Health-check, server-state and other admin messages.
 
 use super::{Fields, LogKind};
-use crate::bytes::{contains, digit_run, find, parse_u64, trim};
+use crate::bytes::{contains, digit_run, find, finder, parse_u64, trim};
 use crate::class::{Class, Phase};
 use crate::event::Event;
 
@@ -22,14 +22,16 @@ pub(super) fn parse<'a>(msg: &'a [u8], ev: &mut Event<'a>, f: &mut Fields<'a>) -
         set(ev, f, LogKind::Admin, Class::ProxyError, Phase::Connect);
         return true;
     }
-    if let Some(i) = find(msg, b"before connect() for backend ") {
-        if msg.starts_with(b"Cannot bind to ") {
-            set_group(&msg[i + 29..], b'.', ev);
-            set(ev, f, LogKind::Admin, Class::ProxyError, Phase::Connect);
-            return true;
-        }
+    // Every message not taken above reaches these searches: they use prebuilt searchers, not
+    // one built per call.
+    if msg.starts_with(b"Cannot bind to ")
+        && let Some(i) = finder!(b"before connect() for backend ").find(msg)
+    {
+        set_group(&msg[i + 29..], b'.', ev);
+        set(ev, f, LogKind::Admin, Class::ProxyError, Phase::Connect);
+        return true;
     }
-    if let Some(at) = find(msg, b" has no server available!") {
+    if let Some(at) = finder!(b" has no server available!").find(msg) {
         // `backend web has no server available!` (syslog) or `backend 'web' ...` (stderr).
         let head = &msg[..at];
         if let Some(sp) = memchr::memchr(b' ', head)

@@ -63,6 +63,10 @@
 //! - when the month goes backwards by more than six months (December to January), the year
 //!   advances by one.
 //!
+//! A caller that reads an input in several parts (parallel chunks) can fix the year of all of
+//! them up front with [`crate::Parser::infer_year`], from the start of the input and its
+//! modification time; it applies the same turn-of-the-year rule.
+//!
 //! # Quirks handled
 //!
 //! - IPv6 clients without brackets (`::ffff:1.2.3.4:54241`): split on the last `:`; `unix:N`
@@ -92,6 +96,7 @@ use crate::error::{ParseError, ParseErrorKind};
 use crate::event::Emit;
 use crate::event::{Event, Fields as EventFields, Format, Value};
 use crate::time::{Timestamp, civil_from_days, civil_to_unix, days_from_civil};
+use crate::year::is_new_year;
 use frame::{Civil, HeaderTime};
 
 /// Which kind of HAProxy line an event came from.
@@ -423,7 +428,7 @@ impl Parser {
             let learned = if self.opts.year.is_none() { t.line_year(m) } else { None };
             let y = match (learned, self.year) {
                 (Some(y), _) => y,
-                (None, Some(y)) if m + 6 < self.last_month => y + 1,
+                (None, Some(y)) if is_new_year(self.last_month, m) => y + 1,
                 (None, Some(y)) => y,
                 (None, None) if m > self.now_month + 1 => self.now_year - 1,
                 (None, None) => self.now_year,

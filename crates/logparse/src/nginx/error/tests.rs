@@ -1,3 +1,4 @@
+use super::catalog::{ACTIONS, COMMON};
 use super::*;
 use crate::time::{Tz, ZoneTable};
 use std::sync::Arc;
@@ -105,29 +106,7 @@ fn a_request_imitating_the_host_key_does_not_hide_upstream_or_host() {
 #[test]
 fn common_messages_take_the_same_class_as_the_full_procedure() {
     // Every message of the exact-match table, with every action and with none.
-    let messages: &[&[u8]] = &[
-        b"connect() failed (111: Connection refused)",
-        b"upstream prematurely closed connection",
-        b"upstream prematurely closed FastCGI stdout",
-        b"upstream prematurely closed FastCGI request",
-        b"upstream prematurely closed stream",
-        b"upstream timed out (110: Connection timed out)",
-        b"upstream timed out (110: Operation timed out)",
-        b"no live upstreams",
-        b"upstream server temporarily disabled",
-        b"upstream sent too big header",
-        b"upstream sent no valid HTTP/1.0 header",
-        b"upstream sent invalid chunked response",
-        b"client prematurely closed connection",
-        b"client prematurely closed connection, so upstream connection is closed too",
-        b"epoll_wait() reported that client prematurely closed connection, so upstream connection is closed too",
-        b"recv() failed (104: Connection reset by peer)",
-        b"readv() failed (104: Connection reset by peer)",
-        b"writev() failed (104: Connection reset by peer)",
-        b"writev() failed (32: Broken pipe)",
-        b"send() failed (104: Connection reset by peer)",
-        b"send() failed (32: Broken pipe)",
-    ];
+    let messages: &[&[u8]] = &COMMON.iter().map(|&(text, _)| text).collect::<Vec<_>>();
     let actions = std::iter::once(None).chain(ACTIONS.iter().map(|&a| Some(a)));
     let mut checked = 0;
     for action in actions {
