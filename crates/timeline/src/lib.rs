@@ -24,7 +24,38 @@
 //!
 //! [`stats`] has the tail probabilities they share, in log space.
 //!
-//! # Example
+//! # Example: spikes in events pushed by hand
+//!
+//! ```
+//! use logparse::{Class, Event, Format, Timestamp};
+//! use timeline::Aggregator;
+//! use timeline::analysis::{Settings, analyze};
+//!
+//! let mut agg = Aggregator::new();
+//! let mut push = |second: i64, class: Class| {
+//!     let mut ev = Event::new(Format::NginxError, b"");
+//!     ev.time = Some(Timestamp::from_unix_seconds(1_700_000_000 + second));
+//!     ev.upstream = Some(b"10.0.4.21:8080");
+//!     ev.class = class;
+//!     agg.push(&ev);
+//! };
+//! // An hour with a timeout every five minutes, then half a minute of refused connects.
+//! for s in (0..3600).step_by(300) {
+//!     push(s, Class::ResponseTimeout);
+//! }
+//! for s in 3600..3630 {
+//!     push(s, Class::ConnectRefused);
+//!     push(s, Class::ConnectRefused);
+//! }
+//! let found = analyze(&agg, &Settings::default());
+//! let spike = &found.spikes[0];
+//! assert_eq!(found.spikes.len(), 1);
+//! assert_eq!(spike.series.as_deref(), Some(&b"10.0.4.21:8080"[..]));
+//! assert_eq!((spike.start, spike.count), (1_700_003_600, 60));
+//! assert_eq!(spike.top_class().map(|(class, _)| class), Some(Class::ConnectRefused));
+//! ```
+//!
+//! # Example: a summary of parsed lines
 //!
 //! ```
 //! use logparse::{Class, Format, Parser};
