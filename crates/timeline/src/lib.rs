@@ -20,9 +20,13 @@
 //! - [`segments`] finds sustained shifts with PELT segmentation;
 //! - [`deploy`] matches deploy markers to upstreams, attributes spikes to them, and compares
 //!   the minutes before, during and after each marker (the deploy report);
-//! - [`restarts`] infers restarts from the logs when no marker explains a spike.
+//! - [`restarts`] infers restarts from the logs when no marker explains a spike;
+//! - [`analysis`] runs all of these at once, as `gatelog spikes` and `gatelog report` do, so
+//!   every output of one run shows the same numbers;
+//! - [`live`] announces the spikes of a stream while it is still being read.
 //!
-//! [`stats`] has the tail probabilities they share, in log space.
+//! [`messages`] keeps the most frequent messages of each class for reports, and [`stats`] has
+//! the tail probabilities the detectors share, in log space.
 //!
 //! # Example: spikes in events pushed by hand
 //!
