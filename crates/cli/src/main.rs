@@ -13,7 +13,6 @@ mod args;
 mod config;
 mod exit;
 mod interrupt;
-mod markers;
 mod messages;
 mod report;
 mod run;

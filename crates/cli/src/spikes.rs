@@ -4,18 +4,18 @@
 //! [`timeline::Aggregator`], and write from it: `timeline` the counts per bucket, `spikes` the
 //! spikes of upstream failures with their deploy attributions, then the deploy report.
 
-use std::io::{self, Write};
-use std::path::PathBuf;
+use std::io::{self, Read as _, Write};
+use std::path::{Path, PathBuf};
 
-use anyhow::{Result, bail};
+use anyhow::{Context as _, Result, anyhow, bail};
 use clap::ValueEnum;
 use timeline::Aggregator;
 use timeline::deploy::{AttributionParams, Deploy, ServiceMap};
+use timeline::markers::{self, MarkerErrorKind};
 use timeline::spikes::Params;
 
 use crate::args::Common;
 use crate::config::Mode;
-use crate::markers;
 
 pub mod report;
 pub mod timeline_report;
@@ -215,7 +215,7 @@ pub fn read_deploys(
         deploys.push(markers::parse_deploy_flag(d)?);
     }
     for path in files {
-        deploys.extend(markers::read_deploys_file(path)?);
+        deploys.extend(read_deploys_file(path)?);
     }
     deploys.sort_by_key(|d| d.start);
     let mut map = ServiceMap::new();
@@ -223,6 +223,20 @@ pub fn read_deploys(
         markers::parse_service_map(&mut map, m)?;
     }
     Ok((deploys, map))
+}
+
+/// Reads one `--deploys` file, `-` being standard input.
+fn read_deploys_file(path: &Path) -> Result<Vec<Deploy>> {
+    if path.as_os_str() == "-" {
+        let mut text = String::new();
+        io::stdin().read_to_string(&mut text).context("--deploys -: cannot read standard input")?;
+        return Ok(markers::parse_deploys(&text, "-")?);
+    }
+    markers::read_deploys_file(path).map_err(|e| match e.kind {
+        // A file that cannot be read is named with the flag that named it.
+        MarkerErrorKind::Read(_) => anyhow!("--deploys {e}"),
+        _ => e.into(),
+    })
 }
 
 /// Prints spikes while a stream is read: `provisional` when a spike is found still open (its

@@ -25,11 +25,11 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use logparse::{Class, Format, Group};
+use timeline::markers;
 use timeline::{Aggregator, Summary, Timeline};
 
 use crate::args::Common;
 use crate::config::Mode;
-use crate::markers;
 use crate::spikes::{Analysis, SpikesConfig};
 use engine::{Aggregate, At, Outcome};
 

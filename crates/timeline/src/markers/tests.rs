@@ -1,3 +1,5 @@
+use std::path::Path;
+
 use super::*;
 
 /// 2026-11-20T12:00:01Z.
@@ -72,8 +74,8 @@ fn service_map_values() {
     parse_service_map(&mut map, "api=10.0.0.5:3000,10.0.0.6:3000").unwrap();
     assert!(!map.is_empty());
     let d = Deploy { service: Some("API".into()), ..Deploy::default() };
-    let level = timeline::deploy::match_level(&d, Some(b"10.0.0.6:3000"), &[], &map);
-    assert_eq!(level, timeline::deploy::Match::Exact);
+    let level = crate::deploy::match_level(&d, Some(b"10.0.0.6:3000"), &[], &map);
+    assert_eq!(level, crate::deploy::Match::Exact);
     assert!(parse_service_map(&mut map, "api").is_err());
     assert!(parse_service_map(&mut map, "api=").is_err());
 }
