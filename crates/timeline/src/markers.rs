@@ -136,6 +136,11 @@
 //! ([`Location`]: the `--deploy` value, or the file and line or array element, and the field).
 //! Its message is one lower-case line, which says what was expected where that helps.
 //!
+//! # Untrusted input
+//!
+//! Marker files come from other tools and from people: the parsers return an error for any
+//! input they cannot read and do not panic. A file is read into memory whole.
+//!
 //! # Example
 //!
 //! ```
@@ -408,7 +413,8 @@ type Result<T> = std::result::Result<T, MarkerError>;
 ///
 /// # Errors
 ///
-/// [`MarkerErrorKind::Duration`] for anything else (`1 minute`, `-5s`, `1.5h`).
+/// [`MarkerErrorKind::Duration`] for anything else (`1 minute`, `-5s`, `1.5h`), and for a
+/// duration of more seconds than an `i64` holds.
 pub fn parse_duration(s: &str, flag: &str) -> Result<i64> {
     let t = s.trim();
     let (num, mult) = match t.as_bytes().last() {
@@ -418,9 +424,9 @@ pub fn parse_duration(s: &str, flag: &str) -> Result<i64> {
         Some(b'd') => (&t[..t.len() - 1], 86_400),
         _ => (t, 1),
     };
-    match num.parse::<i64>() {
-        Ok(n) if n >= 0 => Ok(n * mult),
-        _ => Err(MarkerError::new(MarkerErrorKind::Duration {
+    match num.parse::<i64>().ok().filter(|n| *n >= 0).and_then(|n| n.checked_mul(mult)) {
+        Some(seconds) => Ok(seconds),
+        None => Err(MarkerError::new(MarkerErrorKind::Duration {
             flag: flag.to_owned(),
             value: s.to_owned(),
         })),
