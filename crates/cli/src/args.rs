@@ -2,19 +2,20 @@
 //! [`Config`]; nothing after that sees a clap type.
 
 use std::ffi::OsString;
-use std::path::PathBuf;
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
 
-use anyhow::{Result, bail};
+use anyhow::{Context as _, Result, anyhow, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use timeline::analysis::{Method, Settings};
 use timeline::deploy::{Deploy, ServiceMap};
+use timeline::markers::{self, MarkerErrorKind};
 use timeline::spikes::Params;
 
 use crate::config::{
     ColorWhen, Config, Mode, Output, ReportConfig, SpikesConfig, SpikesOutput, TimelineConfig,
     TimelineOutput,
 };
-use crate::markers;
 
 const FILTERS: &str = "Filters";
 const INPUT: &str = "Input";
@@ -384,7 +385,7 @@ fn read_deploys(
         deploys.push(markers::parse_deploy_flag(d)?);
     }
     for path in files {
-        deploys.extend(markers::read_deploys_file(path)?);
+        deploys.extend(read_deploys_file(path)?);
     }
     deploys.sort_by_key(|d| d.start);
     let mut map = ServiceMap::new();
@@ -415,6 +416,22 @@ struct ReportArgs {
     /// Which upstreams a service's deploys concern, as for `spikes` (repeatable).
     #[arg(long, value_name = "MAP", help_heading = DEPLOYS)]
     service_map: Vec<String>,
+}
+
+/// Reads one `--deploys` file, `-` being standard input.
+fn read_deploys_file(path: &Path) -> Result<Vec<Deploy>> {
+    if path.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("--deploys -: cannot read standard input")?;
+        return Ok(markers::parse_deploys(&text, "-")?);
+    }
+    markers::read_deploys_file(path).map_err(|e| match e.kind {
+        // A file that cannot be read is named with the flag that named it.
+        MarkerErrorKind::Read(_) => anyhow!("--deploys {e}"),
+        _ => e.into(),
+    })
 }
 
 impl ReportArgs {

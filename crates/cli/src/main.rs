@@ -15,7 +15,6 @@ mod cmd;
 mod config;
 mod exit;
 mod interrupt;
-mod markers;
 mod messages;
 mod reading;
 mod report;

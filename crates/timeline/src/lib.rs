@@ -3,9 +3,10 @@
 //! # Overview
 //!
 //! `timeline` turns the stream of [`Event`]s and [`ParseError`]s that
-//! [`logparse`] produces into the numbers a report shows. It does no I/O and owns no threads: a
-//! single loop, a thread pool or a test drives it by pushing lines into a [`Summary`] and, when
-//! the input was split into parts, merging the parts with [`Summary::merge`].
+//! [`logparse`] produces into the numbers a report shows. It owns no threads and does no I/O
+//! but reading a file of deploy markers it is handed ([`markers::read_deploys_file`]): a single
+//! loop, a thread pool or a test drives it by pushing lines into a [`Summary`] and, when the
+//! input was split into parts, merging the parts with [`Summary::merge`].
 //!
 //! Two aggregates can be built from the same events:
 //!
@@ -27,6 +28,9 @@
 //!
 //! [`messages`] keeps the most frequent messages of each class for reports, and [`stats`] has
 //! the tail probabilities the detectors share, in log space.
+//!
+//! [`markers`] reads the deploy markers that [`deploy`] works with, from `--deploy` values and
+//! from the files that deploy tools export.
 //!
 //! # Example: spikes in events pushed by hand
 //!
@@ -116,6 +120,7 @@ pub mod analysis;
 pub mod bucket;
 pub mod deploy;
 pub mod live;
+pub mod markers;
 pub mod messages;
 pub mod restarts;
 pub mod segments;

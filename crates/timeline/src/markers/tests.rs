@@ -1,3 +1,5 @@
+use std::path::Path;
+
 use super::*;
 
 /// 2026-11-20T12:00:01Z.
@@ -67,13 +69,24 @@ fn durations() {
 }
 
 #[test]
+fn a_duration_too_long_for_the_seconds_counter_is_refused() {
+    assert_eq!(
+        parse_duration("106751991167300d", "--bucket").unwrap(),
+        106_751_991_167_300 * 86_400
+    );
+    let err = parse_duration("106751991167301d", "--bucket").unwrap_err();
+    assert!(matches!(err.kind, MarkerErrorKind::Duration { .. }), "{err}");
+    assert!(parse_duration("9223372036854775807s", "--bucket").is_ok());
+}
+
+#[test]
 fn service_map_values() {
     let mut map = ServiceMap::new();
     parse_service_map(&mut map, "api=10.0.0.5:3000,10.0.0.6:3000").unwrap();
     assert!(!map.is_empty());
     let d = Deploy { service: Some("API".into()), ..Deploy::default() };
-    let level = timeline::deploy::match_level(&d, Some(b"10.0.0.6:3000"), &[], &map);
-    assert_eq!(level, timeline::deploy::Match::Exact);
+    let level = crate::deploy::match_level(&d, Some(b"10.0.0.6:3000"), &[], &map);
+    assert_eq!(level, crate::deploy::Match::Exact);
     assert!(parse_service_map(&mut map, "api").is_err());
     assert!(parse_service_map(&mut map, "api=").is_err());
 }
@@ -183,4 +196,19 @@ fn bad_files_name_the_line() {
         parse_deploys("time,service\n2026-11-20T12:00:01Z\n", "y.csv").unwrap_err()
     );
     assert!(err.contains("y.csv:2") && err.contains("header has 2"), "{err}");
+}
+
+proptest::proptest! {
+    /// Text made of the characters the formats give meaning to, so that most inputs reach deep
+    /// into a parser before failing: every parser returns, none panics.
+    #[test]
+    fn no_input_makes_a_parser_panic(
+        text in r#"[\[\]{}":,@=;. \n/0-9a-fTZvs+-]{0,80}|\{"(time|end|items|kind|tags|status)": .{0,40}"#,
+    ) {
+        let _ = parse_deploys(&text, "p");
+        let _ = parse_deploy_flag(&text);
+        let _ = parse_duration(&text, "--bucket");
+        let _ = parse_time(&text);
+        let _ = parse_service_map(&mut ServiceMap::new(), &text);
+    }
 }
