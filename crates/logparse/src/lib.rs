@@ -87,16 +87,20 @@ pub mod class;
 pub mod detect;
 pub mod error;
 pub mod event;
+mod format;
 pub mod haproxy;
 pub mod lines;
 pub mod nginx;
 pub mod time;
+mod value;
 mod year;
 
 pub use crate::class::{Class, Group, Phase};
 pub use crate::error::{ParseError, ParseErrorKind};
-pub use crate::event::{Event, Fields, Format, Level, OwnedEvent, OwnedValue, Text, Value, text};
+pub use crate::event::{Event, Fields, Level, OwnedEvent, OwnedValue, Text, text};
+pub use crate::format::Format;
 pub use crate::time::{Timestamp, Tz, ZoneTable};
+pub use crate::value::Value;
 
 /// Settings shared by the parsers.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -104,9 +104,10 @@ use crate::aws::{
 use crate::bytes::{find, parse_u64};
 use crate::class::{Class, Phase};
 use crate::error::{ParseError, ParseErrorKind};
-use crate::event::Emit;
-use crate::event::{Event, Fields as EventFields, Format, Value};
+use crate::event::{Event, Fields as EventFields};
+use crate::format::Format;
 use crate::time::Timestamp;
+use crate::value::{Emit, Value};
 
 /// Fields of an ALB access-log line that the [`Event`] does not carry.
 ///

@@ -75,8 +75,9 @@ use crate::aws::{
 use crate::bytes::parse_u64;
 use crate::class::{Class, Phase};
 use crate::error::{ParseError, ParseErrorKind};
-use crate::event::Emit;
-use crate::event::{Event, Fields as EventFields, Format, Value};
+use crate::event::{Event, Fields as EventFields};
+use crate::format::Format;
+use crate::value::{Emit, Value};
 
 /// Fields of a Classic ELB access-log line that the [`Event`] does not carry.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]

@@ -93,9 +93,10 @@ use crate::Options;
 use crate::bytes::trim;
 use crate::class::{Class, Phase};
 use crate::error::{ParseError, ParseErrorKind};
-use crate::event::Emit;
-use crate::event::{Event, Fields as EventFields, Format, Value};
+use crate::event::{Event, Fields as EventFields};
+use crate::format::Format;
 use crate::time::{Timestamp, civil_from_days, civil_to_unix, days_from_civil};
+use crate::value::{Emit, Value};
 use crate::year::is_new_year;
 use frame::{Civil, HeaderTime};
 

@@ -115,9 +115,10 @@ use crate::Options;
 use crate::bytes::parse_u64;
 use crate::class::{Class, Phase};
 use crate::error::{ParseError, ParseErrorKind};
-use crate::event::Emit;
-use crate::event::{Event, Fields as EventFields, Format, Value};
+use crate::event::{Event, Fields as EventFields};
+use crate::format::Format;
 use crate::time::{Timestamp, civil_to_unix, digits2, digits4, month_from_abbrev};
+use crate::value::{Emit, Value};
 
 mod log_format;
 

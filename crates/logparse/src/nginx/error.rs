@@ -51,9 +51,10 @@ use crate::Options;
 use crate::bytes::{digit_run, find, finder, parse_u64, trim};
 use crate::class::{Class, Phase};
 use crate::error::{ParseError, ParseErrorKind};
-use crate::event::Emit;
-use crate::event::{Event, Fields as EventFields, Format, Level, Value};
+use crate::event::{Event, Fields as EventFields, Level};
+use crate::format::Format;
 use crate::time::{Timestamp, civil_to_unix, digits2, digits4};
+use crate::value::{Emit, Value};
 
 mod catalog;
 mod classify;
