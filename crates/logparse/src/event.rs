@@ -72,9 +72,9 @@ pub enum Fields<'a> {
     #[default]
     None,
     /// Fields of an nginx error-log line.
-    NginxError(crate::nginx::error::Fields<'a>),
+    NginxError(crate::nginx::error::fields::Fields<'a>),
     /// Fields of an nginx access-log line.
-    NginxAccess(crate::nginx::access::Fields<'a>),
+    NginxAccess(crate::nginx::access::fields::Fields<'a>),
     /// Fields of an AWS Application Load Balancer access-log line.
     Alb(crate::aws::alb::Fields<'a>),
     /// Fields of an AWS Classic Load Balancer access-log line.
