@@ -76,9 +76,9 @@ pub enum Fields<'a> {
     /// Fields of an nginx access-log line.
     NginxAccess(crate::nginx::access::fields::Fields<'a>),
     /// Fields of an AWS Application Load Balancer access-log line.
-    Alb(crate::aws::alb::Fields<'a>),
+    Alb(crate::aws::alb::fields::Fields<'a>),
     /// Fields of an AWS Classic Load Balancer access-log line.
-    Elb(crate::aws::elb::Fields<'a>),
+    Elb(crate::aws::elb::fields::Fields<'a>),
     /// Fields of an HAProxy line.
     Haproxy(crate::haproxy::Fields<'a>),
 }
