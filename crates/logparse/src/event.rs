@@ -80,7 +80,7 @@ pub enum Fields<'a> {
     /// Fields of an AWS Classic Load Balancer access-log line.
     Elb(crate::aws::elb::fields::Fields<'a>),
     /// Fields of an HAProxy line.
-    Haproxy(crate::haproxy::Fields<'a>),
+    Haproxy(crate::haproxy::fields::Fields<'a>),
 }
 
 impl<'a> Fields<'a> {

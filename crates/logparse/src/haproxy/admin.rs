@@ -1,6 +1,6 @@
 //! Health-check, server-state and other admin messages.
 
-use super::{Fields, LogKind};
+use super::fields::{Fields, LogKind};
 use crate::bytes::{contains, digit_run, find, finder, parse_u64, trim};
 use crate::class::{Class, Phase};
 use crate::event::Event;
