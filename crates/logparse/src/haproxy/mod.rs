@@ -452,19 +452,12 @@ pub fn looks_like(line: &[u8]) -> bool {
             // Admin events count only when the message is one HAProxy writes.
             EventFields::Haproxy(_) => {
                 let msg = line.get(fr.msg_start..).unwrap_or_default();
-                frame::label(msg).is_some() || known_admin(ev.message)
+                frame::label(msg).is_some() || admin::is_known(ev.message)
             }
             _ => false,
         },
         Err(_) => false,
     }
-}
-
-/// Whether an admin message is one of those [`admin`] recognizes.
-fn known_admin(msg: &[u8]) -> bool {
-    let mut ev = Event::new(Format::Haproxy, msg);
-    let mut f = Fields::default();
-    admin::parse(msg, &mut ev, &mut f)
 }
 
 #[cfg(test)]
