@@ -96,8 +96,7 @@ use crate::class::{Class, Phase};
 use crate::error::{ParseError, ParseErrorKind};
 use crate::event::{Event, Fields as EventFields};
 use crate::format::Format;
-use crate::time::{Timestamp, civil_from_days, civil_to_unix, days_from_civil};
-use crate::year::is_new_year;
+use crate::time::{Timestamp, civil_from_days, civil_to_unix, days_from_civil, is_new_year};
 pub use fields::{Fields, LogKind};
 use frame::{Civil, HeaderTime};
 
