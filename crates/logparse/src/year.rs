@@ -53,12 +53,12 @@ impl Parser {
     /// assert_eq!(parser.infer_year(december, mtime), Some(2024));
     /// ```
     pub fn infer_year(&self, head: &[u8], mtime: Option<Timestamp>) -> Option<i32> {
-        if let Some(year) = self.opts.year {
+        if let Some(year) = self.options().year {
             return Some(year);
         }
         let mut parser = self.clone();
         parser.reset();
-        let tz = &self.opts.tz;
+        let tz = &self.options().tz;
         let head = head.get(..HEAD).unwrap_or(head);
         let head = match memchr::memrchr(b'\n', head) {
             Some(i) => &head[..i],

@@ -90,12 +90,12 @@ pub(crate) mod fields;
 mod frame;
 mod traffic;
 
-use crate::Options;
 use crate::bytes::trim;
 use crate::class::{Class, Phase};
 use crate::error::{ParseError, ParseErrorKind};
 use crate::event::{Event, Fields as EventFields};
 use crate::format::Format;
+use crate::options::Options;
 use crate::time::{Timestamp, civil_from_days, civil_to_unix, days_from_civil, is_new_year};
 pub use fields::{Fields, LogKind};
 use frame::{Civil, HeaderTime};

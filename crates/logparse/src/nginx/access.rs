@@ -110,12 +110,12 @@
 
 use std::sync::OnceLock;
 
-use crate::Options;
 use crate::bytes::parse_u64;
 use crate::class::{Class, Phase};
 use crate::error::{ParseError, ParseErrorKind};
 use crate::event::{Event, Fields as EventFields};
 use crate::format::Format;
+use crate::options::Options;
 use crate::time::{Timestamp, civil_to_unix, digits2, digits4, month_from_abbrev};
 
 pub(crate) mod fields;

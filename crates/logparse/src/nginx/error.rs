@@ -48,12 +48,12 @@
 //! - Nothing in the error log is escaped: request lines and Host headers are raw bytes, and a
 //!   crafted request line can imitate a context key. The first occurrence of each key wins.
 
-use crate::Options;
 use crate::bytes::{digit_run, find, finder, parse_u64, trim};
 use crate::class::{Class, Phase};
 use crate::error::{ParseError, ParseErrorKind};
 use crate::event::{Event, Fields as EventFields, Level};
 use crate::format::Format;
+use crate::options::Options;
 use crate::time::{Timestamp, civil_to_unix, digits2, digits4};
 mod catalog;
 mod classify;
