@@ -22,6 +22,9 @@ How the source is read:
   and what it names counts for the file's module.
 - Visibility paths (`pub(in crate::a)`) are not edges: they limit who sees an item and name
   nothing in `a`.
+- A `use` that brings a module into scope (`use crate::aws;`, `use super::catalog::{self}`)
+  is not an edge to that module by itself: the paths through it are (`aws::alb::parse` is
+  an edge to `aws::alb`, not to `aws`).
 
 Names are matched as text, not type-checked: a glob import (`use a::*`) is one edge to `a`,
 and an item named through a module that only re-exports it is an edge to that module."""
@@ -232,11 +235,12 @@ def check(crate_dir, root_name):
                 target = resolve(cur, p, mods, aliases, reexport)
                 if target is None:
                     continue
-                if not is_root_reexport:
-                    edges[path].add(target)
                 full = resolve_module_exact(cur, p, mods)
                 if full is not None:
+                    # A module brought into scope is no edge by itself; paths through it are.
                     aliases[local] = full
+                elif not is_root_reexport:
+                    edges[path].add(target)
         for m in PATH.finditer(text):
             if any(start <= m.start() < end for start, end in use_spans):
                 continue
