@@ -4,9 +4,30 @@ without cycles, and prints each crate's module graph with --print.
 
 An edge A -> B means that module A names an item of module B (a `use` or a path such as
 `crate::b::f`, `super::x`, `self::y`, or a name brought in by a `use`). An item re-exported
-by the crate root (`pub use crate::m::Item`) counts as m's. Test code is left out: files
-named tests.rs and `#[cfg(test)]` modules, which may reach anything they test. Exit status 1
-when a cycle is found, naming it."""
+by the crate root (`pub use crate::m::Item`) counts as the module that defines it, through
+re-exports of re-exports; the root's own `pub use` lines are not edges. Test code is left
+out: files named tests.rs and every item under `#[cfg(test)]` (test modules, inline or in
+their own file, and test-only functions, impls and uses), which may reach anything they test.
+Exit status 1 when a cycle is found, naming it.
+
+How the source is read:
+
+- Comments, strings and character literals are removed in one pass from left to right. Regular
+  expressions applied one after the other got this wrong: removing `//` comments first cut
+  `b"://"` in two, and the quote left over swallowed the code up to the next string, where
+  paths went unseen; the quote in `b'"'` did the same, and hid `nginx::access -> lines` and
+  `haproxy::frame -> haproxy`.
+- Code in an inline module (`mod serde_impls { ... }`) is resolved from that module: its
+  `super::` is the file's module, not the file's parent (that gave a false `event -> crate`),
+  and what it names counts for the file's module.
+- Visibility paths (`pub(in crate::a)`) are not edges: they limit who sees an item and name
+  nothing in `a`.
+- A `use` that brings a module into scope (`use crate::aws;`, `use super::catalog::{self}`)
+  is not an edge to that module by itself: the paths through it are (`aws::alb::parse` is
+  an edge to `aws::alb`, not to `aws`).
+
+Names are matched as text, not type-checked: a glob import (`use a::*`) is one edge to `a`,
+and an item named through a module that only re-exports it is an edge to that module."""
 import os
 import re
 import sys
@@ -15,26 +36,124 @@ IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
 
 
 def strip(text):
-    text = re.sub(r"//[^\n]*", "", text)
-    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
-    text = re.sub(r'b?r(#*)".*?"\1', '""', text, flags=re.S)
-    text = re.sub(r'b?"(\\.|[^"\\])*"', '""', text, flags=re.S)
-    return text
+    """The code of `text` with comments removed and every string and character literal emptied.
+
+    One pass from left to right, so that `//` inside a string (`"http://"`) is not taken for a
+    comment, a `"` inside a character literal (`b'"'`) does not open a string, and block
+    comments nest as Rust's do. Lifetimes (`'a`) are kept as they are."""
+    out, i, n = [], 0, len(text)
+    char_lit = re.compile(r"b?'(?:\\(?:x[0-9A-Fa-f]{2}|u\{[0-9A-Fa-f]{1,6}\}|.)|[^\\'\n])'")
+    raw_open = re.compile(r'b?r(#*)"')
+    while i < n:
+        c = text[i]
+        if text.startswith("//", i):
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+            continue
+        if text.startswith("/*", i):
+            depth, i = 1, i + 2
+            while i < n and depth:
+                if text.startswith("/*", i):
+                    depth, i = depth + 1, i + 2
+                elif text.startswith("*/", i):
+                    depth, i = depth - 1, i + 2
+                else:
+                    i += 1
+            out.append(" ")
+            continue
+        ident_before = i > 0 and (text[i - 1].isalnum() or text[i - 1] == "_")
+        if not ident_before and c in "br":
+            m = raw_open.match(text, i)
+            if m:
+                end = text.find('"' + m.group(1), m.end())
+                i = n if end < 0 else end + 1 + len(m.group(1))
+                out.append('""')
+                continue
+        if c == '"' or (c == "b" and not ident_before and text.startswith('b"', i)):
+            j = i + (2 if c == "b" else 1)
+            while j < n and text[j] != '"':
+                j += 2 if text[j] == "\\" else 1
+            i = j + 1
+            out.append('""')
+            continue
+        if c == "'" or (c == "b" and not ident_before and text.startswith("b'", i)):
+            m = char_lit.match(text, i)
+            if m:
+                out.append("' '")
+                i = m.end()
+                continue
+        out.append(c)
+        i += 1
+    return "".join(out)
 
 
-def drop_test_modules(text):
+CFG_TEST = re.compile(r"#\[\s*cfg\s*\(\s*test\s*\)\s*\]")
+
+
+def item_end(text, i):
+    """Where the item that starts at `i` ends: after its `;` or its closing brace."""
+    depth, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+            if depth == 0 and ch == "}":
+                return i + 1
+        elif ch == ";" and depth == 0:
+            return i + 1
+        i += 1
+    return n
+
+
+def bracket_end(text, i):
+    """Where the bracket group that opens at `i` ends (after its closing bracket)."""
+    depth, n = 0, len(text)
+    while i < n:
+        depth += {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}.get(text[i], 0)
+        i += 1
+        if depth == 0:
+            return i
+    return n
+
+
+def drop_test_items(text):
+    """`text` (already stripped) without the items under `#[cfg(test)]`: test modules, inline
+    or in their own file (`#[cfg(test)] mod tests;`), and test-only functions, impls and uses."""
+    if re.search(r"#!\[\s*cfg\s*\(\s*test\s*\)\s*\]", text):
+        return ""
     out, i = [], 0
-    for m in re.finditer(r"#\[cfg\(test\)\]\s*(pub(\([^)]*\))?\s+)?mod\s+\w+\s*\{", text):
+    for m in CFG_TEST.finditer(text):
         if m.start() < i:
             continue
         out.append(text[i:m.start()])
-        depth, j = 1, m.end()
-        while j < len(text) and depth:
-            depth += {"{": 1, "}": -1}.get(text[j], 0)
-            j += 1
-        i = j
+        j = m.end()
+        # Further attributes of the same item.
+        while True:
+            k = re.compile(r"\s*#\[").match(text, j)
+            if not k:
+                break
+            j = bracket_end(text, k.end() - 1)
+        i = item_end(text, j)
     out.append(text[i:])
     return "".join(out)
+
+
+def code_of(file):
+    return drop_test_items(strip(open(file, encoding="utf-8").read()))
+
+
+def inline_modules(text):
+    """The inline `mod name { ... }` blocks of a file: (start, end, name), outermost first."""
+    spans = []
+    for m in re.finditer(r"(?<![A-Za-z0-9_])mod\s+(" + IDENT + r")\s*\{", text):
+        spans.append((m.start(), item_end(text, m.end() - 1), m.group(1)))
+    return spans
+
+
+def inline_path(spans, pos):
+    return tuple(name for start, end, name in spans if start <= pos < end)
 
 
 def modules(src, root_file):
@@ -43,7 +162,7 @@ def modules(src, root_file):
 
     def visit(path, file, dir_for_children):
         found[path] = file
-        text = drop_test_modules(strip(open(file, encoding="utf-8").read()))
+        text = code_of(file)
         for m in re.finditer(r"(?:^|\n)\s*(?:pub(?:\([^)]*\))?\s+)?mod\s+(" + IDENT + r")\s*;", text):
             name = m.group(1)
             for cand in (os.path.join(dir_for_children, name + ".rs"),
@@ -86,48 +205,91 @@ def expand_use(body):
     return out
 
 
+USE = re.compile(r"(?:^|(?<=[;{}\]\n]))\s*(pub(?:\([^)]*\))?\s+)?use\s+([^;]+);")
+PATH = re.compile(r"(?<![A-Za-z0-9_:])((?:" + IDENT + r"::)+" + IDENT + r")")
+
+
 def check(crate_dir, root_name):
     src = os.path.join(crate_dir, "src")
     root_file = os.path.join(src, root_name)
     if not os.path.exists(root_file):
         return None
     mods = modules(src, root_file)
-    reexport = {}
-    root_text = drop_test_modules(strip(open(root_file, encoding="utf-8").read()))
-    for m in re.finditer(r"pub\s+use\s+([^;]+);", root_text):
-        for path, name in expand_use(m.group(1)):
-            if path and path[0] == "crate":
-                path = path[1:]
-            target = resolve((), path, mods, {}, {})
-            if target is not None:
-                reexport[name] = target
-    edges = {p: set() for p in mods}
+    texts = {}
     for path, file in mods.items():
         if os.path.basename(file) == "tests.rs":
             continue
-        text = drop_test_modules(strip(open(file, encoding="utf-8").read()))
+        # `pub(in crate::a)` limits who may see an item; it names no item of `a`.
+        texts[path] = re.sub(r"pub\s*\(\s*in\s+[^)]*\)", "pub", code_of(file))
+    reexport = root_reexports(texts.get((), ""), texts, mods)
+    edges = {p: set() for p in mods}
+    for path, text in texts.items():
+        spans = inline_modules(text)
         aliases = {}
-        uses = []
-        for m in re.finditer(r"(?:^|[;{}\n])\s*(pub(?:\([^)]*\))?\s+)?use\s+([^;]+);", text):
-            is_root_reexport = path == () and m.group(1) is not None
-            for p, name in expand_use(m.group(2)):
-                uses.append((p, name, is_root_reexport))
-        for p, name, is_root_reexport in uses:
-            target = resolve(path, p, mods, aliases, reexport)
-            if target is not None:
-                if not is_root_reexport:
-                    edges[path].add(target)
-                full = resolve_module_exact(path, p, mods)
+        use_spans = []
+        for m in USE.finditer(text):
+            use_spans.append((m.start(), m.end()))
+            cur = path + inline_path(spans, m.start())
+            is_root_reexport = cur == () and m.group(1) is not None
+            for p, local in expand_use(m.group(2)):
+                target = resolve(cur, p, mods, aliases, reexport)
+                if target is None:
+                    continue
+                full = resolve_module_exact(cur, p, mods)
                 if full is not None:
-                    aliases[name] = full
-        code = re.sub(r"(?:^|(?<=[;{}\n]))\s*(pub(?:\([^)]*\))?\s+)?use\s+[^;]+;", "\n", text)
-        for m in re.finditer(r"(?<![A-Za-z0-9_:])((?:" + IDENT + r"::)+" + IDENT + r")", code):
-            target = resolve(path, m.group(1).split("::"), mods, aliases, reexport)
+                    # A module brought into scope is no edge by itself; paths through it are.
+                    aliases[local] = full
+                elif not is_root_reexport:
+                    edges[path].add(target)
+        for m in PATH.finditer(text):
+            if any(start <= m.start() < end for start, end in use_spans):
+                continue
+            cur = path + inline_path(spans, m.start())
+            target = resolve(cur, m.group(1).split("::"), mods, aliases, reexport)
             if target is not None:
                 edges[path].add(target)
     for p in edges:
         edges[p].discard(p)
     return mods, edges
+
+
+def root_reexports(root_text, texts, mods):
+    """Name -> defining module of each item the crate root re-exports with `pub use`, following
+    re-exports of re-exports (`pub use crate::a::X` where `a` has `pub use self::b::X`)."""
+    pub_uses = {}
+    for path, text in texts.items():
+        spans = inline_modules(text)
+        for m in USE.finditer(text):
+            if m.group(1) is None or inline_path(spans, m.start()):
+                continue
+            for p, local in expand_use(m.group(2)):
+                pub_uses.setdefault(path, {})[local] = p
+
+    def defining(cur, segs, seen):
+        s = start_of(cur, segs, mods, {})
+        if s is None:
+            return None
+        mod, rest = s
+        while rest and mod + (rest[0],) in mods:
+            mod, rest = mod + (rest[0],), rest[1:]
+        if len(rest) == 1 and rest[0] in pub_uses.get(mod, {}) and (mod, rest[0]) not in seen:
+            found = defining(mod, pub_uses[mod][rest[0]], seen | {(mod, rest[0])})
+            if found is not None:
+                return found
+        return nearest(mod, mods)
+
+    return {
+        local: target
+        for local, p in pub_uses.get((), {}).items()
+        if (target := defining((), p, {((), local)})) is not None
+    }
+
+
+def nearest(mod, mods):
+    """The file module that holds `mod` (an inline module is part of its file's module)."""
+    while mod not in mods:
+        mod = mod[:-1]
+    return mod
 
 
 def start_of(cur, segs, mods, aliases):
@@ -160,7 +322,7 @@ def resolve(cur, segs, mods, aliases, reexport):
         mod, rest = mod + (rest[0],), rest[1:]
     if mod == () and rest and rest[0] in reexport:
         return reexport[rest[0]]
-    return mod
+    return nearest(mod, mods)
 
 
 def resolve_module_exact(cur, segs, mods):
@@ -170,7 +332,7 @@ def resolve_module_exact(cur, segs, mods):
     mod, rest = s
     while rest and mod + (rest[0],) in mods:
         mod, rest = mod + (rest[0],), rest[1:]
-    return mod if not rest else None
+    return mod if not rest and mod in mods else None
 
 
 def find_cycle(edges):

@@ -1,6 +1,6 @@
 //! Format detection: which format a line (or an input) is written in.
 
-use crate::event::Format;
+use crate::format::Format;
 
 /// The format a single line looks like, or `None` when it looks like none of them.
 ///

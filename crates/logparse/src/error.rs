@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::event::Format;
+use crate::format::Format;
 
 /// Why a line could not be read as an event: small, `Copy`, and without allocation.
 ///

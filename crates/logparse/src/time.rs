@@ -237,6 +237,16 @@ pub(crate) fn month_from_abbrev(b: &[u8]) -> Option<u32> {
     NAMES.iter().position(|n| n.eq_ignore_ascii_case(b)).map(|i| i as u32 + 1)
 }
 
+/// Whether a date of `month` that follows one of `last_month` is in the next year: a month more
+/// than six before the last one is a new year (December, then January).
+///
+/// Months are `1..=12`. A log goes forward in time, so a month that seems to go back by more
+/// than half a year went on into the next one; a smaller step back is taken for lines slightly
+/// out of order (several writers, a relay's buffering).
+pub(crate) const fn is_new_year(last_month: u32, month: u32) -> bool {
+    month + 6 < last_month
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -288,5 +298,14 @@ mod tests {
         assert_eq!(month_from_abbrev(b"dec"), Some(12));
         assert_eq!(month_from_abbrev(b"Foo"), None);
         assert_eq!(month_from_abbrev(b"Ja"), None);
+    }
+
+    #[test]
+    fn the_turn_of_the_year_is_a_step_back_of_more_than_six_months() {
+        assert!(is_new_year(12, 1));
+        assert!(is_new_year(8, 1));
+        assert!(!is_new_year(7, 1));
+        assert!(!is_new_year(1, 12));
+        assert!(!is_new_year(5, 5));
     }
 }

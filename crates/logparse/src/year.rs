@@ -7,20 +7,11 @@
 //! [`Parser::infer_year`] applies to the start of an input.
 
 use crate::lines::Lines;
+use crate::time::is_new_year;
 use crate::{Format, Options, Parser, Timestamp, Tz, haproxy};
 
 /// How much of an input [`Parser::infer_year`] reads.
 const HEAD: usize = 64 * 1024;
-
-/// Whether a date of `month` that follows one of `last_month` is in the next year: a month more
-/// than six before the last one is a new year (December, then January).
-///
-/// Months are `1..=12`. A log goes forward in time, so a month that seems to go back by more
-/// than half a year went on into the next one; a smaller step back is taken for lines slightly
-/// out of order (several writers, a relay's buffering).
-pub(crate) const fn is_new_year(last_month: u32, month: u32) -> bool {
-    month + 6 < last_month
-}
 
 impl Parser {
     /// The year for the year-less syslog timestamps of an input, from its first bytes and its
@@ -62,12 +53,12 @@ impl Parser {
     /// assert_eq!(parser.infer_year(december, mtime), Some(2024));
     /// ```
     pub fn infer_year(&self, head: &[u8], mtime: Option<Timestamp>) -> Option<i32> {
-        if let Some(year) = self.opts.year {
+        if let Some(year) = self.options().year {
             return Some(year);
         }
         let mut parser = self.clone();
         parser.reset();
-        let tz = &self.opts.tz;
+        let tz = &self.options().tz;
         let head = head.get(..HEAD).unwrap_or(head);
         let head = match memchr::memrchr(b'\n', head) {
             Some(i) => &head[..i],
@@ -170,14 +161,5 @@ Dec 31 23:59:30 lb1 haproxy[4418]: 10.0.1.2:33317 [31/Dec/2023:23:59:30.120] htt
     fn the_options_year_wins() {
         let parser = Parser::new(None, Options { year: Some(2019), ..Options::default() });
         assert_eq!(parser.infer_year(b"2024/01/01 00:30:00 [error] 1#1: *1 x\n", None), Some(2019));
-    }
-
-    #[test]
-    fn the_turn_of_the_year_is_a_step_back_of_more_than_six_months() {
-        assert!(is_new_year(12, 1));
-        assert!(is_new_year(8, 1));
-        assert!(!is_new_year(7, 1));
-        assert!(!is_new_year(1, 12));
-        assert!(!is_new_year(5, 5));
     }
 }

@@ -15,8 +15,9 @@ pub mod elb;
 use crate::Timestamp;
 use crate::bytes::parse_u64;
 use crate::error::{ParseError, ParseErrorKind};
-use crate::event::{Format, Value};
+use crate::format::Format;
 use crate::time::{civil_to_unix, digits2, digits4};
+use crate::value::Value;
 
 /// A processing time as a load balancer writes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,9 +1,10 @@
 //! Health-check, server-state and other admin messages.
 
-use super::{Fields, LogKind};
+use super::fields::{Fields, LogKind};
 use crate::bytes::{contains, digit_run, find, finder, parse_u64, trim};
 use crate::class::{Class, Phase};
 use crate::event::Event;
+use crate::format::Format;
 
 /// Classifies an admin message (the text after any stderr label). Returns `false` when the
 /// message is not one HAProxy is known to write.
@@ -75,6 +76,13 @@ pub(super) fn parse<'a>(msg: &'a [u8], ev: &mut Event<'a>, f: &mut Fields<'a>) -
         return true;
     }
     false
+}
+
+/// Whether `msg` is an admin message HAProxy is known to write (one that [`parse`] reads).
+pub(super) fn is_known(msg: &[u8]) -> bool {
+    let mut ev = Event::new(Format::Haproxy, msg);
+    let mut f = Fields::default();
+    parse(msg, &mut ev, &mut f)
 }
 
 fn set(ev: &mut Event<'_>, f: &mut Fields<'_>, kind: LogKind, class: Class, phase: Phase) {

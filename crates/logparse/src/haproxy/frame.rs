@@ -1,6 +1,7 @@
 //! The layers in front of the HAProxy message: a collector prefix, the syslog (or ISO) header,
 //! and the stderr label of admin messages.
 
+use super::admin;
 use crate::bytes::digit_run;
 use crate::event::Level;
 use crate::time::{digits2, digits4, month_from_abbrev};
@@ -298,7 +299,7 @@ fn host_and_tag<'a>(line: &'a [u8], at: usize, f: &mut Frame<'a>) {
         } else if bare_word(t1)
             && bare_word(t2)
             && line.get(e2) == Some(&b' ')
-            && !super::known_admin(&line[p..])
+            && !admin::is_known(&line[p..])
         {
             // `host haproxy-ingress MSG`: a tag without pid or colon.
             f.host = Some(t1);

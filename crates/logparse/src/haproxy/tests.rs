@@ -1,5 +1,6 @@
 use super::*;
 use crate::time::Tz;
+use crate::value::Value;
 use proptest::prelude::*;
 
 fn hf<'a>(ev: &'a Event<'_>) -> &'a Fields<'a> {

@@ -1,8 +1,8 @@
 //! Traffic lines: the HTTP, HTTPS, CLF, TCP and connection-error formats, and the termination
 //! state of custom formats.
 
+use super::fields::{Fields, LogKind};
 use super::frame::Civil;
-use super::{Fields, LogKind};
 use crate::bytes::{digit_run, find, parse_u64, trim};
 use crate::event::Event;
 use crate::time::{digits2, digits4, month_from_abbrev};

@@ -1,4 +1,5 @@
 use super::*;
+use crate::value::Value;
 
 const UPSTREAM_FMT: &str = "$remote_addr [$time_local] \"$request\" $status $upstream_addr \
                             $upstream_status $upstream_header_time";

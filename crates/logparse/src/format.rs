@@ -1,0 +1,73 @@
+//! The names of the log formats.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// The log formats gatelog reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Format {
+    /// The nginx error log (`error_log`), including the stream module's lines.
+    NginxError,
+    /// The nginx access log (`access_log`), `combined` or a user `log_format`.
+    NginxAccess,
+    /// HAProxy traffic, health and admin logs.
+    Haproxy,
+    /// AWS Application Load Balancer access logs.
+    Alb,
+    /// AWS Classic Load Balancer (ELB) access logs.
+    Elb,
+}
+
+impl Format {
+    /// Every format, in the order detection tries them.
+    pub const ALL: [Format; 5] =
+        [Format::NginxError, Format::NginxAccess, Format::Haproxy, Format::Alb, Format::Elb];
+
+    /// The stable name used on the command line and in output.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Format::NginxError => "nginx-error",
+            Format::NginxAccess => "nginx-access",
+            Format::Haproxy => "haproxy",
+            Format::Alb => "alb",
+            Format::Elb => "elb",
+        }
+    }
+
+    /// Whether one event of this format is one attempt to reach an upstream (error logs) rather
+    /// than one response to a client (access logs). Reports never add the two together.
+    pub const fn counts_attempts(self) -> bool {
+        matches!(self, Format::NginxError)
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Format {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Format, String> {
+        Format::ALL.iter().copied().find(|f| f.as_str() == s).ok_or_else(|| {
+            let names: Vec<&str> = Format::ALL.iter().map(|f| f.as_str()).collect();
+            format!("unknown format {s:?} (expected one of: {})", names.join(", "))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_round_trip() {
+        for f in Format::ALL {
+            assert_eq!(f.as_str().parse::<Format>(), Ok(f));
+        }
+        assert!("nginx".parse::<Format>().unwrap_err().contains("nginx-error"));
+    }
+}
