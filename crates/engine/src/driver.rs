@@ -57,7 +57,7 @@
 use std::convert::Infallible;
 use std::io;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, mpsc};
+use std::sync::{Arc, OnceLock, mpsc};
 use std::time::{Duration, Instant};
 
 use logparse::nginx::access::LogFormat;
@@ -65,7 +65,7 @@ use logparse::{Event, Format, ParseError, ParseErrorKind, Parser, Timestamp, Tz}
 use rayon::prelude::*;
 use timeline::{Sample, Summary};
 
-use crate::input::{self, Blocks, Compression, Input, Progress, Source, Stream};
+use crate::input::{self, Blocks, Compression, Input, Progress, Source, Stream, Truncation};
 use crate::{Filter, Problem};
 
 /// What became of one line.
@@ -507,6 +507,18 @@ fn aggregate_input<A: Aggregate>(
             return new();
         }
     };
+    aggregate_opened(eng, index, input, opened, new, tick)
+}
+
+/// [`aggregate_input`] once the input is open.
+fn aggregate_opened<A: Aggregate>(
+    eng: &Engine,
+    index: u32,
+    input: &Input,
+    opened: input::Opened,
+    new: &(dyn Fn() -> A + Sync),
+    tick: Option<&(dyn Fn(&A) + Sync)>,
+) -> A {
     match opened.source {
         Source::Mapped(map) => {
             let template = eng.parser(eng.year_of(input, &map, opened.mtime));
@@ -694,9 +706,66 @@ enum Check {
     Differs,
 }
 
+/// What is needed to report how the reading of a stream ended.
+struct Ending {
+    compression: Compression,
+    raw_read: Arc<AtomicU64>,
+    truncation: Arc<OnceLock<Truncation>>,
+    /// The file's size when opened, in bytes.
+    size: Option<u64>,
+}
+
+impl Ending {
+    fn of(stream: &Stream, size: Option<u64>) -> Ending {
+        Ending {
+            compression: stream.compression,
+            raw_read: stream.raw_read.clone(),
+            truncation: stream.truncation.clone(),
+            size,
+        }
+    }
+
+    /// Reports a reading that ended after `lines` lines, with `error` if it failed, having
+    /// decompressed `decoded` bytes: a problem when the file was truncated or the read
+    /// failed, nothing when it ended well.
+    fn report(
+        &self,
+        eng: &Engine,
+        input: &Input,
+        error: Option<&io::Error>,
+        lines: u64,
+        decoded: u64,
+    ) {
+        let compressed = self.compression != Compression::None;
+        // A truncation comes first, whatever error a decoder made of it.
+        let message = if let Some(t) = self.truncation.get() {
+            let unpacked = if compressed {
+                format!(" ({} data, {decoded} bytes decompressed)", self.compression.name())
+            } else {
+                String::new()
+            };
+            format!("{t}{unpacked}; the report covers its first {lines} lines")
+        } else if let Some(e) = error {
+            if compressed {
+                let raw = self.raw_read.load(Ordering::Relaxed);
+                let of = self.size.map(|s| format!(" of {s}")).unwrap_or_default();
+                format!(
+                    "{} data truncated or corrupt after {raw}{of} bytes of the file ({decoded} \
+                     bytes decompressed): {e}; its first {lines} complete lines were read",
+                    self.compression.name(),
+                )
+            } else {
+                format!("read error after line {lines}: {e} (the lines before it were read)")
+            }
+        } else {
+            return;
+        };
+        eng.problem(Problem::new(&input.name, message));
+    }
+}
+
 /// Reads a stream: a thread decompresses it into blocks (at most two waiting, so memory stays
 /// bounded) while this thread parses them in order with one parser.
-#[allow(clippy::too_many_arguments)]
 fn stream_lines<E>(
     eng: &Engine,
     index: u32,
@@ -706,7 +775,8 @@ fn stream_lines<E>(
     mtime: Option<i64>,
     f: &mut impl FnMut(Step<'_, '_, '_>) -> Result<(), E>,
 ) -> Result<(), E> {
-    let Stream { reader, compression, live, raw_read } = stream;
+    let ending = Ending::of(&stream, size);
+    let Stream { reader, live, .. } = stream;
     let (tx, rx) = mpsc::sync_channel::<io::Result<Vec<u8>>>(2);
     let (back_tx, back_rx) = mpsc::channel::<Vec<u8>>();
     let decoded = Arc::new(AtomicU64::new(0));
@@ -750,32 +820,14 @@ fn stream_lines<E>(
                 f(Step::Idle)?;
             }
             Ok(Err(e)) => {
-                let lines = line - 1;
-                if compression == Compression::None {
-                    eng.problem(Problem::new(
-                        &input.name,
-                        format!(
-                            "read error after line {lines}: {e} (the lines before it were read)"
-                        ),
-                    ));
-                } else {
-                    let raw = raw_read.load(Ordering::Relaxed);
-                    let of = size.map(|s| format!(" of {s}")).unwrap_or_default();
-                    eng.problem(Problem::new(
-                        &input.name,
-                        format!(
-                            "{} data truncated or corrupt after {raw}{of} bytes of the file \
-                             ({} bytes decompressed): {e}; its first {lines} complete lines were \
-                             read",
-                            compression.name(),
-                            decoded.load(Ordering::Relaxed),
-                        ),
-                    ));
-                }
+                ending.report(eng, input, Some(&e), line - 1, decoded.load(Ordering::Relaxed));
                 break;
             }
             Err(mpsc::RecvTimeoutError::Timeout) => f(Step::Idle)?,
-            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                ending.report(eng, input, None, line - 1, decoded.load(Ordering::Relaxed));
+                break;
+            }
         }
     }
     Ok(())

@@ -18,15 +18,41 @@
 //! is still a line. A line longer than [`MAX_LINE`] bytes is cut there (the rest of it, up to
 //! its `\n`, is dropped) and still counts as one line; then one trailing `\r` (CRLF files) is
 //! removed. Both ways of reading give the same lines.
+//!
+//! # A file is read up to its size at open
+//!
+//! A regular file is read from its start up to the size it had when [`open`] opened it, and
+//! no further: a log that is still written to is read as it stood then (a map has that size
+//! too). Following a growing log is done on a stream (`tail -F error.log | gatelog summary
+//! --follow`). A file that ends before that size was truncated in place while it was read
+//! (logrotate's `copytruncate`, the rotation of container logs): reading stops with an error,
+//! the [`Truncation`] is recorded in [`Stream::truncation`] with both sizes, and the complete
+//! lines read before it are kept. Compressed files are bounded the same way, before
+//! decompression. Pipes, FIFOs, character devices and standard input have no size: they are
+//! read to their end.
+//!
+//! (A mapped file that shrinks is another matter: see [`map`].) A truncation is only seen as
+//! a read that comes up short. A file truncated and then written past the point already read,
+//! between two reads, hands over the new bytes as if they were the old ones; no reader can
+//! tell the difference.
+//!
+//! # Testing hook
+//!
+//! With `GATELOG_TEST_PAUSE=BYTES:DIR` in the environment, the reading of every regular file
+//! stops once its first BYTES bytes were read, creates `DIR/paused`, and goes on once
+//! `DIR/resume` exists (or after a minute): a test can then truncate or extend the file at a
+//! known point of its reading instead of racing the reader.
 
 pub mod paths;
 
+use std::fmt;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::ops::Range;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use memmap2::Mmap;
 
@@ -153,7 +179,7 @@ pub enum Source {
 
 /// A stream of (decompressed) bytes.
 pub struct Stream {
-    /// The decompressed content.
+    /// The decompressed content. For a regular file it ends at the file's size when opened.
     pub reader: Box<dyn Read + Send>,
     /// How the content was encoded.
     pub compression: Compression,
@@ -161,17 +187,42 @@ pub struct Stream {
     pub live: bool,
     /// The bytes read from the underlying file so far (before decompression).
     pub raw_read: Arc<AtomicU64>,
+    /// Set when the file ended before its size at open: it was truncated while read. The
+    /// reader then fails with that [`Truncation`] as its error (a decoder may wrap it).
+    pub truncation: Arc<OnceLock<Truncation>>,
 }
 
 /// What is known about an opened input besides its content.
 pub struct Opened {
     /// The content.
     pub source: Source,
-    /// The size on disk, for regular files.
+    /// The size in bytes of a regular file when it was opened: where its reading stops.
     pub size: Option<u64>,
     /// The modification time (seconds since the epoch), for files.
     pub mtime: Option<i64>,
 }
+
+/// A regular file that ended before the size it had when it was opened: it was truncated in
+/// place (or shrank otherwise) while it was read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Truncation {
+    /// The file's size when it was opened, in bytes.
+    pub size: u64,
+    /// How many bytes, from its start, could be read before it ended.
+    pub read: u64,
+}
+
+impl fmt::Display for Truncation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "truncated while it was read: {} bytes when opened, {} bytes read",
+            self.size, self.read
+        )
+    }
+}
+
+impl std::error::Error for Truncation {}
 
 /// Counts the bytes read through it, for progress and error messages.
 struct Counting<R> {
@@ -189,9 +240,82 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
+/// A file read up to its size when opened, no further; ending before it is a [`Truncation`].
+struct Bounded {
+    file: File,
+    /// The size when opened, in bytes; `None` for files without one (FIFOs, devices), which
+    /// are read to their end.
+    size: Option<u64>,
+    /// Bytes read from the start of the file, including those read before this took over.
+    read: u64,
+    truncation: Arc<OnceLock<Truncation>>,
+    pause: Option<Pause>,
+}
+
+impl Read for Bounded {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let mut want = buf.len();
+        if let Some(size) = self.size {
+            let left = size.saturating_sub(self.read);
+            want = want.min(usize::try_from(left).unwrap_or(usize::MAX));
+        }
+        if want == 0 {
+            return Ok(0);
+        }
+        if let Some(pause) = &self.pause {
+            if self.read >= pause.at {
+                pause.wait();
+                self.pause = None;
+            } else {
+                want = want.min(usize::try_from(pause.at - self.read).unwrap_or(usize::MAX));
+            }
+        }
+        let n = self.file.read(&mut buf[..want])?;
+        if n == 0 {
+            if let Some(size) = self.size {
+                let t = Truncation { size, read: self.read };
+                let _ = self.truncation.set(t);
+                return Err(io::Error::new(io::ErrorKind::UnexpectedEof, t));
+            }
+        }
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
+/// The testing hook of the module docs: reading pauses once `at` bytes of a file were read.
+struct Pause {
+    at: u64,
+    dir: PathBuf,
+}
+
+impl Pause {
+    /// The name of the environment variable that sets the hook.
+    const VAR: &'static str = "GATELOG_TEST_PAUSE";
+
+    /// The pause `GATELOG_TEST_PAUSE=BYTES:DIR` asks for, if it is set and well formed.
+    fn from_env() -> Option<Pause> {
+        let value = std::env::var_os(Pause::VAR)?;
+        let (at, dir) = value.to_str()?.split_once(':')?;
+        Some(Pause { at: at.parse().ok()?, dir: dir.into() })
+    }
+
+    /// Says it is paused, and waits for the word to go on (at most a minute).
+    fn wait(&self) {
+        let _ = File::create(self.dir.join("paused"));
+        let resume = self.dir.join("resume");
+        let start = Instant::now();
+        while !resume.exists() && start.elapsed() < Duration::from_secs(60) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+}
+
 /// Opens an input: standard input, or a file mapped (when `mmap` allows and the file is a
 /// plain regular file) or streamed, decompressed when its content is compressed. Bytes read
 /// from files are passed to `progress`.
+///
+/// A regular file is read up to the size it has now, when it is opened (see the module docs).
 ///
 /// # Errors
 ///
@@ -199,12 +323,13 @@ impl<R: Read> Read for Counting<R> {
 /// cannot be read, or its compressed data cannot be started.
 pub fn open(input: &Input, mmap: bool, progress: &Progress) -> Result<Opened, Problem> {
     let raw_read = Arc::new(AtomicU64::new(0));
+    let truncation = Arc::new(OnceLock::new());
     let Some(path) = &input.path else {
         let mut stdin = BufReader::with_capacity(64 * 1024, io::stdin());
         let (compression, taken) = sniff_stream(&mut stdin)
             .map_err(|e| Problem::new("-", format!("cannot read standard input: {e}")))?;
         let reader = Box::new(io::Cursor::new(taken).chain(stdin));
-        let stream = decoder(reader, compression, true, raw_read)
+        let stream = decoder(reader, compression, true, raw_read, truncation)
             .map_err(|e| Problem::new("-", format!("cannot read standard input: {e}")))?;
         return Ok(Opened { source: Source::Stream(stream), size: None, mtime: None });
     };
@@ -225,6 +350,9 @@ pub fn open(input: &Input, mmap: bool, progress: &Progress) -> Result<Opened, Pr
         Ok(f) => f,
         Err(e) => return Err(Problem::new(name, format!("{e} ({})", advice(&e)))),
     };
+    // The size of the file now open, not of whatever the path named a moment before (a
+    // rotation may have replaced it in between).
+    let meta = file.metadata().unwrap_or(meta);
     let mtime = meta
         .modified()
         .ok()
@@ -235,6 +363,8 @@ pub fn open(input: &Input, mmap: bool, progress: &Progress) -> Result<Opened, Pr
     let mut head = [0u8; 4];
     let got = read_head(&mut file, &mut head)
         .map_err(|e| Problem::new(name, format!("{e} ({})", advice(&e))))?;
+    // Bytes appended since the size was taken are not part of the reading.
+    let got = size.map_or(got, |s| got.min(usize::try_from(s).unwrap_or(usize::MAX)));
     let head = &head[..got];
     let compression = Compression::sniff(head).unwrap_or(Compression::None);
     if compression == Compression::None && regular && mmap && meta.len() >= MIN_MAP {
@@ -242,12 +372,19 @@ pub fn open(input: &Input, mmap: bool, progress: &Progress) -> Result<Opened, Pr
             return Ok(Opened { source: Source::Mapped(m), size, mtime });
         }
     }
-    let counting = Counting { inner: file, count: raw_read.clone(), progress: progress.clone() };
+    let bounded = Bounded {
+        file,
+        size,
+        read: got as u64,
+        truncation: truncation.clone(),
+        pause: if regular { Pause::from_env() } else { None },
+    };
+    let counting = Counting { inner: bounded, count: raw_read.clone(), progress: progress.clone() };
     // The bytes already read go first; counted now, since they were read past the counter.
     raw_read.fetch_add(got as u64, Ordering::Relaxed);
     progress(got as u64);
     let reader: Box<dyn Read + Send> = Box::new(io::Cursor::new(head.to_vec()).chain(counting));
-    let stream = decoder(reader, compression, !regular, raw_read).map_err(|e| {
+    let stream = decoder(reader, compression, !regular, raw_read, truncation).map_err(|e| {
         Problem::new(name, format!("cannot start reading {} data: {e}", compression.name()))
     })?;
     Ok(Opened { source: Source::Stream(stream), size, mtime })
@@ -297,6 +434,7 @@ fn decoder(
     compression: Compression,
     live: bool,
     raw_read: Arc<AtomicU64>,
+    truncation: Arc<OnceLock<Truncation>>,
 ) -> io::Result<Stream> {
     let reader: Box<dyn Read + Send> = match compression {
         Compression::None => reader,
@@ -309,7 +447,7 @@ fn decoder(
             Box::new(bzip2::read::MultiBzDecoder::new(BufReader::with_capacity(256 * 1024, reader)))
         }
     };
-    Ok(Stream { reader, compression, live, raw_read })
+    Ok(Stream { reader, compression, live, raw_read, truncation })
 }
 
 /// Maps `file` in memory, or `None` when that fails (the caller then reads it).

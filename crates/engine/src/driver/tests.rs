@@ -1,4 +1,5 @@
 use std::io::Write as _;
+use std::sync::Mutex;
 
 use proptest::prelude::*;
 
@@ -263,4 +264,82 @@ fn cuts_in_a_plain_log_need_no_second_pass() {
     let (summary, done) = job.run(&ranges, &Summary::new, &|_| {});
     assert_eq!(done, Done::default());
     assert_eq!(summary.lines(), memchr::memchr_iter(b'\n', &data).count() as u64);
+}
+
+/// An engine that keeps the messages of the problems it reports.
+fn recording_engine(mmap: bool) -> (Engine, Arc<Mutex<Vec<String>>>) {
+    let problems = Arc::new(Mutex::new(Vec::new()));
+    let sink = problems.clone();
+    let eng = Engine::new(Options { mmap, ..Options::default() })
+        .on_problem(move |p| sink.lock().unwrap().push(p.to_string()));
+    (eng, problems)
+}
+
+/// About 300 KB of whole lines of every fixture.
+fn plain_log() -> Vec<u8> {
+    let mut data = Vec::new();
+    while data.len() < 300_000 {
+        data.extend_from_slice(&fixtures(&[0, 1, 2, 3, 4, 5]));
+    }
+    data
+}
+
+#[test]
+fn a_file_truncated_while_read_is_a_problem_and_its_lines_before_the_cut_are_kept() {
+    let data = plain_log();
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("in.log");
+    let gz = dir.path().join("in.log.gz");
+    // Stored, not compressed: larger than what the decoder reads when it starts (256 KiB).
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::none());
+    enc.write_all(&data).unwrap();
+    enc.write_all(&data).unwrap();
+    let zipped = enc.finish().unwrap();
+    for (path, mmap, content, cut) in
+        [(&plain, false, &data, 100_000), (&gz, true, &zipped, 400_000)]
+    {
+        std::fs::write(path, content).unwrap();
+        let (eng, problems) = recording_engine(mmap);
+        let input = Input::path(path);
+        let opened = input::open(&input, mmap, &eng.progress).unwrap();
+        std::fs::File::options().write(true).open(path).unwrap().set_len(cut as u64).unwrap();
+        let summary = aggregate_opened(&eng, 0, &input, opened, &Summary::new, None);
+        let problems = problems.lock().unwrap().clone();
+        let what = format!("{} mmap={mmap}: {problems:?}", input.name);
+        assert_eq!(problems.len(), 1, "{what}");
+        let size = content.len();
+        let want = format!(
+            "{}: truncated while it was read: {size} bytes when opened, {cut} bytes read",
+            input.name
+        );
+        assert!(problems[0].starts_with(&want), "{what}");
+        let covers = format!("the report covers its first {} lines", summary.lines());
+        assert!(problems[0].ends_with(&covers), "{what}");
+        if path == &plain {
+            // Every complete line before the cut, and not the line it cut.
+            let lines = memchr::memchr_iter(b'\n', &data[..cut]).count() as u64;
+            assert_eq!(summary.lines(), lines, "{what}");
+        } else {
+            assert!(summary.lines() > 0 && problems[0].contains("(gzip data, "), "{what}");
+        }
+    }
+}
+
+#[test]
+fn a_file_appended_to_while_read_is_read_up_to_its_size_at_open() {
+    let data = plain_log();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("in.log");
+    let lines = memchr::memchr_iter(b'\n', &data).count() as u64;
+    for mmap in [true, false] {
+        std::fs::write(&path, &data).unwrap();
+        let (eng, problems) = recording_engine(mmap);
+        let input = Input::path(&path);
+        let opened = input::open(&input, mmap, &eng.progress).unwrap();
+        let mut f = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(&data).unwrap();
+        let summary = aggregate_opened(&eng, 0, &input, opened, &Summary::new, None);
+        assert_eq!(summary.lines(), lines, "mmap={mmap}");
+        assert!(problems.lock().unwrap().is_empty(), "mmap={mmap}");
+    }
 }
