@@ -1,5 +1,4 @@
 use std::io::Write as _;
-use std::sync::Mutex;
 
 use proptest::prelude::*;
 
@@ -69,9 +68,8 @@ fn one_pass<A: Aggregate + Default>(data: &[u8]) -> A {
 fn chunked<A: Aggregate + Default>(data: &[u8], ranges: &[std::ops::Range<usize>]) -> (A, Done) {
     let (filter, input, template) = (Filter::default(), input(), template());
     let stop = AtomicBool::new(false);
-    let job =
-        Job { filter: &filter, index: 0, input: &input, data, template: &template, stop: &stop };
-    job.run(ranges, &A::default, &|_| {})
+    let job = Job { filter: &filter, index: 0, input: &input, template: &template, stop: &stop };
+    job.run(ranges.iter().map(|r| &data[r.clone()]), &A::default, &|_| {})
 }
 
 /// Cuts at the line starts at or after each of `at`.
@@ -196,17 +194,17 @@ fn the_year_comes_from_the_first_dated_line_or_the_modification_time() {
     assert_eq!(first_year(parser(), &Tz::Fixed(7200), nginx, None), Some(2024));
 }
 
-fn summary_of(path: &std::path::Path, mmap: bool) -> (Summary, bool) {
-    let mut eng = Engine::new(Options { mmap, ..Options::default() });
+fn summary_of(path: &std::path::Path, chunked: bool) -> (Summary, bool) {
+    let mut eng = Engine::new(Options { chunked, ..Options::default() });
     eng.chunk = 16 * 1024;
     let input = Input { path: Some(path.to_path_buf()), name: "in.log".into() };
-    let opened = input::open(&input, mmap, &eng.progress).unwrap();
-    let mapped = matches!(opened.source, Source::Mapped(_));
-    (aggregate_input(&eng, 0, &input, &Summary::new, None), mapped)
+    let opened = input::open(&input, chunked, &eng.progress).unwrap();
+    let in_chunks = matches!(opened.source, Source::Chunks(_));
+    (aggregate_input(&eng, 0, &input, &Summary::new, None), in_chunks)
 }
 
 #[test]
-fn mapped_read_and_compressed_files_give_identical_summaries() {
+fn chunked_streamed_and_compressed_files_give_identical_summaries() {
     // Several chunks' worth, with a CRLF line, an overlong line and no final newline.
     let mut data = Vec::new();
     while data.len() < 300_000 {
@@ -223,15 +221,15 @@ fn mapped_read_and_compressed_files_give_identical_summaries() {
     enc.write_all(&data).unwrap();
     std::fs::write(&gz, enc.finish().unwrap()).unwrap();
 
-    let (mapped, was_mapped) = summary_of(&plain, true);
+    let (chunked, was_chunked) = summary_of(&plain, true);
     let (read, was_read) = summary_of(&plain, false);
     let (unzipped, _) = summary_of(&gz, true);
-    assert!(was_mapped && !was_read);
+    assert!(was_chunked && !was_read);
     let lines = memchr::memchr_iter(b'\n', &data).count() as u64 + 1;
-    assert_eq!(mapped.lines(), lines);
-    assert_eq!(mapped, read);
-    assert_eq!(mapped, unzipped);
-    assert!(mapped.unparsed() > 0 && mapped.continuation() > 0);
+    assert_eq!(chunked.lines(), lines);
+    assert_eq!(chunked, read);
+    assert_eq!(chunked, unzipped);
+    assert!(chunked.unparsed() > 0 && chunked.continuation() > 0);
 }
 
 #[test]
@@ -251,27 +249,21 @@ fn cuts_in_a_plain_log_need_no_second_pass() {
         .with_access_format(logparse::nginx::access::LogFormat::main_upstream());
     let (filter, input) = (Filter::default(), input());
     let stop = AtomicBool::new(false);
-    let job = Job {
-        filter: &filter,
-        index: 0,
-        input: &input,
-        data: &data,
-        template: &template,
-        stop: &stop,
-    };
+    let job = Job { filter: &filter, index: 0, input: &input, template: &template, stop: &stop };
     let ranges = input::chunks(&data, 8 * 1024);
     assert!(ranges.len() > 20);
-    let (summary, done) = job.run(&ranges, &Summary::new, &|_| {});
-    assert_eq!(done, Done::default());
+    let (summary, done) = job.run(ranges.iter().map(|r| &data[r.clone()]), &Summary::new, &|_| {});
+    assert_eq!((done.reparsed, done.interrupted), (0, None));
     assert_eq!(summary.lines(), memchr::memchr_iter(b'\n', &data).count() as u64);
 }
 
-/// An engine that keeps the messages of the problems it reports.
-fn recording_engine(mmap: bool) -> (Engine, Arc<Mutex<Vec<String>>>) {
+/// An engine that reads in 16 KiB chunks and keeps the messages of the problems it reports.
+fn recording_engine(chunked: bool) -> (Engine, Arc<Mutex<Vec<String>>>) {
     let problems = Arc::new(Mutex::new(Vec::new()));
     let sink = problems.clone();
-    let eng = Engine::new(Options { mmap, ..Options::default() })
-        .on_problem(move |p| sink.lock().unwrap().push(p.to_string()));
+    let mut eng = Engine::new(Options { chunked, ..Options::default() })
+        .on_problem(move |p| lock(&sink).push(p.to_string()));
+    eng.chunk = 16 * 1024;
     (eng, problems)
 }
 
@@ -295,17 +287,19 @@ fn a_file_truncated_while_read_is_a_problem_and_its_lines_before_the_cut_are_kep
     enc.write_all(&data).unwrap();
     enc.write_all(&data).unwrap();
     let zipped = enc.finish().unwrap();
-    for (path, mmap, content, cut) in
-        [(&plain, false, &data, 100_000), (&gz, true, &zipped, 400_000)]
-    {
+    for (path, chunked, content, cut) in [
+        (&plain, true, &data, 100_000),
+        (&plain, false, &data, 100_000),
+        (&gz, true, &zipped, 400_000),
+    ] {
         std::fs::write(path, content).unwrap();
-        let (eng, problems) = recording_engine(mmap);
+        let (eng, problems) = recording_engine(chunked);
         let input = Input::path(path);
-        let opened = input::open(&input, mmap, &eng.progress).unwrap();
+        let opened = input::open(&input, chunked, &eng.progress).unwrap();
         std::fs::File::options().write(true).open(path).unwrap().set_len(cut as u64).unwrap();
         let summary = aggregate_opened(&eng, 0, &input, opened, &Summary::new, None);
-        let problems = problems.lock().unwrap().clone();
-        let what = format!("{} mmap={mmap}: {problems:?}", input.name);
+        let problems = lock(&problems).clone();
+        let what = format!("{} chunked={chunked}: {problems:?}", input.name);
         assert_eq!(problems.len(), 1, "{what}");
         let size = content.len();
         let want = format!(
@@ -331,15 +325,15 @@ fn a_file_appended_to_while_read_is_read_up_to_its_size_at_open() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("in.log");
     let lines = memchr::memchr_iter(b'\n', &data).count() as u64;
-    for mmap in [true, false] {
+    for chunked in [true, false] {
         std::fs::write(&path, &data).unwrap();
-        let (eng, problems) = recording_engine(mmap);
+        let (eng, problems) = recording_engine(chunked);
         let input = Input::path(&path);
-        let opened = input::open(&input, mmap, &eng.progress).unwrap();
+        let opened = input::open(&input, chunked, &eng.progress).unwrap();
         let mut f = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
         f.write_all(&data).unwrap();
         let summary = aggregate_opened(&eng, 0, &input, opened, &Summary::new, None);
-        assert_eq!(summary.lines(), lines, "mmap={mmap}");
-        assert!(problems.lock().unwrap().is_empty(), "mmap={mmap}");
+        assert_eq!(summary.lines(), lines, "chunked={chunked}");
+        assert!(lock(&problems).is_empty(), "chunked={chunked}");
     }
 }

@@ -169,11 +169,49 @@ fn a_line_longer_than_several_blocks_is_one_cut_line() {
     assert_eq!(lines[2], b"next");
 }
 
+fn collect_blocks<R: Read>(mut b: Blocks<R>) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut buf = Vec::new();
+    while b.next_into(&mut buf).unwrap() {
+        out.push(buf.clone());
+    }
+    out
+}
+
+#[test]
+fn aligned_blocks_start_at_recognized_lines_and_hold_the_same_lines() {
+    let header =
+        b"2024/01/01 00:00:00 [error] 1#1: *1 no live upstreams while connecting to upstream\n";
+    let mut data = Vec::new();
+    for i in 0..3000 {
+        if i % 10 == 0 {
+            data.extend_from_slice(header);
+        } else {
+            data.extend_from_slice(b"a line that no format recognizes\n");
+        }
+    }
+    let got = collect_blocks(Blocks::aligned(Cursor::new(data.clone()), 4096));
+    assert!(got.len() > 10, "{} blocks", got.len());
+    assert_eq!(got.concat(), data);
+    for b in &got[1..] {
+        assert!(b.starts_with(header));
+    }
+    for b in &got[..got.len() - 1] {
+        assert!(b.len() >= 4096 && b.len() < 4096 + LOOK, "{}", b.len());
+    }
+    // Overlong lines, CRLF and a last line without a newline: the lines of plain blocks.
+    data.extend(std::iter::repeat_n(b'x', MAX_LINE + 10));
+    data.extend_from_slice(b"\r\nnext\n");
+    data.extend(std::iter::repeat_n(b'y', 3 * MAX_LINE));
+    data.extend_from_slice(b"\nlast");
+    let aligned = collect_blocks(Blocks::aligned(Cursor::new(data.clone()), 4096));
+    assert_eq!(lines_of(&aligned), lines_of(&blocks(&data, false)));
+}
+
 fn opened_stream(input: &Input, chunked: bool) -> Stream {
     let bar: Progress = Arc::new(|_| {});
     match open(input, chunked, &bar).unwrap().source {
-        Source::Stream(s) => s,
-        Source::Mapped(_) => panic!("mapped"),
+        Source::Chunks(s) | Source::Stream(s) => s,
     }
 }
 
@@ -184,9 +222,12 @@ fn a_file_is_read_up_to_its_size_at_open_and_ending_early_is_a_truncation() {
     let data = b"one\ntwo\nthree\n".repeat(10_000);
     std::fs::write(&p, &data).unwrap();
     let input = Input::path(&p);
+    let bar: Progress = Arc::new(|_| {});
+    assert!(matches!(open(&input, true, &bar).unwrap().source, Source::Chunks(_)));
+    assert!(matches!(open(&input, false, &bar).unwrap().source, Source::Stream(_)));
 
     // Bytes appended after the open are not read.
-    let mut s = opened_stream(&input, false);
+    let mut s = opened_stream(&input, true);
     std::fs::OpenOptions::new().append(true).open(&p).unwrap().write_all(b"late\n").unwrap();
     let mut got = Vec::new();
     s.reader.read_to_end(&mut got).unwrap();
