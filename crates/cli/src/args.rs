@@ -168,10 +168,12 @@ struct ReadingArgs {
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..), help_heading = INPUT)]
     threads: Option<u16>,
 
-    /// Read plain files through a buffer instead of mapping them in memory.
+    /// Parse each plain file in order on one thread, instead of in chunks on every thread.
     ///
-    /// Mapping is faster, but a file truncated while it is read (logrotate's `copytruncate`)
-    /// ends the process with SIGBUS; use this flag for files that may be truncated.
+    /// Files are never mapped in memory (the flag's name stays for the scripts that pass it):
+    /// either way a file is read up to its size when opened, and one truncated while it is
+    /// read (logrotate's `copytruncate`) is reported, with exit code 2 and the lines read
+    /// before the cut in the report.
     #[arg(long, help_heading = INPUT)]
     no_mmap: bool,
 

@@ -119,7 +119,7 @@ pub struct Config {
     pub mode: Mode,
     /// The inputs, in the order given.
     pub inputs: Vec<Input>,
-    /// How the engine reads and parses them: format, zone, year, filter, mmap, threads.
+    /// How the engine reads and parses them: format, zone, year, filter, chunking, threads.
     pub engine: engine::Options,
     /// Inside directories, keep only files this matches.
     pub glob: Option<NameFilter>,
@@ -224,7 +224,7 @@ impl Config {
                 access_format,
                 year: raw.year,
                 filter,
-                mmap: !raw.reading.no_mmap,
+                chunked: !raw.reading.no_mmap,
                 threads: raw.reading.threads,
             },
             glob,

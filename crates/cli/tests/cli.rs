@@ -702,8 +702,8 @@ fn gzip(data: &[u8]) -> Vec<u8> {
     enc.finish().unwrap()
 }
 
-/// The fixture repeated into a file of a few hundred kilobytes, so that it is mapped and cut
-/// into chunks.
+/// The fixture repeated into a file of a few hundred kilobytes, so that it is read and parsed
+/// in chunks.
 fn big_fixture() -> Vec<u8> {
     let small = std::fs::read(fixture("small.log")).unwrap();
     let chunking = std::fs::read(fixture("chunking.log")).unwrap();

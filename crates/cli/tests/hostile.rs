@@ -105,7 +105,7 @@ fn nul_bytes_make_lines_unparsed_and_the_events_around_them_still_count() {
 }
 
 #[test]
-fn a_ten_megabyte_line_is_one_unparsed_line_whether_mapped_or_read() {
+fn a_ten_megabyte_line_is_one_unparsed_line_on_both_paths() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("long.log");
     let mut data = refused(1, b"10.0.0.1:80", b"/");
@@ -125,18 +125,18 @@ fn a_ten_megabyte_line_is_one_unparsed_line_whether_mapped_or_read() {
 fn a_file_of_random_bytes_is_counted_line_by_line_and_both_readers_agree() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("random.bin");
-    // Large enough to be mapped; the first byte keeps it from looking compressed.
+    // Large enough to be read in chunks; the first byte keeps it from looking compressed.
     let mut data = random_bytes(300 * 1024, 0x9E37_79B9_7F4A_7C15);
     data[0] = b'x';
     std::fs::write(&p, &data).unwrap();
     let newlines = data.iter().filter(|&&b| b == b'\n').count() as u64;
     let want = newlines + u64::from(!data.ends_with(b"\n"));
-    let mapped = summary(&[s(&p)]);
+    let chunked = summary(&[s(&p)]);
     let read = summary(&[s(&p), "--no-mmap"]);
-    assert_eq!(mapped, read);
-    let (lines, events, unparsed) = counts(&mapped);
+    assert_eq!(chunked, read);
+    let (lines, events, unparsed) = counts(&chunked);
     assert_eq!(lines, want);
-    assert_eq!(events + unparsed + mapped["excluded"].as_u64().unwrap(), lines, "{mapped}");
+    assert_eq!(events + unparsed + chunked["excluded"].as_u64().unwrap(), lines, "{chunked}");
 }
 
 #[test]
@@ -197,13 +197,11 @@ fn an_input_deleted_and_cut_mid_line_while_read_keeps_what_arrived() {
     assert!(!fifo.exists());
 }
 
-/// A regular file truncated while it is read: with `--no-mmap` the reader sees the end of
-/// file early and reports the lines it got. (A truncation cannot be timed reliably against
-/// the reader from a test; this checks the state after it, a file shorter than when the run
-/// was planned. The mapped reader is documented to end with SIGBUS on a file truncated while
-/// mapped, which is what `--no-mmap` is for.)
+/// A regular file that is shorter when it is opened than when the run was planned (truncated
+/// in between): its lines are read, on both paths, with no message (it did not change while
+/// read). Truncations during the reading are below.
 #[test]
-fn a_truncated_file_read_without_a_map_gives_the_lines_left() {
+fn a_file_truncated_before_it_is_opened_gives_the_lines_left() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("t.log");
     let mut data = Vec::new();
@@ -225,6 +223,110 @@ fn a_truncated_file_read_without_a_map_gives_the_lines_left() {
         let mut args = vec![s(&p)];
         args.extend_from_slice(extra);
         assert_eq!(counts(&summary(&args)), (1001, 1000, 1), "{extra:?}");
+    }
+}
+
+/// Runs `gatelog args` with the engine's testing hook set: reading pauses once `at` bytes of
+/// a file were read, `change` runs during the pause, and reading goes on.
+fn paused_run(args: &[&str], at: u64, change: impl FnOnce()) -> Output {
+    let hook = tempfile::tempdir().unwrap();
+    let mut child = Command::new(BIN)
+        .args(args)
+        .env("GATELOG_TEST_PAUSE", format!("{at}:{}", hook.path().display()))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let paused = hook.path().join("paused");
+    let start = std::time::Instant::now();
+    while !paused.exists() {
+        if let Some(status) = child.try_wait().unwrap() {
+            let out = child.wait_with_output().unwrap();
+            panic!("gatelog ended ({status}) before reading {at} bytes: {}", stderr(&out));
+        }
+        assert!(start.elapsed().as_secs() < 60, "gatelog did not pause");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    change();
+    std::fs::write(hook.path().join("resume"), b"").unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// Log lines up to `len` bytes, all of class `connect_refused`.
+fn refused_lines(len: usize) -> Vec<u8> {
+    let mut data = Vec::with_capacity(len + 300);
+    let mut i = 0;
+    while data.len() < len {
+        data.extend_from_slice(&refused(i % 3600, b"10.0.0.1:80", b"/"));
+        i += 1;
+    }
+    data
+}
+
+fn set_len(p: &Path, len: u64) {
+    std::fs::File::options().write(true).open(p).unwrap().set_len(len).unwrap();
+}
+
+/// A file of 1 GiB truncated while `summary` reads it, to nothing or to half its size, on the
+/// default path and with `--no-mmap`: a message names the file and both sizes, the report
+/// covers the lines read before the cut, and the exit code is 2. The file is 8 MiB of lines
+/// and a hole up to 1 GiB (read as NUL bytes, one overlong unparsed line), so that it costs
+/// nothing to make; reading pauses after 4 MiB for the truncation, so nothing is left to
+/// timing.
+#[test]
+fn a_gigabyte_file_truncated_while_read_is_reported_with_the_lines_before_the_cut() {
+    const GIB: u64 = 1 << 30;
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("big.log");
+    let head = refused_lines(8 << 20);
+    let at = 4 << 20;
+    let complete = |bytes: &[u8]| bytes.iter().filter(|&&b| b == b'\n').count() as u64;
+    // To nothing: the lines in the first 4 MiB. To half: all the lines, and the NUL line
+    // (unparsed) up to the cut.
+    let cases =
+        [(0, at, complete(&head[..at as usize]), 0), (GIB / 2, GIB / 2, complete(&head) + 1, 1)];
+    for (to, read, lines, unparsed) in cases {
+        for extra in [&[][..], &["--no-mmap"][..]] {
+            std::fs::write(&p, &head).unwrap();
+            set_len(&p, GIB);
+            let mut args = vec!["summary", "--output", "json", "--quiet", s(&p)];
+            args.extend_from_slice(extra);
+            let out = paused_run(&args, at, || set_len(&p, to));
+            let err = stderr(&out);
+            let case = format!("{extra:?}, truncated to {to}: {err}");
+            assert_eq!(out.status.code(), Some(2), "{case}");
+            let want = format!(
+                "gatelog: {}: truncated while it was read: {GIB} bytes when opened, {read} bytes \
+                 read; the report covers its first {lines} lines\n",
+                s(&p)
+            );
+            assert_eq!(err, want, "{case}");
+            let doc: Value = serde_json::from_slice(&out.stdout).expect("the report");
+            assert_eq!(counts(&doc), (lines, lines - unparsed, unparsed), "{case}");
+        }
+    }
+}
+
+/// A file appended to while it is read is read up to its size when opened, on both paths:
+/// following a growing file is for `tail -F | gatelog summary --follow`.
+#[test]
+fn a_file_appended_to_while_read_is_read_up_to_its_size_at_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("growing.log");
+    let data = refused_lines(4 << 20);
+    let lines = data.iter().filter(|&&b| b == b'\n').count() as u64;
+    for extra in [&[][..], &["--no-mmap"][..]] {
+        std::fs::write(&p, &data).unwrap();
+        let mut args = vec!["summary", "--output", "json", "--quiet", s(&p)];
+        args.extend_from_slice(extra);
+        let out = paused_run(&args, 1 << 20, || {
+            let mut f = std::fs::OpenOptions::new().append(true).open(&p).unwrap();
+            f.write_all(&data).unwrap();
+        });
+        assert_eq!(out.status.code(), Some(0), "{extra:?}: {}", stderr(&out));
+        assert_eq!(stderr(&out), "", "{extra:?}");
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(counts(&doc), (lines, lines, 0), "{extra:?}");
     }
 }
 

@@ -7,12 +7,18 @@
 //!   hands every line over in input order: for writers of one record per line (`gatelog
 //!   events`), where the order matters and memory must stay flat.
 //! - [`Engine::collect`] uses every worker thread of the engine's pool: inputs are read in parallel;
-//!   a mapped file is cut into newline-aligned chunks ([`input::chunks`]), each parsed by a
-//!   worker with its own parser and its own aggregate; a stream (standard input, compressed
-//!   files) is decompressed on a thread of its own while a worker parses the blocks it
-//!   produces. The parts are merged in input order, so the result is the one a single pass
-//!   gives, whatever the number of threads or the chunk sizes (a property test below checks
-//!   this on random cuts).
+//!   a plain file is read in newline-aligned chunks ([`input::Blocks::aligned`]) into buffers
+//!   that are reused, and each chunk is parsed by a worker with its own parser and its own
+//!   aggregate (the workers take turns reading the next chunk, and stay at most a few chunks
+//!   per thread ahead of the merge, so memory stays bounded); a stream (standard input,
+//!   compressed files) is decompressed on a thread of its own while a worker parses the
+//!   blocks it produces. The parts are merged in input order, so the result is the one a
+//!   single pass gives, whatever the number of threads or the chunk sizes (a property test
+//!   below checks this on random cuts).
+//!
+//! Either way a file is read up to its size when opened, and a file that turns out shorter
+//! (truncated while read) is reported as a problem naming both sizes, with the lines read
+//! before the cut kept in the result (see [`input`]).
 //!
 //! # Parser state at chunk cuts
 //!
@@ -54,17 +60,18 @@
 //! Line numbers are counted per chunk and shifted into place when the chunks are merged
 //! ([`Aggregate::shift_lines`]).
 
+use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::io;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, mpsc};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, mpsc};
 use std::time::{Duration, Instant};
 
 use logparse::nginx::access::LogFormat;
 use logparse::{Event, Format, ParseError, ParseErrorKind, Parser, Timestamp, Tz};
 use rayon::prelude::*;
 
-use crate::input::{self, Blocks, Compression, Input, Progress, Source, Stream};
+use crate::input::{self, Blocks, Compression, Input, Progress, Source, Stream, Truncation};
 use crate::{Filter, Problem};
 
 /// What became of one line.
@@ -131,8 +138,9 @@ pub struct Options {
     /// Which events reach the aggregate as [`Outcome::Event`] (the others are
     /// [`Outcome::Excluded`]).
     pub filter: Filter,
-    /// Memory-map plain files (`false` reads them through a buffer).
-    pub mmap: bool,
+    /// Cut plain files of 64 KiB or more into chunks parsed in parallel (`false` parses each
+    /// file in order with one parser, as a stream is).
+    pub chunked: bool,
     /// Worker threads; `None` for rayon's global pool (one per core).
     pub threads: Option<usize>,
 }
@@ -145,7 +153,7 @@ impl Default for Options {
             access_format: None,
             year: None,
             filter: Filter::default(),
-            mmap: true,
+            chunked: true,
             threads: None,
         }
     }
@@ -162,7 +170,7 @@ pub struct Engine {
     problems: AtomicU64,
     progress: Progress,
     stop: Arc<AtomicBool>,
-    /// The size of the chunks mapped files are cut into ([`input::CHUNK`]).
+    /// The size in bytes of the chunks plain files are cut into ([`input::CHUNK`]).
     chunk: usize,
     pool: Option<rayon::ThreadPool>,
 }
@@ -352,38 +360,21 @@ fn for_each_line(
     inputs: &[Input],
     sink: &mut impl FnMut(Step<'_, '_, '_>) -> io::Result<()>,
 ) -> io::Result<()> {
-    let filter = &eng.options.filter;
     for (index, input) in inputs.iter().enumerate() {
         if eng.stopped() {
             break;
         }
         let index = index as u32;
-        let opened = match input::open(input, eng.options.mmap, &eng.progress) {
+        let opened = match input::open(input, eng.options.chunked, &eng.progress) {
             Ok(o) => o,
             Err(e) => {
                 eng.problem(e);
                 continue;
             }
         };
-        match opened.source {
-            Source::Mapped(map) => {
-                let mut parser = eng.parser(eng.year_of(input, &map, opened.mtime));
-                let mut line = 1;
-                for r in input::chunks(&map, eng.chunk) {
-                    if eng.stopped() {
-                        eng.report_interrupted(input, line - 1);
-                        break;
-                    }
-                    let len = r.len() as u64;
-                    let push = &mut |at: &At<'_>, o: Outcome<'_, '_>| sink(Step::Line(at, o));
-                    line += scan(&mut parser, filter, index, input, &map[r], line, push)?;
-                    (eng.progress)(len);
-                }
-            }
-            Source::Stream(stream) => {
-                stream_lines(eng, index, input, stream, opened.size, opened.mtime, sink)?;
-            }
-        }
+        // Lines go out in order from one parser: a file in chunks is read as a stream.
+        let (Source::Chunks(stream) | Source::Stream(stream)) = opened.source;
+        stream_lines(eng, index, input, stream, opened.size, opened.mtime, sink)?;
     }
     Ok(())
 }
@@ -413,30 +404,28 @@ fn aggregate_input<A: Aggregate>(
     if eng.stopped() {
         return new();
     }
-    let opened = match input::open(input, eng.options.mmap, &eng.progress) {
+    let opened = match input::open(input, eng.options.chunked, &eng.progress) {
         Ok(o) => o,
         Err(e) => {
             eng.problem(e);
             return new();
         }
     };
+    aggregate_opened(eng, index, input, opened, new, tick)
+}
+
+/// [`aggregate_input`] once the input is open.
+fn aggregate_opened<A: Aggregate>(
+    eng: &Engine,
+    index: u32,
+    input: &Input,
+    opened: input::Opened,
+    new: &(dyn Fn() -> A + Sync),
+    tick: Option<&(dyn Fn(&A) + Sync)>,
+) -> A {
     match opened.source {
-        Source::Mapped(map) => {
-            let template = eng.parser(eng.year_of(input, &map, opened.mtime));
-            let ranges = input::chunks(&map, eng.chunk);
-            let job = Job {
-                filter: &eng.options.filter,
-                index,
-                input,
-                data: &map,
-                template: &template,
-                stop: &eng.stop,
-            };
-            let (agg, done) = job.run(&ranges, new, &|n| (eng.progress)(n));
-            if let Some(lines) = done.interrupted {
-                eng.report_interrupted(input, lines);
-            }
-            agg
+        Source::Chunks(stream) => {
+            aggregate_chunks(eng, index, input, stream, opened.size, opened.mtime, new)
         }
         Source::Stream(stream) => {
             let mut agg = new();
@@ -464,12 +453,67 @@ fn aggregate_input<A: Aggregate>(
     }
 }
 
-/// The chunked reading of one mapped file.
+/// Reads a plain file in chunks ([`Blocks::aligned`]) into reused buffers, parses them on the
+/// engine's threads, and reports a truncation, a read error or an interruption as a problem.
+fn aggregate_chunks<A: Aggregate>(
+    eng: &Engine,
+    index: u32,
+    input: &Input,
+    stream: Stream,
+    size: Option<u64>,
+    mtime: Option<i64>,
+    new: &(dyn Fn() -> A + Sync),
+) -> A {
+    let ending = Ending::of(&stream, size);
+    let mut blocks = Blocks::aligned(stream.reader, eng.chunk);
+    let mut error = None;
+    let mut first = Vec::new();
+    match blocks.next_into(&mut first) {
+        Ok(true) => {}
+        Ok(false) => {
+            ending.report(eng, input, None, 0, 0);
+            return new();
+        }
+        Err(e) => error = Some(e),
+    }
+    let template = eng.parser(eng.year_of(input, &first, mtime));
+    let free: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
+    let (agg, done) = {
+        let rest = std::iter::from_fn(|| {
+            if error.is_some() {
+                return None;
+            }
+            let mut buf = free.lock().ok().and_then(|mut f| f.pop()).unwrap_or_default();
+            match blocks.next_into(&mut buf) {
+                Ok(true) => Some(buf),
+                Ok(false) => None,
+                Err(e) => {
+                    error = Some(e);
+                    None
+                }
+            }
+        });
+        let chunks = std::iter::once(first).filter(|c| !c.is_empty()).chain(rest);
+        let job =
+            Job { filter: &eng.options.filter, index, input, template: &template, stop: &eng.stop };
+        job.run(chunks, new, &|buf| {
+            if let Ok(mut f) = free.lock() {
+                f.push(buf);
+            }
+        })
+    };
+    ending.report(eng, input, error.as_ref(), done.lines, blocks.bytes_read());
+    if let Some(lines) = done.interrupted {
+        eng.report_interrupted(input, lines);
+    }
+    agg
+}
+
+/// The chunked reading of one file.
 struct Job<'j> {
     filter: &'j Filter,
     index: u32,
     input: &'j Input,
-    data: &'j [u8],
     /// The parser every chunk starts from.
     template: &'j Parser,
     /// Set when reading should stop.
@@ -479,6 +523,8 @@ struct Job<'j> {
 /// How a chunked reading ended.
 #[derive(Debug, Default, PartialEq, Eq)]
 struct Done {
+    /// The lines read.
+    lines: u64,
     /// Chunks parsed again because the parser state at their start mattered.
     reparsed: usize,
     /// Set when Ctrl-C stopped the reading: the lines covered.
@@ -493,61 +539,108 @@ struct Part<A> {
     end: Parser,
 }
 
+/// The chunks parsed so far, merged in order.
+struct Merged<A, C> {
+    /// The aggregate of the chunks before `next`.
+    total: Option<A>,
+    /// The number of the next chunk to merge.
+    next: usize,
+    /// Chunks parsed ahead of `next`, with their bytes (for the check at their cut).
+    waiting: BTreeMap<usize, (Part<A>, C)>,
+    lines: u64,
+    /// The parser's state after the last chunk merged.
+    state: Option<Parser>,
+    reparsed: usize,
+}
+
 impl Job<'_> {
-    /// Parses `ranges` of the data in parallel and merges them in order, parsing again any
-    /// chunk whose start depended on the state the previous chunk left (see the module docs).
-    fn run<A: Aggregate>(
+    /// Parses `chunks` (whole lines each, in input order) on the threads of the current pool
+    /// and merges them in order, parsing again any chunk whose start depended on the state
+    /// the previous chunk left (see the module docs). Each chunk goes to `recycle` once it is
+    /// merged; at most a few chunks per thread are taken from `chunks` ahead of the merge,
+    /// so memory stays bounded when `chunks` reads a file. Stops taking chunks once `stop` is
+    /// set.
+    fn run<A: Aggregate, C: AsRef<[u8]> + Send>(
         &self,
-        ranges: &[std::ops::Range<usize>],
+        mut chunks: impl Iterator<Item = C> + Send,
         new: &(dyn Fn() -> A + Sync),
-        progress: &(dyn Fn(u64) + Sync),
+        recycle: &(dyn Fn(C) + Sync),
     ) -> (A, Done) {
-        let parts: Vec<Option<Part<A>>> = ranges
-            .par_iter()
-            .map(|r| {
-                if self.stop.load(Ordering::Relaxed) {
-                    return None;
-                }
-                let part = self.part(self.template.clone(), r.clone(), new);
-                progress(r.len() as u64);
-                Some(part)
-            })
-            .collect();
-        let mut total = new();
-        let mut lines = 0;
-        let mut done = Done::default();
-        let mut state: Option<Parser> = None;
-        for (part, r) in parts.into_iter().zip(ranges) {
-            let Some(mut part) = part else {
-                done.interrupted = Some(lines);
-                break;
-            };
-            if let Some(prev) = state.take() {
-                match self.check(prev.clone(), &self.data[r.clone()]) {
-                    Check::Same => {}
-                    Check::SameUntilEnd(end) => part.end = end,
-                    Check::Differs => {
-                        part = self.part(prev, r.clone(), new);
-                        done.reparsed += 1;
+        let ahead = 2 * rayon::current_num_threads() + 2;
+        let merged = Mutex::new(Merged {
+            total: Some(new()),
+            next: 0,
+            waiting: BTreeMap::new(),
+            lines: 0,
+            state: None,
+            reparsed: 0,
+        });
+        let merging = Condvar::new();
+        let mut taken = 0;
+        let mut interrupted = false;
+        let numbered = std::iter::from_fn(|| {
+            // Wait while too many chunks are parsed or waiting: the thread that parses the
+            // oldest one merges it and wakes this one. That thread is never this one, which
+            // holds no chunk while it takes the next.
+            let mut m = lock(&merged);
+            while taken - m.next >= ahead {
+                m = merging.wait(m).unwrap_or_else(|e| e.into_inner());
+            }
+            drop(m);
+            if interrupted {
+                return None;
+            }
+            let chunk = chunks.next()?;
+            if self.stop.load(Ordering::Relaxed) {
+                interrupted = true;
+                return None;
+            }
+            taken += 1;
+            Some((taken - 1, chunk))
+        });
+        numbered.par_bridge().for_each(|(n, chunk)| {
+            let part = self.part(self.template.clone(), chunk.as_ref(), new);
+            let mut m = lock(&merged);
+            m.waiting.insert(n, (part, chunk));
+            loop {
+                let next = m.next;
+                let Some((mut part, chunk)) = m.waiting.remove(&next) else { break };
+                if let Some(prev) = m.state.take() {
+                    match self.check(prev.clone(), chunk.as_ref()) {
+                        Check::Same => {}
+                        Check::SameUntilEnd(end) => part.end = end,
+                        Check::Differs => {
+                            part = self.part(prev, chunk.as_ref(), new);
+                            m.reparsed += 1;
+                        }
                     }
                 }
+                part.agg.shift_lines(self.index, m.lines);
+                m.lines += part.lines;
+                m.total = m.total.take().map(|t| t.merge(part.agg));
+                m.state = Some(part.end);
+                m.next += 1;
+                recycle(chunk);
             }
-            part.agg.shift_lines(self.index, lines);
-            lines += part.lines;
-            total = total.merge(part.agg);
-            state = Some(part.end);
-        }
-        (total, done)
+            drop(m);
+            merging.notify_all();
+        });
+        let m = merged.into_inner().unwrap_or_else(|e| e.into_inner());
+        let done = Done {
+            lines: m.lines,
+            reparsed: m.reparsed,
+            interrupted: interrupted.then_some(m.lines),
+        };
+        (m.total.unwrap_or_else(new), done)
     }
 
     fn part<A: Aggregate>(
         &self,
         mut parser: Parser,
-        r: std::ops::Range<usize>,
+        data: &[u8],
         new: &(dyn Fn() -> A + Sync),
     ) -> Part<A> {
         let mut agg = new();
-        let data = &self.data[r];
         let push = &mut |at: &At<'_>, o: Outcome<'_, '_>| {
             agg.push(at, o);
             Ok::<(), Infallible>(())
@@ -594,6 +687,12 @@ impl Job<'_> {
     }
 }
 
+/// Locks `m`, whether or not a thread panicked while holding it (the panic is raised again
+/// when the pool joins that thread).
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// How many lines [`Job::check`] follows two parser states to see them become equal.
 const CONVERGE: usize = 64;
 
@@ -607,9 +706,66 @@ enum Check {
     Differs,
 }
 
+/// What is needed to report how the reading of a stream ended.
+struct Ending {
+    compression: Compression,
+    raw_read: Arc<AtomicU64>,
+    truncation: Arc<OnceLock<Truncation>>,
+    /// The file's size when opened, in bytes.
+    size: Option<u64>,
+}
+
+impl Ending {
+    fn of(stream: &Stream, size: Option<u64>) -> Ending {
+        Ending {
+            compression: stream.compression,
+            raw_read: stream.raw_read.clone(),
+            truncation: stream.truncation.clone(),
+            size,
+        }
+    }
+
+    /// Reports a reading that ended after `lines` lines, with `error` if it failed, having
+    /// decompressed `decoded` bytes: a problem when the file was truncated or the read
+    /// failed, nothing when it ended well.
+    fn report(
+        &self,
+        eng: &Engine,
+        input: &Input,
+        error: Option<&io::Error>,
+        lines: u64,
+        decoded: u64,
+    ) {
+        let compressed = self.compression != Compression::None;
+        // A truncation comes first, whatever error a decoder made of it.
+        let message = if let Some(t) = self.truncation.get() {
+            let unpacked = if compressed {
+                format!(" ({} data, {decoded} bytes decompressed)", self.compression.name())
+            } else {
+                String::new()
+            };
+            format!("{t}{unpacked}; the report covers its first {lines} lines")
+        } else if let Some(e) = error {
+            if compressed {
+                let raw = self.raw_read.load(Ordering::Relaxed);
+                let of = self.size.map(|s| format!(" of {s}")).unwrap_or_default();
+                format!(
+                    "{} data truncated or corrupt after {raw}{of} bytes of the file ({decoded} \
+                     bytes decompressed): {e}; its first {lines} complete lines were read",
+                    self.compression.name(),
+                )
+            } else {
+                format!("read error after line {lines}: {e} (the lines before it were read)")
+            }
+        } else {
+            return;
+        };
+        eng.problem(Problem::new(&input.name, message));
+    }
+}
+
 /// Reads a stream: a thread decompresses it into blocks (at most two waiting, so memory stays
 /// bounded) while this thread parses them in order with one parser.
-#[allow(clippy::too_many_arguments)]
 fn stream_lines<E>(
     eng: &Engine,
     index: u32,
@@ -619,7 +775,8 @@ fn stream_lines<E>(
     mtime: Option<i64>,
     f: &mut impl FnMut(Step<'_, '_, '_>) -> Result<(), E>,
 ) -> Result<(), E> {
-    let Stream { reader, compression, live, raw_read } = stream;
+    let ending = Ending::of(&stream, size);
+    let Stream { reader, live, .. } = stream;
     let (tx, rx) = mpsc::sync_channel::<io::Result<Vec<u8>>>(2);
     let (back_tx, back_rx) = mpsc::channel::<Vec<u8>>();
     let decoded = Arc::new(AtomicU64::new(0));
@@ -663,32 +820,14 @@ fn stream_lines<E>(
                 f(Step::Idle)?;
             }
             Ok(Err(e)) => {
-                let lines = line - 1;
-                if compression == Compression::None {
-                    eng.problem(Problem::new(
-                        &input.name,
-                        format!(
-                            "read error after line {lines}: {e} (the lines before it were read)"
-                        ),
-                    ));
-                } else {
-                    let raw = raw_read.load(Ordering::Relaxed);
-                    let of = size.map(|s| format!(" of {s}")).unwrap_or_default();
-                    eng.problem(Problem::new(
-                        &input.name,
-                        format!(
-                            "{} data truncated or corrupt after {raw}{of} bytes of the file \
-                             ({} bytes decompressed): {e}; its first {lines} complete lines were \
-                             read",
-                            compression.name(),
-                            decoded.load(Ordering::Relaxed),
-                        ),
-                    ));
-                }
+                ending.report(eng, input, Some(&e), line - 1, decoded.load(Ordering::Relaxed));
                 break;
             }
             Err(mpsc::RecvTimeoutError::Timeout) => f(Step::Idle)?,
-            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                ending.report(eng, input, None, line - 1, decoded.load(Ordering::Relaxed));
+                break;
+            }
         }
     }
     Ok(())

@@ -7,10 +7,10 @@
 //! lines to the parser on every core, so that a program built on it does what `gatelog
 //! summary DIR` does.
 //!
-//! - [`input`]: inputs ([`Input`]: a file or standard input), opening them (memory maps or
-//!   buffered reads, gzip, zstd and bzip2 recognized by their first bytes), cutting bytes into
-//!   lines; [`input::paths`] expands directories and glob patterns and orders rotated sets
-//!   oldest first.
+//! - [`input`]: inputs ([`Input`]: a file or standard input), opening them (files read up to
+//!   their size at open, in chunks or as streams; gzip, zstd and bzip2 recognized by their
+//!   first bytes), cutting bytes into lines; [`input::paths`] expands directories and glob
+//!   patterns and orders rotated sets oldest first.
 //! - [`driver`]: the [`Engine`], which parses inputs in parallel into any [`Aggregate`]
 //!   ([`timeline::Summary`], [`timeline::Aggregator`], or one of your own) with the result of
 //!   a single pass, or hands every line over in order ([`Engine::for_each_line`]).

@@ -37,14 +37,13 @@
 //! ```
 //!
 //! The [`Options::filter`] is not applied here: every line comes out, and
-//! [`crate::Filter::matches`] tells which events it keeps. [`Options::mmap`] and
+//! [`crate::Filter::matches`] tells which events it keeps. [`Options::chunked`] and
 //! [`Options::threads`] do not apply to a reader either. Without [`Options::year`],
 //! year-less syslog dates take their year from the source's own dated lines, as standard input
 //! does.
 
 use std::io::{self, BufReader, Read};
 use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
 
 use logparse::{Event, OwnedEvent, ParseError, Parser};
 
@@ -126,7 +125,7 @@ impl EventReader {
         // Decoding starts lazily for gzip and bzip2; only zstd reads its header here, and a
         // failure there shows as the first read's error.
         let reader: Box<dyn Read + Send> =
-            match input::decoder(source, compression, live, Arc::new(AtomicU64::new(0))) {
+            match input::decoder(source, compression, live, Arc::default(), Arc::default()) {
                 Ok(stream) => stream.reader,
                 Err(e) => Box::new(Failing(Some(e))),
             };

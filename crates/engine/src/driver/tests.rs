@@ -69,9 +69,8 @@ fn one_pass<A: Aggregate + Default>(data: &[u8]) -> A {
 fn chunked<A: Aggregate + Default>(data: &[u8], ranges: &[std::ops::Range<usize>]) -> (A, Done) {
     let (filter, input, template) = (Filter::default(), input(), template());
     let stop = AtomicBool::new(false);
-    let job =
-        Job { filter: &filter, index: 0, input: &input, data, template: &template, stop: &stop };
-    job.run(ranges, &A::default, &|_| {})
+    let job = Job { filter: &filter, index: 0, input: &input, template: &template, stop: &stop };
+    job.run(ranges.iter().map(|r| &data[r.clone()]), &A::default, &|_| {})
 }
 
 /// Cuts at the line starts at or after each of `at`.
@@ -168,17 +167,17 @@ fn cuts_where_the_state_matters_are_parsed_again() {
     assert_eq!((trace == whole, done.reparsed), (true, 1));
 }
 
-fn summary_of(path: &std::path::Path, mmap: bool) -> (Summary, bool) {
-    let mut eng = Engine::new(Options { mmap, ..Options::default() });
+fn summary_of(path: &std::path::Path, chunked: bool) -> (Summary, bool) {
+    let mut eng = Engine::new(Options { chunked, ..Options::default() });
     eng.chunk = 16 * 1024;
     let input = Input { path: Some(path.to_path_buf()), name: "in.log".into() };
-    let opened = input::open(&input, mmap, &eng.progress).unwrap();
-    let mapped = matches!(opened.source, Source::Mapped(_));
-    (aggregate_input(&eng, 0, &input, &Summary::new, None), mapped)
+    let opened = input::open(&input, chunked, &eng.progress).unwrap();
+    let in_chunks = matches!(opened.source, Source::Chunks(_));
+    (aggregate_input(&eng, 0, &input, &Summary::new, None), in_chunks)
 }
 
 #[test]
-fn mapped_read_and_compressed_files_give_identical_summaries() {
+fn chunked_streamed_and_compressed_files_give_identical_summaries() {
     // Several chunks' worth, with a CRLF line, an overlong line and no final newline.
     let mut data = Vec::new();
     while data.len() < 300_000 {
@@ -195,15 +194,15 @@ fn mapped_read_and_compressed_files_give_identical_summaries() {
     enc.write_all(&data).unwrap();
     std::fs::write(&gz, enc.finish().unwrap()).unwrap();
 
-    let (mapped, was_mapped) = summary_of(&plain, true);
+    let (chunked, was_chunked) = summary_of(&plain, true);
     let (read, was_read) = summary_of(&plain, false);
     let (unzipped, _) = summary_of(&gz, true);
-    assert!(was_mapped && !was_read);
+    assert!(was_chunked && !was_read);
     let lines = memchr::memchr_iter(b'\n', &data).count() as u64 + 1;
-    assert_eq!(mapped.lines(), lines);
-    assert_eq!(mapped, read);
-    assert_eq!(mapped, unzipped);
-    assert!(mapped.unparsed() > 0 && mapped.continuation() > 0);
+    assert_eq!(chunked.lines(), lines);
+    assert_eq!(chunked, read);
+    assert_eq!(chunked, unzipped);
+    assert!(chunked.unparsed() > 0 && chunked.continuation() > 0);
 }
 
 #[test]
@@ -223,17 +222,91 @@ fn cuts_in_a_plain_log_need_no_second_pass() {
         .with_access_format(logparse::nginx::access::LogFormat::main_upstream());
     let (filter, input) = (Filter::default(), input());
     let stop = AtomicBool::new(false);
-    let job = Job {
-        filter: &filter,
-        index: 0,
-        input: &input,
-        data: &data,
-        template: &template,
-        stop: &stop,
-    };
+    let job = Job { filter: &filter, index: 0, input: &input, template: &template, stop: &stop };
     let ranges = input::chunks(&data, 8 * 1024);
     assert!(ranges.len() > 20);
-    let (summary, done) = job.run(&ranges, &Summary::new, &|_| {});
-    assert_eq!(done, Done::default());
+    let (summary, done) = job.run(ranges.iter().map(|r| &data[r.clone()]), &Summary::new, &|_| {});
+    assert_eq!((done.reparsed, done.interrupted), (0, None));
     assert_eq!(summary.lines(), memchr::memchr_iter(b'\n', &data).count() as u64);
+}
+
+/// An engine that reads in 16 KiB chunks and keeps the messages of the problems it reports.
+fn recording_engine(chunked: bool) -> (Engine, Arc<Mutex<Vec<String>>>) {
+    let problems = Arc::new(Mutex::new(Vec::new()));
+    let sink = problems.clone();
+    let mut eng = Engine::new(Options { chunked, ..Options::default() })
+        .on_problem(move |p| lock(&sink).push(p.to_string()));
+    eng.chunk = 16 * 1024;
+    (eng, problems)
+}
+
+/// About 300 KB of whole lines of every fixture.
+fn plain_log() -> Vec<u8> {
+    let mut data = Vec::new();
+    while data.len() < 300_000 {
+        data.extend_from_slice(&fixtures(&[0, 1, 2, 3, 4, 5]));
+    }
+    data
+}
+
+#[test]
+fn a_file_truncated_while_read_is_a_problem_and_its_lines_before_the_cut_are_kept() {
+    let data = plain_log();
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("in.log");
+    let gz = dir.path().join("in.log.gz");
+    // Stored, not compressed: larger than what the decoder reads when it starts (256 KiB).
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::none());
+    enc.write_all(&data).unwrap();
+    enc.write_all(&data).unwrap();
+    let zipped = enc.finish().unwrap();
+    for (path, chunked, content, cut) in [
+        (&plain, true, &data, 100_000),
+        (&plain, false, &data, 100_000),
+        (&gz, true, &zipped, 400_000),
+    ] {
+        std::fs::write(path, content).unwrap();
+        let (eng, problems) = recording_engine(chunked);
+        let input = Input::path(path);
+        let opened = input::open(&input, chunked, &eng.progress).unwrap();
+        std::fs::File::options().write(true).open(path).unwrap().set_len(cut as u64).unwrap();
+        let summary = aggregate_opened(&eng, 0, &input, opened, &Summary::new, None);
+        let problems = lock(&problems).clone();
+        let what = format!("{} chunked={chunked}: {problems:?}", input.name);
+        assert_eq!(problems.len(), 1, "{what}");
+        let size = content.len();
+        let want = format!(
+            "{}: truncated while it was read: {size} bytes when opened, {cut} bytes read",
+            input.name
+        );
+        assert!(problems[0].starts_with(&want), "{what}");
+        let covers = format!("the report covers its first {} lines", summary.lines());
+        assert!(problems[0].ends_with(&covers), "{what}");
+        if path == &plain {
+            // Every complete line before the cut, and not the line it cut.
+            let lines = memchr::memchr_iter(b'\n', &data[..cut]).count() as u64;
+            assert_eq!(summary.lines(), lines, "{what}");
+        } else {
+            assert!(summary.lines() > 0 && problems[0].contains("(gzip data, "), "{what}");
+        }
+    }
+}
+
+#[test]
+fn a_file_appended_to_while_read_is_read_up_to_its_size_at_open() {
+    let data = plain_log();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("in.log");
+    let lines = memchr::memchr_iter(b'\n', &data).count() as u64;
+    for chunked in [true, false] {
+        std::fs::write(&path, &data).unwrap();
+        let (eng, problems) = recording_engine(chunked);
+        let input = Input::path(&path);
+        let opened = input::open(&input, chunked, &eng.progress).unwrap();
+        let mut f = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(&data).unwrap();
+        let summary = aggregate_opened(&eng, 0, &input, opened, &Summary::new, None);
+        assert_eq!(summary.lines(), lines, "chunked={chunked}");
+        assert!(lock(&problems).is_empty(), "chunked={chunked}");
+    }
 }

@@ -1,4 +1,4 @@
-use std::io::Cursor;
+use std::io::{Cursor, Write};
 
 use super::*;
 
@@ -167,4 +167,120 @@ fn a_line_longer_than_several_blocks_is_one_cut_line() {
     assert_eq!(lines.len(), 3);
     assert_eq!(lines[1].len(), MAX_LINE);
     assert_eq!(lines[2], b"next");
+}
+
+fn collect_blocks<R: Read>(mut b: Blocks<R>) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut buf = Vec::new();
+    while b.next_into(&mut buf).unwrap() {
+        out.push(buf.clone());
+    }
+    out
+}
+
+#[test]
+fn aligned_blocks_start_at_recognized_lines_and_hold_the_same_lines() {
+    let header =
+        b"2024/01/01 00:00:00 [error] 1#1: *1 no live upstreams while connecting to upstream\n";
+    let mut data = Vec::new();
+    for i in 0..3000 {
+        if i % 10 == 0 {
+            data.extend_from_slice(header);
+        } else {
+            data.extend_from_slice(b"a line that no format recognizes\n");
+        }
+    }
+    let got = collect_blocks(Blocks::aligned(Cursor::new(data.clone()), 4096));
+    assert!(got.len() > 10, "{} blocks", got.len());
+    assert_eq!(got.concat(), data);
+    for b in &got[1..] {
+        assert!(b.starts_with(header));
+    }
+    for b in &got[..got.len() - 1] {
+        assert!(b.len() >= 4096 && b.len() < 4096 + LOOK, "{}", b.len());
+    }
+    // Overlong lines, CRLF and a last line without a newline: the lines of plain blocks.
+    data.extend(std::iter::repeat_n(b'x', MAX_LINE + 10));
+    data.extend_from_slice(b"\r\nnext\n");
+    data.extend(std::iter::repeat_n(b'y', 3 * MAX_LINE));
+    data.extend_from_slice(b"\nlast");
+    let aligned = collect_blocks(Blocks::aligned(Cursor::new(data.clone()), 4096));
+    assert_eq!(lines_of(&aligned), lines_of(&blocks(&data, false)));
+}
+
+fn opened_stream(input: &Input, chunked: bool) -> Stream {
+    let bar: Progress = Arc::new(|_| {});
+    match open(input, chunked, &bar).unwrap().source {
+        Source::Chunks(s) | Source::Stream(s) => s,
+    }
+}
+
+#[test]
+fn a_file_is_read_up_to_its_size_at_open_and_ending_early_is_a_truncation() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("a.log");
+    let data = b"one\ntwo\nthree\n".repeat(10_000);
+    std::fs::write(&p, &data).unwrap();
+    let input = Input::path(&p);
+    let bar: Progress = Arc::new(|_| {});
+    assert!(matches!(open(&input, true, &bar).unwrap().source, Source::Chunks(_)));
+    assert!(matches!(open(&input, false, &bar).unwrap().source, Source::Stream(_)));
+
+    // Bytes appended after the open are not read.
+    let mut s = opened_stream(&input, true);
+    std::fs::OpenOptions::new().append(true).open(&p).unwrap().write_all(b"late\n").unwrap();
+    let mut got = Vec::new();
+    s.reader.read_to_end(&mut got).unwrap();
+    assert_eq!(got, data);
+    assert_eq!(s.truncation.get(), None);
+    assert_eq!(s.raw_read.load(Ordering::Relaxed), data.len() as u64);
+
+    // A file cut after the open ends early, with both sizes on record.
+    let size = data.len() as u64 + 5;
+    let mut s = opened_stream(&input, false);
+    File::options().write(true).open(&p).unwrap().set_len(1000).unwrap();
+    let mut got = Vec::new();
+    let err = s.reader.read_to_end(&mut got).unwrap_err();
+    assert_eq!(got, &data[..1000]);
+    assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+    assert_eq!(s.truncation.get(), Some(&Truncation { size, read: 1000 }));
+    assert_eq!(
+        err.to_string(),
+        format!("truncated while it was read: {size} bytes when opened, 1000 bytes read")
+    );
+
+    // Cut below the 4 bytes read to tell the compression: nothing more comes.
+    let mut s = opened_stream(&input, false);
+    File::options().write(true).open(&p).unwrap().set_len(0).unwrap();
+    let mut got = Vec::new();
+    assert!(s.reader.read_to_end(&mut got).is_err());
+    assert_eq!(got, b"one\n");
+    assert_eq!(s.truncation.get(), Some(&Truncation { size: 1000, read: 4 }));
+}
+
+#[test]
+fn a_truncated_compressed_file_keeps_the_truncation_on_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("a.log.gz");
+    // Bytes that do not compress well, so that the file outgrows the decoder's buffer.
+    let mut text = Vec::new();
+    let mut x = 0x2545_f491_4f6c_dd1d_u64;
+    while text.len() < 1 << 20 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        text.extend_from_slice(format!("{x:x}\n").as_bytes());
+    }
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut enc, &text).unwrap();
+    let gz = enc.finish().unwrap();
+    std::fs::write(&p, &gz).unwrap();
+    let mut s = opened_stream(&Input::path(&p), true);
+    assert_eq!(s.compression, Compression::Gzip);
+    File::options().write(true).open(&p).unwrap().set_len(gz.len() as u64 / 2).unwrap();
+    let mut got = Vec::new();
+    assert!(s.reader.read_to_end(&mut got).is_err());
+    assert!(!got.is_empty() && text.starts_with(&got));
+    let t = Truncation { size: gz.len() as u64, read: gz.len() as u64 / 2 };
+    assert_eq!(s.truncation.get(), Some(&t));
 }
