@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, anyhow, bail};
 use clap::{Parser, Subcommand, ValueEnum};
-use timeline::analysis::{Method, Settings};
-use timeline::deploy::{Deploy, ServiceMap};
-use timeline::markers::{self, MarkerErrorKind};
-use timeline::spikes::Params;
+use engine::timeline::analysis::{Method, Settings};
+use engine::timeline::deploy::{Deploy, ServiceMap};
+use engine::timeline::markers::{self, MarkerErrorKind};
+use engine::timeline::spikes::Params;
 
 use crate::config::{
     ColorWhen, Config, Mode, Output, ReportConfig, SpikesConfig, SpikesOutput, TimelineConfig,
@@ -494,11 +494,11 @@ impl Args {
         };
         let format = match common.format {
             FormatArg::Auto => None,
-            FormatArg::NginxError => Some(logparse::Format::NginxError),
-            FormatArg::NginxAccess => Some(logparse::Format::NginxAccess),
-            FormatArg::Haproxy => Some(logparse::Format::Haproxy),
-            FormatArg::Alb => Some(logparse::Format::Alb),
-            FormatArg::Elb => Some(logparse::Format::Elb),
+            FormatArg::NginxError => Some(engine::logparse::Format::NginxError),
+            FormatArg::NginxAccess => Some(engine::logparse::Format::NginxAccess),
+            FormatArg::Haproxy => Some(engine::logparse::Format::Haproxy),
+            FormatArg::Alb => Some(engine::logparse::Format::Alb),
+            FormatArg::Elb => Some(engine::logparse::Format::Elb),
         };
         Config::new(crate::config::Raw {
             mode,

@@ -4,10 +4,10 @@ use std::ffi::OsString;
 
 use anyhow::{Context, Result, bail};
 use engine::input::paths::NameFilter;
+use engine::logparse::nginx::access::LogFormat;
+use engine::logparse::{Class, Format, Timestamp, Tz};
 use engine::tz::TzError;
 use engine::{Filter, Input};
-use logparse::nginx::access::LogFormat;
-use logparse::{Class, Format, Timestamp, Tz};
 
 /// What to do.
 #[derive(Clone, Debug, PartialEq)]
@@ -76,7 +76,7 @@ pub struct SpikesConfig {
     pub fail_on_spike: bool,
     /// Detection and attribution: the scan's settings, the markers, `--service-map`,
     /// `--deploy-skew`, `--method`.
-    pub analysis: timeline::analysis::Settings,
+    pub analysis: engine::timeline::analysis::Settings,
 }
 
 /// The settings of `report`.
@@ -87,7 +87,7 @@ pub struct ReportConfig {
     /// The bucket size in seconds, `None` for automatic.
     pub bucket: Option<i64>,
     /// Spike detection and attribution, as `spikes` runs them by default.
-    pub analysis: timeline::analysis::Settings,
+    pub analysis: engine::timeline::analysis::Settings,
 }
 
 /// `--color`: when tables are colored.
@@ -298,7 +298,7 @@ impl Raw {
 
 #[cfg(test)]
 mod tests {
-    use logparse::Event;
+    use engine::logparse::Event;
 
     use super::*;
 
@@ -391,7 +391,7 @@ mod tests {
         };
         let f = Config::new(r).unwrap().engine.filter;
         let mut ev = Event::new(Format::NginxError, b"");
-        ev.class = logparse::Class::ConnectRefused;
+        ev.class = engine::logparse::Class::ConnectRefused;
         ev.time = Some(Timestamp::from_unix_seconds(utc("2024-01-01T00:00:00Z")));
         assert!(f.matches(&ev), "no upstream is kept with `-`");
         ev.upstream = Some(b"10.0.0.1:80");
@@ -404,7 +404,7 @@ mod tests {
         ev.time = Some(Timestamp::from_unix_seconds(utc("2023-12-31T23:59:59Z")));
         assert!(!f.matches(&ev));
         ev.time = Some(Timestamp::from_unix_seconds(utc("2024-06-01T00:00:00Z")));
-        ev.class = logparse::Class::Info;
+        ev.class = engine::logparse::Class::Info;
         assert!(!f.matches(&ev));
         assert!(Filter::default().is_empty() && !f.is_empty());
     }

@@ -10,7 +10,7 @@ use crate::report;
 /// Reads the inputs, analyses them and writes the page to `c.out`.
 pub fn run(config: &Config, c: &ReportConfig) -> Result<()> {
     let data = crate::reading::collect(config, &engine::aggregate::Report::default, None);
-    let analysis = timeline::analysis::analyze(&data.agg, &c.analysis);
+    let analysis = engine::timeline::analysis::analyze(&data.agg, &c.analysis);
     let file =
         std::fs::File::create(&c.out).with_context(|| format!("creating {}", c.out.display()))?;
     let mut out = BufWriter::new(file);

@@ -1,14 +1,14 @@
 //! `gatelog spikes`: spikes of upstream failures, explained and tied to deploys.
 //!
 //! On a stream, spikes are printed as they are found (`provisional` while open, `final` once
-//! closed; [`timeline::live`]); the full report follows when the stream ends.
+//! closed; [`engine::timeline::live`]); the full report follows when the stream ends.
 
 use std::io::{self, BufWriter, Write};
 use std::sync::Mutex;
 
 use anyhow::{Context, Result};
-use timeline::Aggregator;
-use timeline::live::LiveSpikes;
+use engine::timeline::Aggregator;
+use engine::timeline::live::LiveSpikes;
 
 use crate::config::{Config, SpikesConfig, SpikesOutput};
 use crate::exit::Exit;
@@ -31,7 +31,7 @@ pub fn run(config: &Config, c: &SpikesConfig) -> Result<Exit> {
     let tick: Option<&(dyn Fn(&Aggregator) + Sync)> =
         (c.output == SpikesOutput::Table).then_some(&print as _);
     let agg = crate::reading::collect(config, &Aggregator::new, tick);
-    let analysis = timeline::analysis::analyze(&agg, &c.analysis);
+    let analysis = engine::timeline::analysis::analyze(&agg, &c.analysis);
     let found = Found { analysis: &analysis, deploys: &c.analysis.deploys };
     let mut out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
     match c.output {

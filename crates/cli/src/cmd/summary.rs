@@ -3,7 +3,7 @@
 use std::io::{self, BufWriter, IsTerminal, Write};
 
 use anyhow::{Context, Result};
-use timeline::Summary;
+use engine::timeline::Summary;
 
 use crate::config::{Config, Output};
 use crate::report::{self, style::Style};

@@ -3,7 +3,7 @@
 use std::io::{self, BufWriter, Write};
 
 use anyhow::{Context, Result};
-use timeline::{Aggregator, Timeline};
+use engine::timeline::{Aggregator, Timeline};
 
 use crate::config::{Config, TimelineConfig, TimelineOutput};
 use crate::report;
@@ -15,7 +15,10 @@ pub fn run(config: &Config, c: &TimelineConfig) -> Result<()> {
     let tl = Timeline::new(&agg, c.bucket);
     match c.output {
         TimelineOutput::Table => {
-            let spikes = timeline::spikes::detect(&agg, &timeline::spikes::Params::default());
+            let spikes = engine::timeline::spikes::detect(
+                &agg,
+                &engine::timeline::spikes::Params::default(),
+            );
             let marks = report::timeline::Marks { spikes: &spikes, deploys: &c.deploys };
             let style = report::style::Style::for_stdout(config.color);
             report::timeline::table(&mut out, &tl, style, &marks)

@@ -13,7 +13,7 @@
 use std::borrow::Cow;
 use std::io::{self, Write};
 
-use timeline::Summary;
+use engine::timeline::Summary;
 
 /// The columns of `summary --output csv`, in order.
 pub const COLUMNS: [&str; 4] = ["upstream", "class", "count", "unit"];
@@ -24,7 +24,7 @@ pub fn write(w: &mut impl Write, s: &Summary) -> io::Result<()> {
     for unit in s.units() {
         for row in s.rows(unit) {
             let name = match row.name() {
-                Some(n) => field(&logparse::text(n).to_string()).into_owned(),
+                Some(n) => field(&engine::logparse::text(n).to_string()).into_owned(),
                 None => "-".to_owned(),
             };
             for (class, n) in row.classes(unit) {
@@ -83,11 +83,11 @@ pub const EVENT_COLUMNS: [&str; 19] = [
 /// One line's record in `events --output csv`.
 pub enum Record<'e, 'a> {
     /// An event.
-    Event(&'e logparse::Event<'a>),
+    Event(&'e engine::logparse::Event<'a>),
     /// A line that continues an earlier entry.
     Continuation,
     /// A line that is not an event.
-    Unparsed(&'e logparse::ParseError),
+    Unparsed(&'e engine::logparse::ParseError),
 }
 
 /// Writes the header of `events --output csv`.
@@ -107,7 +107,7 @@ pub fn write_event_row(
     let text = |w: &mut dyn Write, v: Option<&[u8]>| -> io::Result<()> {
         w.write_all(b",")?;
         match v {
-            Some(v) => w.write_all(field(&logparse::text(v).to_string()).as_bytes()),
+            Some(v) => w.write_all(field(&engine::logparse::text(v).to_string()).as_bytes()),
             None => Ok(()),
         }
     };
@@ -165,7 +165,7 @@ pub fn write_field(w: &mut impl Write, s: &str) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use logparse::{Class, Event, Format};
+    use engine::logparse::{Class, Event, Format};
 
     #[test]
     fn long_form_with_quoting() {

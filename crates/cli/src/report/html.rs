@@ -23,10 +23,10 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use engine::aggregate::Report as ReportData;
-use logparse::{Class, Group};
-use timeline::analysis::Analysis;
-use timeline::bucket::auto_bucket;
-use timeline::{Summary, Timeline};
+use engine::logparse::{Class, Group};
+use engine::timeline::analysis::Analysis;
+use engine::timeline::bucket::auto_bucket;
+use engine::timeline::{Summary, Timeline};
 
 use crate::config::ReportConfig;
 

@@ -69,9 +69,9 @@
 
 use std::io::{self, Write};
 
-use logparse::{Event, ParseError, Value};
+use engine::logparse::{Event, ParseError, Value};
+use engine::timeline::{Summary, Unit};
 use serde_json::json;
-use timeline::{Summary, Unit};
 
 /// Writes `bytes` as a JSON string, quotes included (see the module docs for non-UTF-8).
 pub fn write_str(w: &mut impl Write, bytes: &[u8]) -> io::Result<()> {
@@ -257,7 +257,7 @@ pub fn write_continuation(w: &mut impl Write, source: &[u8], line: u64) -> io::R
 
 /// The text of log bytes for serde_json values (see the module docs).
 fn text(b: &[u8]) -> String {
-    logparse::text(b).to_string()
+    engine::logparse::text(b).to_string()
 }
 
 /// Writes the summary object.
@@ -351,7 +351,7 @@ mod tests {
         let line = b"2024/11/03 06:09:29 [error] 184#184: *94 upstream prematurely closed connection \
             while reading response header from upstream, client: 192.168.58.11, server: dash, \
             request: \"GET /\xff HTTP/1.1\", upstream: \"http://10.244.3.84:5601/\", host: \"dash\"";
-        let ev = logparse::nginx::error::parse(line).unwrap();
+        let ev = engine::logparse::nginx::error::parse(line).unwrap();
         let mut out = Vec::new();
         write_event(&mut out, &quoted("a.log"), 7, &ev, true).unwrap();
         assert_eq!(out.last(), Some(&b'\n'));
@@ -368,7 +368,7 @@ mod tests {
         assert_eq!(v["fields"]["pid"], 184);
         assert_eq!(v["fields"]["connection"], 94);
         assert_eq!(v["fields"]["upstream_scheme"], "http");
-        assert_eq!(v["raw"], logparse::text(line).to_string());
+        assert_eq!(v["raw"], engine::logparse::text(line).to_string());
     }
 
     #[test]
@@ -384,7 +384,7 @@ mod tests {
     #[test]
     fn unparsed_and_continuation_records() {
         let mut out = Vec::new();
-        let err = ParseError::new(None, logparse::ParseErrorKind::Empty, 0);
+        let err = ParseError::new(None, engine::logparse::ParseErrorKind::Empty, 0);
         write_unparsed(&mut out, &quoted("-"), 3, &err).unwrap();
         write_continuation(&mut out, &quoted("-"), 4).unwrap();
         let text = String::from_utf8(out).unwrap();

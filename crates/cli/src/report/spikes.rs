@@ -55,13 +55,13 @@
 
 use std::io::{self, Write};
 
-use logparse::{Class, Timestamp, text};
+use engine::logparse::{Class, Timestamp, text};
+use engine::timeline::analysis::Analysis;
+use engine::timeline::deploy::{Compare, Deploy, Windows};
+use engine::timeline::live::State;
+use engine::timeline::restarts::Inferred;
+use engine::timeline::spikes::{Spike, share};
 use serde_json::{Value, json};
-use timeline::analysis::Analysis;
-use timeline::deploy::{Compare, Deploy, Windows};
-use timeline::live::State;
-use timeline::restarts::Inferred;
-use timeline::spikes::{Spike, share};
 
 use crate::report::style::sanitize;
 
@@ -325,7 +325,7 @@ pub fn table(
                 row(&u.total, &r.windows)
             )?;
             for (class, c) in &u.classes {
-                if c.verdict != timeline::deploy::Verdict::Clean || u.classes.len() > 1 {
+                if c.verdict != engine::timeline::deploy::Verdict::Clean || u.classes.len() > 1 {
                     writeln!(w, "    {class}  {}", row(c, &r.windows))?;
                 }
             }

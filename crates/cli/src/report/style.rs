@@ -5,8 +5,8 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::{self, IsTerminal};
 
-use logparse::Class;
-use timeline::{Summary, Unit};
+use engine::logparse::Class;
+use engine::timeline::{Summary, Unit};
 
 use crate::config::ColorWhen;
 
@@ -80,8 +80,8 @@ impl Style {
 }
 
 /// The ANSI color (SGR parameters) of a class group on a terminal.
-pub fn ansi(g: logparse::Group) -> &'static str {
-    use logparse::Group;
+pub fn ansi(g: engine::logparse::Group) -> &'static str {
+    use engine::logparse::Group;
     match g {
         Group::Connect => "31",
         Group::Response => "33",
@@ -144,7 +144,7 @@ mod tests {
 
     #[test]
     fn hints_pick_the_top_failure_classes_once() {
-        use logparse::{Event, Format};
+        use engine::logparse::{Event, Format};
         let mut s = Summary::new();
         let mut push = |format, class, n| {
             for _ in 0..n {

@@ -5,8 +5,8 @@
 
 use std::io::{self, Write};
 
-use logparse::Class;
-use timeline::{Summary, Unit};
+use engine::logparse::Class;
+use engine::timeline::{Summary, Unit};
 
 use super::style::{Hint, Style, sanitize};
 
@@ -78,7 +78,7 @@ fn write_columns(
 /// classes left out are summed into an `other` column.
 fn summary_rows(
     unit: Unit,
-    rows: &[&timeline::Upstream],
+    rows: &[&engine::timeline::Upstream],
     classes: &[Class],
     other: bool,
 ) -> Vec<Vec<String>> {
@@ -109,7 +109,7 @@ fn summary_rows(
 fn fit(
     s: &Summary,
     unit: Unit,
-    rows: &[&timeline::Upstream],
+    rows: &[&engine::timeline::Upstream],
     classes: Vec<Class>,
     width: Option<usize>,
 ) -> (Vec<Class>, bool) {
@@ -266,7 +266,7 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use logparse::{Event, Format};
+    use engine::logparse::{Event, Format};
 
     #[test]
     fn wrap_respects_width() {

@@ -25,9 +25,9 @@
 
 use std::io::{self, Write};
 
-use logparse::{Class, Timestamp, text};
+use engine::logparse::{Class, Timestamp, text};
+use engine::timeline::Timeline;
 use serde_json::{Value, json};
-use timeline::Timeline;
 
 use crate::report::style::{Style, sanitize};
 
@@ -62,7 +62,7 @@ pub fn sparkline(values: &[u64], cells: usize) -> String {
 #[derive(Default)]
 pub struct Marks<'m> {
     /// Spikes, marked `^` under the cells they cover in their own upstream's row.
-    pub spikes: &'m [timeline::spikes::Spike],
+    pub spikes: &'m [engine::timeline::spikes::Spike],
     /// Deploy times (Unix seconds), marked `|` under their cell in every row.
     pub deploys: &'m [i64],
 }
