@@ -229,7 +229,8 @@ impl Aggregator {
     }
 
     /// Dense per-second totals of the classes that pass `keep`, for `from..=to` (index 0 is
-    /// `from`).
+    /// `from`). It allocates one slot per second of the range, whatever the counts:
+    /// [`nonzero`](Aggregator::nonzero) gives the same totals in the size of the counts.
     pub fn dense(
         &self,
         key: SeriesKey,
@@ -242,6 +243,28 @@ impl Aggregator {
         for c in self.counts(key, from, to).filter(|c| keep(c.class)) {
             if let Some(slot) = x.get_mut((c.second - from) as usize) {
                 *slot = slot.saturating_add(u32::try_from(c.n).unwrap_or(u32::MAX));
+            }
+        }
+        x
+    }
+
+    /// The per-second totals of the classes that pass `keep`, for the seconds of `from..=to`
+    /// that have one: `(second, total)` by second, the non-zero entries of
+    /// [`dense`](Aggregator::dense). Its size is that of the series' cells in the range, however
+    /// long the range.
+    pub fn nonzero(
+        &self,
+        key: SeriesKey,
+        from: i64,
+        to: i64,
+        keep: impl Fn(Class) -> bool,
+    ) -> Vec<(i64, u32)> {
+        let mut x: Vec<(i64, u32)> = Vec::new();
+        for c in self.counts(key, from, to).filter(|c| keep(c.class)) {
+            let n = u32::try_from(c.n).unwrap_or(u32::MAX);
+            match x.last_mut() {
+                Some(last) if last.0 == c.second => last.1 = last.1.saturating_add(n),
+                _ => x.push((c.second, n)),
             }
         }
         x

@@ -41,7 +41,7 @@ use logparse::Class;
 use crate::Unit;
 use crate::aggregate::{Aggregator, SeriesKey};
 use crate::deploy::is_restart_class;
-use crate::spikes::{Params, scan_with_history};
+use crate::spikes::{Params, scan_sparse};
 
 /// The pattern of an inferred restart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -214,8 +214,13 @@ pub fn infer(agg: &Aggregator, params: &Params) -> Vec<Inferred> {
         let reach = (params.guard + params.baseline) as i64;
         let from = first.max(fs - reach);
         let to = last.min(ls + 120);
-        let x = agg.dense(key, from, to, |c| c == Class::NoLiveUpstreams);
-        for b in scan_with_history(&x, (from - first) as usize, params).bursts {
+        let x: Vec<(usize, u32)> = agg
+            .nonzero(key, from, to, |c| c == Class::NoLiveUpstreams)
+            .into_iter()
+            .map(|(t, n)| ((t - from) as usize, n))
+            .collect();
+        let len = (to - from + 1) as usize;
+        for b in scan_sparse(&x, len, (from - first) as usize, params).bursts {
             outages.push((
                 name.into(),
                 Episode {
@@ -266,14 +271,16 @@ fn error_episodes(peer: &[u8], d: &PeerData, first: i64, last: i64, p: &Params) 
     let from = first.max(fs - reach);
     let to = last.min(ls + 120);
     let len = (to - from + 1) as usize;
-    let mut x = vec![0u32; len];
-    for (&t, v) in d.seconds.range(from..=to) {
-        x[(t - from) as usize] = u32::try_from(v.0).unwrap_or(u32::MAX);
-    }
+    let x: Vec<(usize, u32)> = d
+        .seconds
+        .range(from..=to)
+        .filter(|(_, v)| v.0 > 0)
+        .map(|(&t, v)| ((t - from) as usize, u32::try_from(v.0).unwrap_or(u32::MAX)))
+        .collect();
     let sum = |a: i64, b: i64, f: fn(&(u64, u64, u64)) -> u64| -> u64 {
         d.seconds.range(a..=b).map(|(_, v)| f(v)).sum()
     };
-    let bursts = scan_with_history(&x, (from - first) as usize, p).bursts;
+    let bursts = scan_sparse(&x, len, (from - first) as usize, p).bursts;
     let spans: Vec<(i64, i64)> =
         bursts.iter().map(|b| (from + b.start as i64, from + b.end as i64)).collect();
     let mut out = Vec::new();
