@@ -20,7 +20,14 @@
 //! - [`segments`] finds sustained shifts with PELT segmentation;
 //! - [`deploy`] matches deploy markers to upstreams, attributes spikes to them, and compares
 //!   the minutes before, during and after each marker (the deploy report);
-//! - [`restarts`] infers restarts from the logs when no marker explains a spike.
+//! - [`restarts`] infers restarts from the logs when no marker explains a spike;
+//! - [`analysis`] computes all of these at once, and [`live`] computes them while a stream is
+//!   read, in memory bounded by the detection window (see [its docs](live#what-a-stream-keeps)
+//!   for what is kept, for how long, and what it costs per series).
+//!
+//! Memory and time grow with the seconds that have counts and with the series, never with the
+//! calendar span: the scan skips empty stretches ([`spikes`]), timelines hold only non-empty
+//! buckets ([`bucket`]).
 //!
 //! [`stats`] has the tail probabilities they share, in log space.
 //!

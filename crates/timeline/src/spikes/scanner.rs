@@ -179,14 +179,19 @@ impl Scanner {
         self.sum((t + 1).saturating_sub(max_w), t + 1)
     }
 
-    /// The baseline of second `t` (see the module docs of [`super`]); `None` when it is a
-    /// warm-up second and the slice's length is not known well enough yet.
-    fn base_at(&self, t: usize, len: Len, p: &Params) -> Option<Base> {
+    /// The baseline of second `t` (see the module docs of [`super`]), when the counts before
+    /// `complete` are final; `None` when it is a warm-up second and the slice's length, or its
+    /// counts, are not known far enough yet.
+    fn base_at(&self, t: usize, len: Len, complete: usize, p: &Params) -> Option<Base> {
         let hi_trailing = t.saturating_sub(p.guard);
         let max_w = p.windows.iter().copied().max().unwrap_or(1);
         let (lo, hi, hole) = if self.history + hi_trailing < p.warmup {
             let hole = (t.saturating_sub(p.guard), t + p.guard + max_w);
-            (0, len.capped(p.baseline + hole.1 - hole.0)?, hole)
+            let hi = len.capped(p.baseline + hole.1 - hole.0)?;
+            if hi > complete {
+                return None;
+            }
+            (0, hi, hole)
         } else {
             (t.saturating_sub(p.guard + p.baseline), hi_trailing, (0, 0))
         };
@@ -235,10 +240,11 @@ impl Scanner {
         (v > m && m > 0.0).then(|| m * m / (v - m))
     }
 
-    /// Visits second `t`: its baseline rate, and its window tests when it is hot. Returns false
-    /// (and changes nothing) when its baseline needs the slice's length.
-    fn visit(&mut self, t: usize, len: Len, p: &Params) -> bool {
-        let Some(base) = self.base_at(t, len, p) else { return false };
+    /// Visits second `t` when the counts before `complete` are final: its baseline rate, and its
+    /// window tests when it is hot. Returns false (and changes nothing) when its baseline needs
+    /// more of the slice than is known.
+    fn visit(&mut self, t: usize, len: Len, complete: usize, p: &Params) -> bool {
+        let Some(base) = self.base_at(t, len, complete, p) else { return false };
         let rate = base.rate();
         self.lam.push_back((t, rate));
         self.visited += 1;
@@ -296,7 +302,7 @@ impl Scanner {
         let reach = p.windows.iter().copied().max().unwrap_or(1) + p.merge_gap;
         while let Some(h) = self.next_hot(self.next.max(self.horizon), upto, p) {
             for t in self.next.max(h.saturating_sub(reach))..=h {
-                if !self.visit(t, len, p) {
+                if !self.visit(t, len, upto, p) {
                     self.next = t;
                     self.horizon = t;
                     self.close_runs(false, len, p);
@@ -435,7 +441,8 @@ impl Scanner {
         if count < p.min_count || (count as f64) < p.min_ratio * expected {
             return None;
         }
-        let base = self.base_at(s + bs, len, p)?;
+        // Runs are closed once the counts their baselines read are final.
+        let base = self.base_at(s + bs, len, usize::MAX, p)?;
         let r = self.shape(&base);
         let lnp = ln_nb_sf(count, expected, shape_for(r, be - bs + 1));
         if lnp >= p.alpha.ln() {
@@ -472,6 +479,19 @@ impl Scanner {
         self.flags.back().is_some_and(|f| f.0 >= self.done)
     }
 
+    /// Whether the next second to scan is a warm-up second, whose baseline looks ahead.
+    pub fn warming(&self, p: &Params) -> bool {
+        self.warm(self.next, p)
+    }
+
+    /// The earliest second a burst found later can start at: the open run's first second, or
+    /// the first second a later window can flag.
+    pub fn bursts_from(&self, p: &Params) -> usize {
+        let max_w = p.windows.iter().copied().max().unwrap_or(1);
+        let earliest_new = (self.horizon + 1).saturating_sub(max_w);
+        self.flags.iter().find(|f| f.0 >= self.done).map_or(earliest_new, |f| f.0.min(earliest_new))
+    }
+
     /// The earliest second any later step reads the counts of.
     pub fn needs_from(&self, p: &Params) -> usize {
         if self.warm(self.next, p) {
@@ -501,6 +521,18 @@ impl Scanner {
         let lam_from = open.map_or(lam_from, |o| o.min(lam_from));
         while self.lam.front().is_some_and(|l| l.0 < lam_from) {
             self.lam.pop_front();
+        }
+        // Give back what a busy stretch left allocated.
+        fn shrink<T>(d: &mut VecDeque<T>) {
+            if d.capacity() > 4 * d.len() + 64 {
+                d.shrink_to(2 * d.len() + 16);
+            }
+        }
+        shrink(&mut self.xs);
+        shrink(&mut self.flags);
+        shrink(&mut self.lam);
+        if self.bursts.is_empty() {
+            self.bursts = Vec::new();
         }
     }
 

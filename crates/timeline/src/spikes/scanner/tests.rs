@@ -89,6 +89,7 @@ proptest! {
         history in prop::sample::select(vec![0usize, 100, 5000]),
         steps in prop::collection::vec(1usize..3000, 1..20),
         defaults in any::<bool>(),
+        known_len in any::<bool>(),
     ) {
         let x = series(seed, len);
         let p = if defaults { Params::default() } else { small() };
@@ -103,7 +104,8 @@ proptest! {
                 }
             }
             pushed = upto;
-            s.advance(upto, Len::AtLeast(upto), &p);
+            // The length may be known before the counts are.
+            s.advance(upto, if known_len { Len::Known(len) } else { Len::AtLeast(upto) }, &p);
             s.prune(&p);
             bursts.extend(s.take_bursts());
         }
