@@ -26,10 +26,10 @@ use logparse::{Class, Event};
 use crate::{NCLASS, Unit, class_index};
 
 /// The id of an interned name (a series or a peer) within one [`Aggregator`].
-type NameId = u32;
+pub(crate) type NameId = u32;
 
 /// The id of "no name": the series of events without an upstream, or "no peer".
-const NONE: NameId = u32::MAX;
+pub(crate) const NONE: NameId = u32::MAX;
 
 /// One cell's key. Field order is the iteration order: by series, then unit, then second.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -61,8 +61,8 @@ pub struct Aggregator {
 /// A series of an [`Aggregator`], as [`Aggregator::series`] lists them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SeriesKey {
-    id: NameId,
-    unit: Unit,
+    pub(crate) id: NameId,
+    pub(crate) unit: Unit,
 }
 
 impl SeriesKey {
@@ -125,7 +125,15 @@ impl Aggregator {
         self.add(series, Unit::of(ev.format), time.unix_seconds(), peer, ev.class, 1);
     }
 
-    fn add(&mut self, series: NameId, unit: Unit, second: i64, peer: NameId, class: Class, n: u64) {
+    pub(crate) fn add(
+        &mut self,
+        series: NameId,
+        unit: Unit,
+        second: i64,
+        peer: NameId,
+        class: Class,
+        n: u64,
+    ) {
         self.first = Some(self.first.map_or(second, |f| f.min(second)));
         self.last = Some(self.last.map_or(second, |l| l.max(second)));
         let cell =
@@ -133,7 +141,7 @@ impl Aggregator {
         *self.cells.entry(cell).or_insert(0) += n;
     }
 
-    fn intern(&mut self, name: &[u8]) -> NameId {
+    pub(crate) fn intern(&mut self, name: &[u8]) -> NameId {
         if let Some(&id) = self.index.get(name) {
             return id;
         }
@@ -177,7 +185,7 @@ impl Aggregator {
         self.name_of(key.id)
     }
 
-    fn name_of(&self, id: NameId) -> Option<&[u8]> {
+    pub(crate) fn name_of(&self, id: NameId) -> Option<&[u8]> {
         self.names.get(id as usize).map(|n| &**n)
     }
 
@@ -229,7 +237,8 @@ impl Aggregator {
     }
 
     /// Dense per-second totals of the classes that pass `keep`, for `from..=to` (index 0 is
-    /// `from`).
+    /// `from`). It allocates one slot per second of the range, whatever the counts:
+    /// [`nonzero`](Aggregator::nonzero) gives the same totals in the size of the counts.
     pub fn dense(
         &self,
         key: SeriesKey,
@@ -247,6 +256,82 @@ impl Aggregator {
         x
     }
 
+    /// The per-second totals of the classes that pass `keep`, for the seconds of `from..=to`
+    /// that have one: `(second, total)` by second, the non-zero entries of
+    /// [`dense`](Aggregator::dense). Its size is that of the series' cells in the range, however
+    /// long the range.
+    pub fn nonzero(
+        &self,
+        key: SeriesKey,
+        from: i64,
+        to: i64,
+        keep: impl Fn(Class) -> bool,
+    ) -> Vec<(i64, u32)> {
+        let mut x: Vec<(i64, u32)> = Vec::new();
+        for c in self.counts(key, from, to).filter(|c| keep(c.class)) {
+            let n = u32::try_from(c.n).unwrap_or(u32::MAX);
+            match x.last_mut() {
+                Some(last) if last.0 == c.second => last.1 = last.1.saturating_add(n),
+                _ => x.push((c.second, n)),
+            }
+        }
+        x
+    }
+
+    /// Every cell with its ids: (series, unit, second, peer, class, count), in key order.
+    pub(crate) fn raw(&self) -> impl Iterator<Item = Raw> + '_ {
+        self.cells.iter().map(|(c, &n)| Raw {
+            series: c.series,
+            unit: unit_of_byte(c.unit),
+            second: c.second,
+            peer: c.peer,
+            class: Class::ALL[usize::from(c.class).min(NCLASS - 1)],
+            n,
+        })
+    }
+
+    /// The cells of `key` with `from <= second < to`, with their ids, by second.
+    pub(crate) fn raw_range(
+        &self,
+        key: SeriesKey,
+        from: i64,
+        to: i64,
+    ) -> impl Iterator<Item = Raw> + '_ {
+        let u = unit_byte(key.unit);
+        let lo = Cell { series: key.id, unit: u, second: from, peer: 0, class: 0 };
+        let hi = Cell { series: key.id, unit: u, second: to, peer: 0, class: 0 };
+        let range = if from < to { Some(self.cells.range(lo..hi)) } else { None };
+        range.into_iter().flatten().map(|(c, &n)| Raw {
+            series: c.series,
+            unit: unit_of_byte(c.unit),
+            second: c.second,
+            peer: c.peer,
+            class: Class::ALL[usize::from(c.class).min(NCLASS - 1)],
+            n,
+        })
+    }
+
+    /// Keeps only the cells for which `keep(series, second)` is true.
+    pub(crate) fn retain(&mut self, mut keep: impl FnMut(SeriesKey, i64) -> bool) {
+        self.cells
+            .retain(|c, _| keep(SeriesKey { id: c.series, unit: unit_of_byte(c.unit) }, c.second));
+    }
+
+    /// The interned names, by id.
+    pub(crate) fn names(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        self.names.iter().map(|n| &**n)
+    }
+
+    /// Approximate heap bytes of the interned names (each kept twice: list and index).
+    pub(crate) fn names_bytes(&self) -> usize {
+        self.names.iter().map(|n| 2 * n.len() + 48).sum()
+    }
+
+    /// How many cells are held.
+    pub(crate) fn cell_count(&self) -> usize {
+        self.cells.len()
+    }
+
     /// Every cell, resolved to names, sorted: the contents, for comparisons.
     fn contents(&self) -> Vec<Resolved<'_>> {
         let mut v: Vec<_> = self
@@ -259,6 +344,17 @@ impl Aggregator {
         v.sort_unstable();
         v
     }
+}
+
+/// A cell with its ids, as [`Aggregator::raw`] gives it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Raw {
+    pub series: NameId,
+    pub unit: Unit,
+    pub second: i64,
+    pub peer: NameId,
+    pub class: Class,
+    pub n: u64,
 }
 
 /// A cell with its names resolved: (series, unit, second, peer, class, count).

@@ -110,12 +110,23 @@ pub fn analyze(agg: &Aggregator, c: &Settings) -> Analysis {
             crate::segments::detect(agg, &c.params, &seg)
         }
     };
-    let span = agg.span();
+    let reports = deploy::report(agg, &c.deploys, &c.map, 1e-3);
+    let inferred = restarts::infer(agg, &c.params);
+    complete(spikes, reports, inferred, agg.span(), c)
+}
+
+/// The analysis of the spikes, deploy report and inferred restarts found over `span`: the
+/// attributions and coincidences that follow from them.
+pub(crate) fn complete(
+    spikes: Vec<Spike>,
+    reports: Vec<DeployReport>,
+    inferred: Vec<Inferred>,
+    span: Option<(i64, i64)>,
+    c: &Settings,
+) -> Analysis {
     let attr =
         AttributionParams { skew: c.skew, post: 120, span: span.map_or(1, |(a, b)| b - a + 1) };
     let attributions = deploy::attribute(&spikes, &c.deploys, &c.map, &attr);
-    let reports = deploy::report(agg, &c.deploys, &c.map, 1e-3);
-    let inferred = restarts::infer(agg, &c.params);
     let coinciding = spikes.iter().map(|s| coinciding(s, &inferred)).collect();
     Analysis { spikes, attributions, reports, inferred, coinciding, span }
 }

@@ -10,7 +10,8 @@ use crate::aggregate::Aggregator;
 /// Buckets are aligned to multiples of their size since the Unix epoch (a 1-minute bucket
 /// starts at a whole UTC minute), and cover the input's span from the bucket holding its first
 /// event to the one holding its last. Rows stay sparse: only non-zero (bucket, class) counts are
-/// stored.
+/// stored, so a timeline of a few events years apart at 1-minute buckets holds a few cells,
+/// not millions of empty buckets; [`len`](Timeline::len) is only a number.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Timeline {
     bucket: i64,
@@ -44,7 +45,23 @@ impl Row {
         &self.cells
     }
 
-    /// The total of the classes that pass `keep`, per bucket (dense, `len` buckets).
+    /// The total of the classes that pass `keep` in each bucket that has one:
+    /// `(bucket index, total)`, by bucket. Its size is that of the row's cells, however many
+    /// buckets the timeline spans.
+    pub fn bucket_totals(&self, keep: impl Fn(Class) -> bool) -> Vec<(usize, u64)> {
+        let mut v: Vec<(usize, u64)> = Vec::new();
+        for &(i, _, n) in self.cells.iter().filter(|c| keep(c.1)) {
+            match v.last_mut() {
+                Some(last) if last.0 == i => last.1 += n,
+                _ => v.push((i, n)),
+            }
+        }
+        v
+    }
+
+    /// The total of the classes that pass `keep`, per bucket (dense, `len` buckets: one slot
+    /// per bucket of the span; [`bucket_totals`](Row::bucket_totals) holds only the non-zero
+    /// ones).
     pub fn totals(&self, len: usize, keep: impl Fn(Class) -> bool) -> Vec<u64> {
         let mut v = vec![0; len];
         for &(i, c, n) in &self.cells {

@@ -610,16 +610,31 @@ pub fn report_classes(
     alpha: f64,
     keep: impl Fn(Class) -> bool,
 ) -> Vec<DeployReport> {
-    let Some((first, last)) = agg.span() else {
+    let Some(span) = agg.span() else {
         return Vec::new();
     };
     let series = crate::spikes::scanned_series(agg, &keep);
+    report_over(agg, span, &series, deploys, map, alpha, keep)
+}
+
+/// The deploy report over the input span `first..=last`, comparing the `series` (those with
+/// errors, in [`Aggregator::series`] order) from the counts of `agg`, which must hold every
+/// cell of them within five minutes of each marker.
+pub(crate) fn report_over(
+    agg: &Aggregator,
+    (first, last): (i64, i64),
+    series: &[SeriesKey],
+    deploys: &[Deploy],
+    map: &ServiceMap,
+    alpha: f64,
+    keep: impl Fn(Class) -> bool,
+) -> Vec<DeployReport> {
     let mut out = Vec::new();
     for (i, d) in deploys.iter().enumerate() {
         let w = Windows::of(d, first, last);
         let mut rows: Vec<(SeriesKey, Match)> = Vec::new();
         let mut matched_peers: Vec<(Box<[u8]>, Match)> = Vec::new();
-        for &key in &series {
+        for &key in series {
             let peers = peers_of(agg, key, w.before.0, w.after.1);
             let peer_refs: Vec<&[u8]> = peers.iter().map(|p| &**p).collect();
             let level = match_level(d, agg.name(key), &peer_refs, map);
@@ -629,7 +644,7 @@ pub fn report_classes(
             }
         }
         // The error log's series of the peers of a matched group belong to the service too.
-        for &key in &series {
+        for &key in series {
             let peer_level = agg
                 .name(key)
                 .and_then(|n| matched_peers.iter().find(|(p, _)| **p == *n))
@@ -642,7 +657,7 @@ pub fn report_classes(
         }
         let matched = !rows.is_empty();
         if !matched {
-            for &key in &series {
+            for &key in series {
                 if agg.counts(key, w.before.0, w.after.1 - 1).any(|c| keep(c.class)) {
                     rows.push((key, match_level(d, agg.name(key), &[], map)));
                 }

@@ -22,9 +22,13 @@
 //! - [`deploy`] matches deploy markers to upstreams, attributes spikes to them, and compares
 //!   the minutes before, during and after each marker (the deploy report);
 //! - [`restarts`] infers restarts from the logs when no marker explains a spike;
-//! - [`analysis`] runs all of these at once, as `gatelog spikes` and `gatelog report` do, so
-//!   every output of one run shows the same numbers;
-//! - [`live`] announces the spikes of a stream while it is still being read.
+//! - [`analysis`] computes all of these at once, and [`live`] computes them while a stream is
+//!   read, in memory bounded by the detection window (see [its docs](live#what-a-stream-keeps)
+//!   for what is kept, for how long, and what it costs per series).
+//!
+//! Memory and time grow with the seconds that have counts and with the series, never with the
+//! calendar span: the scan skips empty stretches ([`spikes`]), timelines hold only non-empty
+//! buckets ([`bucket`]).
 //!
 //! [`messages`] keeps the most frequent messages of each class for reports, and [`stats`] has
 //! the tail probabilities the detectors share, in log space.

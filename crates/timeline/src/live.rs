@@ -5,6 +5,47 @@
 //! Incidents are matched from one update to the next by series and overlap, since their
 //! boundaries can move as more of the stream arrives.
 //!
+//! Two ways to follow a stream:
+//!
+//! - [`Detector`] takes the per-second counts of the lines read since its last call (an
+//!   [`Aggregator`] of them, a *batch*), scans only the seconds that became final, and keeps
+//!   only what later seconds can still need. At the end, [`Detector::finish`] gives the same
+//!   [`Analysis`](crate::analysis::Analysis) as [`analyze`](crate::analysis::analyze) on every
+//!   line read as a whole (a property test checks this on random streams cut into random
+//!   batches). It has no clock and no thread: it runs when it is handed a batch, so a caller
+//!   can feed it from another thread, and a test can drive it step by step.
+//! - [`LiveSpikes`] re-scans an aggregate the caller keeps whole: simple, but each update costs
+//!   the whole history.
+//!
+//! # What a stream keeps
+//!
+//! Time is the stream's own: the newest second read. A second becomes *final* once a line
+//! [`LAG`] seconds newer has been read (lines up to the lag out of order count as if in order;
+//! older ones are left out of the scan and counted, [`Finished::late`]), and is scanned then;
+//! meanwhile the seconds not final yet are announced from a provisional scan that is thrown
+//! away. What is kept, per series (one upstream in one unit):
+//!
+//! - its count cells (second, peer, class) from `guard + baseline` seconds before the earliest
+//!   second a burst found later can start at: about the last `930 + 120 + 60 = 1110` seconds at
+//!   the defaults, or from 15 minutes before a run of flagged seconds still open (an overload
+//!   keeps its cells while it lasts). About 50 bytes a cell, in an ordered map;
+//! - its scan ([`Scanner`](crate::spikes::Scanner)): 184 bytes, plus 24 bytes per second with
+//!   errors and 16 per flagged second over the same window, and 16 per second visited near
+//!   errors (the longest window plus the merge gap behind each hot second) until no run can
+//!   reach it;
+//! - for restart inference, per peer and unit: 384 bytes, its own restart-class scan (as
+//!   above), about 50 bytes per second with counts over the window plus the five minutes of
+//!   successful responses an episode looks back on, and 8 bytes per health-check down or up
+//!   mark (all of them: they pair up to ten minutes apart and are rare);
+//! - every spike, episode and outage found, and every name seen.
+//!
+//! A series whose first errors fall in the first minutes of the stream keeps its first
+//! `baseline + 2 × guard + longest window` (1,080) seconds until its slice is known to be that
+//! long, since the warm-up's baseline looks ahead. Cells within five minutes of a deploy marker
+//! are kept for the deploy report. So a stream's memory is that of its last quarter of an hour,
+//! its open incidents and what it found, whatever its length: an idle series costs a few
+//! hundred bytes, a series with an error a second about 100 KB.
+//!
 //! ```
 //! use logparse::{Class, Event, Format, Timestamp};
 //! use timeline::Aggregator;
@@ -40,6 +81,10 @@
 
 use crate::Aggregator;
 use crate::spikes::{self, Params, Spike};
+
+mod stream;
+
+pub use stream::{Detector, Finished, LAG};
 
 /// The state a spike is announced in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,29 +129,44 @@ impl LiveSpikes {
 
     /// Scans the stream read so far (`agg`) and returns the spikes that are new or have just
     /// closed, by start, each with the state it is announced in.
+    ///
+    /// Every call scans all of `agg`: for an aggregate held anyway. A stream read as it grows
+    /// is better served by [`Detector`], which scans only the new seconds.
     pub fn update(&mut self, agg: &Aggregator) -> Vec<(State, Spike)> {
         let Some((_, latest)) = agg.span() else { return Vec::new() };
-        let mut out = Vec::new();
-        for s in spikes::detect(agg, &self.params) {
-            let closed = latest - s.end > self.params.split_quiet as i64;
-            let seen = self
-                .announced
-                .iter_mut()
-                .find(|p| p.series == s.series && p.start <= s.end && s.start <= p.end);
-            let state = match seen {
-                Some(p) if p.closed || !closed => continue,
-                Some(p) => {
-                    p.closed = true;
-                    State::Final
-                }
-                None => {
-                    let series = s.series.clone();
-                    self.announced.push(Announced { series, start: s.start, end: s.end, closed });
-                    if closed { State::Final } else { State::Provisional }
-                }
-            };
-            out.push((state, s));
-        }
-        out
+        let found = spikes::detect(agg, &self.params);
+        announce(&mut self.announced, found, latest, self.params.split_quiet as i64)
     }
+}
+
+/// The spikes of `found` to announce, given what was `announced` before and the stream's
+/// latest second: new ones (final if already closed, that is more than `quiet` seconds before
+/// `latest`), and those announced provisional that have closed since.
+fn announce(
+    announced: &mut Vec<Announced>,
+    found: Vec<Spike>,
+    latest: i64,
+    quiet: i64,
+) -> Vec<(State, Spike)> {
+    let mut out = Vec::new();
+    for s in found {
+        let closed = latest - s.end > quiet;
+        let seen = announced
+            .iter_mut()
+            .find(|p| p.series == s.series && p.start <= s.end && s.start <= p.end);
+        let state = match seen {
+            Some(p) if p.closed || !closed => continue,
+            Some(p) => {
+                p.closed = true;
+                State::Final
+            }
+            None => {
+                let series = s.series.clone();
+                announced.push(Announced { series, start: s.start, end: s.end, closed });
+                if closed { State::Final } else { State::Provisional }
+            }
+        };
+        out.push((state, s));
+    }
+    out
 }

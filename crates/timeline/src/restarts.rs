@@ -41,7 +41,7 @@ use logparse::Class;
 use crate::Unit;
 use crate::aggregate::{Aggregator, SeriesKey};
 use crate::deploy::is_restart_class;
-use crate::spikes::{Params, scan_with_history};
+use crate::spikes::{Burst, Params, scan_sparse};
 
 /// The pattern of an inferred restart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -126,13 +126,37 @@ pub struct Inferred {
 }
 
 /// Per-peer counts gathered from the aggregate.
-#[derive(Default)]
-struct PeerData {
+#[derive(Clone, Debug, Default)]
+pub(crate) struct PeerData {
     /// second -> (restart-class errors, upstream failures, prematurely closed)
-    seconds: BTreeMap<i64, (u64, u64, u64)>,
-    ok: Vec<i64>,
-    down: Vec<i64>,
-    up: Vec<i64>,
+    pub seconds: BTreeMap<i64, (u64, u64, u64)>,
+    /// Seconds of successful responses (one entry per count cell).
+    pub ok: Vec<i64>,
+    /// Seconds the peer was marked down, and up.
+    pub down: Vec<i64>,
+    pub up: Vec<i64>,
+}
+
+impl PeerData {
+    /// Counts `n` events of `class` at `second`, as [`infer`] gathers them.
+    pub(crate) fn add(&mut self, second: i64, class: Class, n: u64) {
+        match class {
+            Class::Ok => self.ok.push(second),
+            Class::UpstreamDown => self.down.push(second),
+            Class::UpstreamUp => self.up.push(second),
+            _ => {}
+        }
+        let slot = self.seconds.entry(second).or_default();
+        if is_restart_class(class) && class != Class::UpstreamDown {
+            slot.0 += n;
+        }
+        if class.is_upstream_failure() {
+            slot.1 += n;
+        }
+        if class == Class::PrematurelyClosed {
+            slot.2 += n;
+        }
+    }
 }
 
 /// Infers restarts from `agg`; `params` are the scan's settings.
@@ -154,23 +178,7 @@ pub fn infer(agg: &Aggregator, params: &Params) -> Vec<Inferred> {
                 any_nolive = true;
                 continue;
             }
-            let d = peers.entry((peer.into(), key.unit())).or_default();
-            match c.class {
-                Class::Ok => d.ok.push(c.second),
-                Class::UpstreamDown => d.down.push(c.second),
-                Class::UpstreamUp => d.up.push(c.second),
-                _ => {}
-            }
-            let slot = d.seconds.entry(c.second).or_default();
-            if is_restart_class(c.class) && c.class != Class::UpstreamDown {
-                slot.0 += c.n;
-            }
-            if c.class.is_upstream_failure() {
-                slot.1 += c.n;
-            }
-            if c.class == Class::PrematurelyClosed {
-                slot.2 += c.n;
-            }
+            peers.entry((peer.into(), key.unit())).or_default().add(c.second, c.class, c.n);
         }
         if any_nolive {
             nolive.push(key);
@@ -214,8 +222,13 @@ pub fn infer(agg: &Aggregator, params: &Params) -> Vec<Inferred> {
         let reach = (params.guard + params.baseline) as i64;
         let from = first.max(fs - reach);
         let to = last.min(ls + 120);
-        let x = agg.dense(key, from, to, |c| c == Class::NoLiveUpstreams);
-        for b in scan_with_history(&x, (from - first) as usize, params).bursts {
+        let x: Vec<(usize, u32)> = agg
+            .nonzero(key, from, to, |c| c == Class::NoLiveUpstreams)
+            .into_iter()
+            .map(|(t, n)| ((t - from) as usize, n))
+            .collect();
+        let len = (to - from + 1) as usize;
+        for b in scan_sparse(&x, len, (from - first) as usize, params).bursts {
             outages.push((
                 name.into(),
                 Episode {
@@ -233,7 +246,7 @@ pub fn infer(agg: &Aggregator, params: &Params) -> Vec<Inferred> {
 }
 
 /// HAProxy-style DOWN -> UP pairs within ten minutes.
-fn health_pairs(peer: &[u8], d: &PeerData) -> Vec<Episode> {
+pub(crate) fn health_pairs(peer: &[u8], d: &PeerData) -> Vec<Episode> {
     let mut out = Vec::new();
     let mut ups = d.up.clone();
     ups.sort_unstable();
@@ -266,52 +279,64 @@ fn error_episodes(peer: &[u8], d: &PeerData, first: i64, last: i64, p: &Params) 
     let from = first.max(fs - reach);
     let to = last.min(ls + 120);
     let len = (to - from + 1) as usize;
-    let mut x = vec![0u32; len];
-    for (&t, v) in d.seconds.range(from..=to) {
-        x[(t - from) as usize] = u32::try_from(v.0).unwrap_or(u32::MAX);
-    }
+    let x: Vec<(usize, u32)> = d
+        .seconds
+        .range(from..=to)
+        .filter(|(_, v)| v.0 > 0)
+        .map(|(&t, v)| ((t - from) as usize, u32::try_from(v.0).unwrap_or(u32::MAX)))
+        .collect();
+    let bursts = scan_sparse(&x, len, (from - first) as usize, p).bursts;
+    let spans: Vec<(i64, i64)> =
+        bursts.iter().map(|b| (from + b.start as i64, from + b.end as i64)).collect();
+    bursts.iter().filter_map(|b| episode(peer, d, from, b, &spans)).collect()
+}
+
+/// The restart episode that burst `b` of a peer's restart-class series (index 0 at second
+/// `from`) is, if it is one: mostly restart classes, short, and followed by a recovery (see
+/// the module docs). `spans` are the peer's bursts that may start within a minute after it;
+/// `d` must hold the peer's seconds from the burst's start to two minutes after its end, and
+/// its successful responses from five minutes before.
+pub(crate) fn episode(
+    peer: &[u8],
+    d: &PeerData,
+    from: i64,
+    b: &Burst,
+    spans: &[(i64, i64)],
+) -> Option<Episode> {
     let sum = |a: i64, b: i64, f: fn(&(u64, u64, u64)) -> u64| -> u64 {
         d.seconds.range(a..=b).map(|(_, v)| f(v)).sum()
     };
-    let bursts = scan_with_history(&x, (from - first) as usize, p).bursts;
-    let spans: Vec<(i64, i64)> =
-        bursts.iter().map(|b| (from + b.start as i64, from + b.end as i64)).collect();
-    let mut out = Vec::new();
-    for b in &bursts {
-        let (s, e) = (from + b.start as i64, from + b.end as i64);
-        let restart = sum(s, e, |v| v.0);
-        let failures = sum(s, e, |v| v.1).max(restart);
-        if e - s + 1 > 120 || (restart as f64) < 0.8 * failures as f64 {
-            continue;
-        }
-        let rate = b.baseline_count as f64 / b.baseline_seconds.max(1) as f64;
-        // Errors of the peer's next episode (a crash loop) are not a failure to recover.
-        let after: u64 = d
-            .seconds
-            .range(e + 1..=e + 60)
-            .filter(|(t, _)| !spans.iter().any(|(a, b)| (*a..=*b).contains(*t)))
-            .map(|(_, v)| v.0)
-            .sum();
-        if after as f64 > 3.0 * rate * 60.0 + 2.0 {
-            continue;
-        }
-        let served_before = d.ok.iter().any(|&t| t >= s - 300 && t < s);
-        let served_after = d.ok.iter().any(|&t| t > e && t <= e + 120);
-        if served_before && !served_after {
-            continue;
-        }
-        let non_graceful =
-            d.seconds.range(s..=e).find(|(_, v)| v.0 > 0).is_some_and(|(_, v)| v.2 > 0);
-        out.push(Episode {
-            peer: peer.into(),
-            start: s,
-            end: e,
-            count: restart,
-            non_graceful,
-            evidence: Evidence::Medium,
-        });
+    let (s, e) = (from + b.start as i64, from + b.end as i64);
+    let restart = sum(s, e, |v| v.0);
+    let failures = sum(s, e, |v| v.1).max(restart);
+    if e - s + 1 > 120 || (restart as f64) < 0.8 * failures as f64 {
+        return None;
     }
-    out
+    let rate = b.baseline_count as f64 / b.baseline_seconds.max(1) as f64;
+    // Errors of the peer's next episode (a crash loop) are not a failure to recover.
+    let after: u64 = d
+        .seconds
+        .range(e + 1..=e + 60)
+        .filter(|(t, _)| !spans.iter().any(|(a, b)| (*a..=*b).contains(*t)))
+        .map(|(_, v)| v.0)
+        .sum();
+    if after as f64 > 3.0 * rate * 60.0 + 2.0 {
+        return None;
+    }
+    let served_before = d.ok.iter().any(|&t| t >= s - 300 && t < s);
+    let served_after = d.ok.iter().any(|&t| t > e && t <= e + 120);
+    if served_before && !served_after {
+        return None;
+    }
+    let non_graceful = d.seconds.range(s..=e).find(|(_, v)| v.0 > 0).is_some_and(|(_, v)| v.2 > 0);
+    Some(Episode {
+        peer: peer.into(),
+        start: s,
+        end: e,
+        count: restart,
+        non_graceful,
+        evidence: Evidence::Medium,
+    })
 }
 
 fn inferred(pattern: Pattern, group: Option<Box<[u8]>>, eps: Vec<Episode>) -> Inferred {
@@ -334,7 +359,7 @@ fn inferred(pattern: Pattern, group: Option<Box<[u8]>>, eps: Vec<Episode>) -> In
 }
 
 /// Groups episodes into patterns (see the module docs).
-fn classify(
+pub(crate) fn classify(
     episodes: Vec<(Option<Box<[u8]>>, Episode)>,
     outages: Vec<(Box<[u8]>, Episode)>,
 ) -> Vec<Inferred> {

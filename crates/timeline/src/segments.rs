@@ -59,50 +59,57 @@ fn cost(k: f64, n: f64) -> f64 {
 
 /// The starts of the segments of `x` (the first is 0), by PELT with penalty `beta`.
 pub fn pelt(x: &[u32], beta: f64) -> Vec<usize> {
-    let n = x.len();
+    let nonzero: Vec<(usize, u32)> =
+        x.iter().enumerate().filter(|(_, v)| **v > 0).map(|(t, v)| (t, *v)).collect();
+    pelt_sparse(&nonzero, x.len(), beta)
+}
+
+/// [`pelt`] of a series of `n` seconds given by its non-zero seconds, by second.
+fn pelt_sparse(nonzero: &[(usize, u32)], n: usize, beta: f64) -> Vec<usize> {
     if n == 0 {
         return Vec::new();
     }
-    let mut prefix = Vec::with_capacity(n + 1);
-    prefix.push(0u64);
-    for &v in x {
-        prefix.push(prefix.last().copied().unwrap_or(0) + u64::from(v));
-    }
-    // Candidate boundaries: 0, n, and the edges of every non-zero second.
-    let mut points: Vec<usize> = vec![0];
-    for (i, &v) in x.iter().enumerate() {
-        if v > 0 {
-            points.push(i);
-            points.push(i + 1);
+    // Candidate boundaries: 0, n, and the edges of every non-zero second, with the errors
+    // before each.
+    let mut points: Vec<(usize, u64)> = vec![(0, 0)];
+    let mut acc = 0u64;
+    for &(i, v) in nonzero {
+        if points.last().is_none_or(|p| p.0 != i) {
+            points.push((i, acc));
         }
+        acc += u64::from(v);
+        points.push((i + 1, acc));
     }
-    points.push(n);
-    points.dedup();
-    let c = |s: usize, t: usize| cost((prefix[t] - prefix[s]) as f64, (t - s) as f64);
+    if points.last().is_none_or(|p| p.0 != n) {
+        points.push((n, acc));
+    }
+    let c = |s: usize, t: usize| {
+        let (a, b) = (points[s], points[t]);
+        cost((b.1 - a.1) as f64, (b.0 - a.0) as f64)
+    };
     // f[i], last[i] indexed like `points`.
     let mut f = vec![0.0f64; points.len()];
     let mut last = vec![0usize; points.len()];
     f[0] = -beta;
     let mut cands: Vec<usize> = vec![0];
     for j in 1..points.len() {
-        let t = points[j];
         let (mut best, mut arg) = (f64::INFINITY, 0);
         for &i in &cands {
-            let v = f[i] + c(points[i], t) + beta;
+            let v = f[i] + c(i, j) + beta;
             if v < best {
                 (best, arg) = (v, i);
             }
         }
         f[j] = best;
         last[j] = arg;
-        cands.retain(|&i| f[i] + c(points[i], t) <= best);
+        cands.retain(|&i| f[i] + c(i, j) <= best);
         cands.push(j);
     }
     let mut starts = Vec::new();
     let mut j = points.len() - 1;
     while j > 0 {
         j = last[j];
-        starts.push(points[j]);
+        starts.push(points[j].0);
     }
     starts.reverse();
     starts
@@ -110,36 +117,68 @@ pub fn pelt(x: &[u32], beta: f64) -> Vec<usize> {
 
 /// The reported segments of one dense series (indices into `x`).
 pub fn segments(x: &[u32], p: &SegmentParams) -> Scan {
+    let nonzero: Vec<(usize, u32)> =
+        x.iter().enumerate().filter(|(_, v)| **v > 0).map(|(t, v)| (t, *v)).collect();
+    segments_sparse(&nonzero, x.len(), p)
+}
+
+/// [`segments`] of a series of `len` seconds given by its non-zero seconds, by second. Chunks
+/// without an error are one segment of rate 0 each: they are counted, not segmented, so the
+/// work grows with the chunks that have errors.
+pub fn segments_sparse(nonzero: &[(usize, u32)], len: usize, p: &SegmentParams) -> Scan {
     let chunk = p.chunk.max(60);
-    // Segment each chunk; keep every segment with its count.
-    let mut segs: Vec<(usize, usize, u64)> = Vec::new(); // [start, end) and count
-    let mut offset = 0;
-    while offset < x.len() {
-        let part = &x[offset..x.len().min(offset + chunk)];
-        let len = part.len();
-        let mut starts = pelt(part, 2.0 * (len as f64).ln());
-        starts.push(len);
-        for w in starts.windows(2) {
-            let k = part[w[0]..w[1]].iter().map(|&v| u64::from(v)).sum();
-            segs.push((offset + w[0], offset + w[1], k));
-        }
-        offset += len;
+    let nonzero: Vec<(usize, u32)> = nonzero.iter().copied().filter(|(t, _)| *t < len).collect();
+    // Errors before each non-zero second, to sum any range.
+    let mut before = Vec::with_capacity(nonzero.len() + 1);
+    before.push(0u64);
+    for &(_, v) in &nonzero {
+        before.push(before.last().copied().unwrap_or(0) + u64::from(v));
     }
+    let sum = |a: usize, b: usize| -> u64 {
+        // Errors in [a, b).
+        let i = nonzero.partition_point(|e| e.0 < a);
+        let j = nonzero.partition_point(|e| e.0 < b);
+        before[j] - before[i]
+    };
+    // Segment each chunk with errors; keep every segment with its count. The seconds of the
+    // chunks without errors are one rate-0 stretch for the baseline.
+    let mut segs: Vec<(usize, usize, u64)> = Vec::new(); // [start, end) and count
+    let mut empty = 0usize;
+    let mut covered = 0usize;
+    let mut i = 0;
+    while i < nonzero.len() {
+        let offset = nonzero[i].0 / chunk * chunk;
+        let plen = chunk.min(len - offset);
+        empty += offset - covered;
+        let j = i + nonzero[i..].partition_point(|e| e.0 < offset + plen);
+        let part: Vec<(usize, u32)> = nonzero[i..j].iter().map(|&(t, v)| (t - offset, v)).collect();
+        let mut starts = pelt_sparse(&part, plen, 2.0 * (plen as f64).ln());
+        starts.push(plen);
+        for w in starts.windows(2) {
+            segs.push((offset + w[0], offset + w[1], sum(offset + w[0], offset + w[1])));
+        }
+        covered = offset + plen;
+        i = j;
+    }
+    empty += len - covered;
     // The baseline: the length-weighted median of the segment rates over the whole series.
     let mut rates: Vec<(f64, usize)> =
         segs.iter().map(|&(s, e, k)| (k as f64 / (e - s) as f64, e - s)).collect();
+    if empty > 0 {
+        rates.push((0.0, empty));
+    }
     rates.sort_by(|a, b| a.0.total_cmp(&b.0));
     let (mut acc, mut median) = (0, 0.0);
     for (r, n) in &rates {
         acc += n;
-        if 2 * acc >= x.len() {
+        if 2 * acc >= len {
             median = *r;
             break;
         }
     }
-    let base = median.max(0.5 / x.len().max(1) as f64);
+    let base = median.max(0.5 / len.max(1) as f64);
     let test = |s: usize, e: usize| -> Option<(u64, f64, f64)> {
-        let count: u64 = x[s..=e].iter().map(|&v| u64::from(v)).sum();
+        let count = sum(s, e + 1);
         let expected = base * (e - s + 1) as f64;
         let lnp = ln_poisson_sf(count, expected);
         let ok =
@@ -149,8 +188,10 @@ pub fn segments(x: &[u32], p: &SegmentParams) -> Scan {
     // Test each segment (trimmed to its first and last error), then merge neighbours.
     let mut kept: Vec<(usize, usize)> = Vec::new();
     for (s, e, _) in segs {
-        let Some(s) = (s..e).find(|&t| x[t] > 0) else { continue };
-        let Some(e) = (s..e).rev().find(|&t| x[t] > 0) else { continue };
+        let inside = &nonzero[nonzero.partition_point(|x| x.0 < s)..];
+        let inside = &inside[..inside.partition_point(|x| x.0 < e)];
+        let (Some(first), Some(last)) = (inside.first(), inside.last()) else { continue };
+        let (s, e) = (first.0, last.0);
         if test(s, e).is_none() {
             continue;
         }
@@ -171,8 +212,8 @@ pub fn segments(x: &[u32], p: &SegmentParams) -> Scan {
             p: PValue::from_ln(lnp),
             llr: if k > expected { k * (k / expected).ln() - (k - expected) } else { 0.0 },
             shape: None,
-            baseline_count: (base * x.len() as f64).round() as u64,
-            baseline_seconds: x.len() as u64,
+            baseline_count: (base * len as f64).round() as u64,
+            baseline_seconds: len as u64,
         });
     }
     Scan { bursts, windows_scanned: 0 }
@@ -183,7 +224,9 @@ pub fn segments(x: &[u32], p: &SegmentParams) -> Scan {
 /// `params` gives the class breakdown's baseline window and the echo folding; `seg` the
 /// segmentation's settings.
 pub fn detect(agg: &Aggregator, params: &Params, seg: &SegmentParams) -> Vec<Spike> {
-    detect_with(agg, params, Class::is_upstream_failure, true, |x, _| segments(x, seg))
+    detect_with(agg, params, Class::is_upstream_failure, true, |x, len, _| {
+        segments_sparse(x, len, seg)
+    })
 }
 
 #[cfg(test)]

@@ -47,14 +47,34 @@
 //! The p-value is nominal: it is conditional on the window the scan picked. With about
 //! `|windows| × 3,600` window tests per series-hour at `α = 1e-6`, a perfectly Poisson series
 //! would give about 0.025 false flags per hour.
+//!
+//! # Cost
+//!
+//! The scan is stated second by second, but a second whose longest window holds fewer than
+//! [`Params::window_min_count`] errors cannot be flagged, and its baseline rate is only read
+//! if it ends up inside a spike. [`Scanner`] therefore visits only the seconds at most the
+//! longest window plus [`Params::merge_gap`] before such a *hot* second, computes each
+//! baseline from prefix sums of the non-zero and flagged seconds, and counts the window tests
+//! of the others without visiting them. Time and memory grow with the seconds that have
+//! errors (about 125 visits per isolated hot second at the defaults, none for a second whose
+//! minute holds one or two errors), never with the calendar span: three errors years apart
+//! cost three entries. The results are those of the second-by-second pass, to the last bit
+//! (a property test compares the two).
 
 use std::collections::BTreeMap;
 
 use logparse::Class;
 
 use crate::Unit;
-use crate::aggregate::{Aggregator, SeriesKey};
-use crate::stats::{PValue, ln_nb_sf, poisson_quantile};
+use crate::aggregate::{Aggregator, Count, SeriesKey};
+use crate::stats::PValue;
+
+mod scanner;
+
+#[cfg(test)]
+mod reference;
+
+pub use scanner::{Len, Scanner};
 
 /// The settings of the scan; [`Params::default`] has the documented defaults.
 #[derive(Clone, Debug, PartialEq)]
@@ -155,117 +175,13 @@ impl Base {
     }
 }
 
-/// The trailing window `[lo, hi)` with running sums, all seconds and unassigned ones.
-#[derive(Default)]
-struct Running {
-    lo: usize,
-    hi: usize,
-    sum_all: u64,
-    n_all: u64,
-    sum_free: u64,
-    n_free: u64,
-}
-
-impl Running {
-    fn slide(&mut self, x: &[u32], flagged: &[bool], lo: usize, hi: usize) {
-        while self.hi < hi {
-            let v = u64::from(x[self.hi]);
-            self.sum_all += v;
-            self.n_all += 1;
-            if !flagged[self.hi] {
-                self.sum_free += v;
-                self.n_free += 1;
-            }
-            self.hi += 1;
-        }
-        while self.lo < lo {
-            let v = u64::from(x[self.lo]);
-            self.sum_all -= v;
-            self.n_all -= 1;
-            if !flagged[self.lo] {
-                self.sum_free -= v;
-                self.n_free -= 1;
-            }
-            self.lo += 1;
-        }
-    }
-
-    /// Records that second `p` was just assigned to a spike.
-    fn flag(&mut self, x: &[u32], p: usize) {
-        if (self.lo..self.hi).contains(&p) {
-            self.sum_free -= u64::from(x[p]);
-            self.n_free -= 1;
-        }
-    }
-
-    fn base(&self, level_shift: f64) -> Base {
-        let flagged = self.n_all - self.n_free;
-        let skip_flagged = (flagged as f64) <= level_shift * self.n_all as f64;
-        let (sum, seconds) =
-            if skip_flagged { (self.sum_free, self.n_free) } else { (self.sum_all, self.n_all) };
-        Base { sum, seconds, lo: self.lo, hi: self.hi, hole: (0, 0), skip_flagged }
-    }
-}
-
-/// The baseline of second `t`, computed directly (for the warm-up and for reporting).
-///
-/// During the warm-up the baseline looks ahead: the first `baseline` seconds of the series
-/// (plus room for the hole), leaving out `t − guard .. t + guard + longest window`, so that a
-/// burst near the start does not raise its own baseline.
-fn base_at(x: &[u32], flagged: &[bool], t: usize, history: usize, p: &Params) -> Base {
-    let hi_trailing = t.saturating_sub(p.guard);
-    let max_w = p.windows.iter().copied().max().unwrap_or(1);
-    let (lo, hi, hole) = if history + hi_trailing < p.warmup {
-        let hole = (t.saturating_sub(p.guard), t + p.guard + max_w);
-        (0, x.len().min(p.baseline + hole.1 - hole.0), hole)
-    } else {
-        (t.saturating_sub(p.guard + p.baseline), hi_trailing, (0, 0))
-    };
-    let (mut sum_all, mut n_all, mut sum_free, mut n_free) = (0u64, 0u64, 0u64, 0u64);
-    for i in (lo..hi).filter(|i| !(hole.0..hole.1).contains(i)) {
-        let v = u64::from(x[i]);
-        sum_all += v;
-        n_all += 1;
-        if !flagged[i] {
-            sum_free += v;
-            n_free += 1;
-        }
-    }
-    let skip_flagged = ((n_all - n_free) as f64) <= p.level_shift * n_all as f64;
-    let (sum, seconds) = if skip_flagged { (sum_free, n_free) } else { (sum_all, n_all) };
-    Base { sum, seconds, lo, hi, hole, skip_flagged }
-}
-
-/// The negative-binomial shape of a baseline from its 60-second blocks; `None` for Poisson.
-fn shape(x: &[u32], flagged: &[bool], base: &Base) -> Option<f64> {
-    const BLOCK: usize = 60;
-    let mut blocks: Vec<f64> = Vec::with_capacity(16);
-    let mut end = base.hi;
-    while end >= base.lo + BLOCK {
-        let (mut s, mut n) = (0u64, 0u64);
-        for i in end - BLOCK..end {
-            let in_hole = (base.hole.0..base.hole.1).contains(&i);
-            if !(in_hole || base.skip_flagged && flagged[i]) {
-                s += u64::from(x[i]);
-                n += 1;
-            }
-        }
-        if n >= (BLOCK / 2) as u64 {
-            blocks.push(s as f64 * BLOCK as f64 / n as f64);
-        }
-        end -= BLOCK;
-    }
-    if blocks.len() < 5 {
-        return None;
-    }
-    let m = blocks.iter().sum::<f64>() / blocks.len() as f64;
-    let v = blocks.iter().map(|b| (b - m) * (b - m)).sum::<f64>() / (blocks.len() - 1) as f64;
-    (v > m && m > 0.0).then(|| m * m / (v - m))
-}
-
 /// The shape for a window or a spike of `len` seconds.
 fn shape_for(r: Option<f64>, len: usize) -> Option<f64> {
     r.map(|r| r * (len as f64 / 60.0).max(1.0))
+}
+
+fn llr(k: f64, mu: f64) -> f64 {
+    if k <= mu || k <= 0.0 { 0.0 } else { k * (k / mu).ln() - (k - mu) }
 }
 
 /// Scans a dense per-second series.
@@ -276,181 +192,22 @@ pub fn scan(x: &[u32], params: &Params) -> Scan {
 /// Scans a dense per-second series that starts `history` seconds after the input's start
 /// (seconds before it are known to be zero), which decides when the warm-up ends.
 pub fn scan_with_history(x: &[u32], history: usize, p: &Params) -> Scan {
-    let len = x.len();
-    let mut flagged = vec![false; len];
-    let mut lam = vec![0f64; len];
-    let mut prefix = Vec::with_capacity(len + 1);
-    prefix.push(0u64);
-    for &v in x {
-        prefix.push(prefix.last().copied().unwrap_or(0) + u64::from(v));
-    }
-    let ln_alpha = p.alpha.ln();
-    let max_w = p.windows.iter().copied().max().unwrap_or(1);
-    let mut running = Running::default();
-    let mut windows_scanned = 0u64;
-    // The last second with an error, to skip the window tests where every window is empty.
-    for t in 0..len {
-        let hi = t.saturating_sub(p.guard);
-        let lo = t.saturating_sub(p.guard + p.baseline);
-        running.slide(x, &flagged, lo, hi);
-        let warm = history + hi < p.warmup;
-        let base =
-            if warm { base_at(x, &flagged, t, history, p) } else { running.base(p.level_shift) };
-        let rate = base.rate();
-        lam[t] = rate;
-        let recent = prefix[t + 1] - prefix[(t + 1).saturating_sub(max_w)];
-        if recent < p.window_min_count {
-            windows_scanned += p.windows.len() as u64;
-            continue;
-        }
-        let mut r_cache: Option<Option<f64>> = None;
-        let mut best: Option<(usize, f64)> = None;
-        for &w in &p.windows {
-            if w == 0 || w > t + 1 {
-                continue;
-            }
-            windows_scanned += 1;
-            let k = prefix[t + 1] - prefix[t + 1 - w];
-            let mu = rate * w as f64;
-            if k < p.window_min_count || (k as f64) < p.min_ratio * mu {
-                continue;
-            }
-            let r = *r_cache.get_or_insert_with(|| shape(x, &flagged, &base));
-            let lnp = ln_nb_sf(k, mu, shape_for(r, w));
-            if best.is_none_or(|(_, b)| lnp < b) {
-                best = Some((w, lnp));
-            }
-        }
-        if let Some((w, lnp)) = best {
-            if lnp < ln_alpha {
-                for (i, f) in flagged.iter_mut().enumerate().take(t + 1).skip(t + 1 - w) {
-                    if !*f {
-                        *f = true;
-                        running.flag(x, i);
-                    }
-                }
-            }
-        }
-    }
-    let mut bursts = Vec::new();
-    for (s, e) in runs(&flagged, p.merge_gap) {
-        for (s, e) in split_quiet(x, &lam, s, e, p.split_quiet) {
-            if let Some(b) = refine(x, &lam, &prefix, &flagged, s, e, history, p) {
-                bursts.push(b);
-            }
-        }
-    }
-    Scan { bursts, windows_scanned }
+    let nonzero: Vec<(usize, u32)> =
+        x.iter().enumerate().filter(|(_, v)| **v > 0).map(|(t, v)| (t, *v)).collect();
+    scan_sparse(&nonzero, x.len(), history, p)
 }
 
-/// Runs of assigned seconds, merged across gaps of at most `gap` seconds.
-fn runs(flagged: &[bool], gap: usize) -> Vec<(usize, usize)> {
-    let mut out: Vec<(usize, usize)> = Vec::new();
-    for (t, _) in flagged.iter().enumerate().filter(|(_, f)| **f) {
-        match out.last_mut() {
-            Some(last) if t - last.1 - 1 <= gap => last.1 = t,
-            _ => out.push((t, t)),
-        }
+/// Scans a series of `len` seconds given by its non-zero seconds only, `(second, errors)` in
+/// increasing order of second; the result is that of [`scan_with_history`] on the dense series.
+/// The work and memory grow with the number of non-zero seconds, not with `len` (see
+/// [`Scanner`]).
+pub fn scan_sparse(nonzero: &[(usize, u32)], len: usize, history: usize, p: &Params) -> Scan {
+    let mut s = Scanner::new(history);
+    for &(t, n) in nonzero.iter().filter(|(t, _)| *t < len) {
+        s.push(t, u64::from(n));
     }
-    out
-}
-
-/// Whether second `t` is quiet: no more errors than the 99th percentile of its baseline.
-fn quiet(x: &[u32], lam: &[f64], t: usize) -> bool {
-    u64::from(x[t]) <= poisson_quantile(lam[t], 0.99)
-}
-
-/// The parts of `s..=e` between runs of at least `min_quiet` quiet seconds, each trimmed to
-/// its first and last non-quiet second.
-fn split_quiet(
-    x: &[u32],
-    lam: &[f64],
-    s: usize,
-    e: usize,
-    min_quiet: usize,
-) -> Vec<(usize, usize)> {
-    let mut parts = Vec::new();
-    let mut cur: Option<(usize, usize)> = None;
-    let mut quiet_run = 0usize;
-    for t in s..=e {
-        if quiet(x, lam, t) {
-            quiet_run += 1;
-            if quiet_run >= min_quiet {
-                if let Some(c) = cur.take() {
-                    parts.push(c);
-                }
-            }
-        } else {
-            quiet_run = 0;
-            cur = Some(cur.map_or((t, t), |(a, _)| (a, t)));
-        }
-    }
-    parts.extend(cur);
-    parts
-}
-
-fn llr(k: f64, mu: f64) -> f64 {
-    if k <= mu || k <= 0.0 { 0.0 } else { k * (k / mu).ln() - (k - mu) }
-}
-
-/// The most likely sub-interval of `s..=e` and its test; `None` if it is not reported.
-#[allow(clippy::too_many_arguments)]
-fn refine(
-    x: &[u32],
-    lam: &[f64],
-    prefix: &[u64],
-    flagged: &[bool],
-    s: usize,
-    e: usize,
-    history: usize,
-    p: &Params,
-) -> Option<Burst> {
-    // Past this many non-quiet seconds the quadratic search is skipped (long overloads); the
-    // part is kept whole.
-    const MAX_HOT: usize = 4000;
-    let hot: Vec<usize> = (s..=e).filter(|&t| !quiet(x, lam, t)).collect();
-    let mut lam_prefix = Vec::with_capacity(e - s + 2);
-    lam_prefix.push(0.0);
-    for l in &lam[s..=e] {
-        lam_prefix.push(lam_prefix.last().copied().unwrap_or(0.0) + l.max(crate::stats::MIN_MEAN));
-    }
-    let k_of = |a: usize, b: usize| (prefix[b + 1] - prefix[a]) as f64;
-    let mu_of = |a: usize, b: usize| lam_prefix[b + 1 - s] - lam_prefix[a - s];
-    let (mut bs, mut be) = (*hot.first()?, *hot.last()?);
-    if hot.len() <= MAX_HOT {
-        let mut best = f64::NEG_INFINITY;
-        for (i, &a) in hot.iter().enumerate() {
-            for &b in &hot[i..] {
-                let v = llr(k_of(a, b), mu_of(a, b));
-                if v > best {
-                    best = v;
-                    (bs, be) = (a, b);
-                }
-            }
-        }
-    }
-    let count = prefix[be + 1] - prefix[bs];
-    let expected = mu_of(bs, be);
-    if count < p.min_count || (count as f64) < p.min_ratio * expected {
-        return None;
-    }
-    let base = base_at(x, flagged, bs, history, p);
-    let r = shape(x, flagged, &base);
-    let lnp = ln_nb_sf(count, expected, shape_for(r, be - bs + 1));
-    if lnp >= p.alpha.ln() {
-        return None;
-    }
-    Some(Burst {
-        start: bs,
-        end: be,
-        count,
-        expected,
-        p: PValue::from_ln(lnp),
-        llr: llr(count as f64, expected),
-        shape: r,
-        baseline_count: base.sum,
-        baseline_seconds: base.seconds,
-    })
+    s.finish(len, p);
+    Scan { bursts: s.take_bursts(), windows_scanned: s.windows_scanned(len, p) }
 }
 
 /// How one class or peer shares a spike's errors, against the baseline before it.
@@ -601,18 +358,18 @@ pub fn detect_classes(
     params: &Params,
     keep: impl Fn(Class) -> bool,
 ) -> Vec<Spike> {
-    detect_with(agg, params, keep, false, |x, history| scan_with_history(x, history, params))
+    detect_with(agg, params, keep, false, |x, len, history| scan_sparse(x, len, history, params))
 }
 
-/// Runs `find` on the dense series of every scanned series and builds the spikes. The series
-/// covers the whole input when `whole` is set, else only around its errors (from a baseline's
-/// length before the first to the longest window after the last).
+/// Runs `find` on every scanned series (its non-zero seconds, its length, its history) and
+/// builds the spikes. The series covers the whole input when `whole` is set, else only around
+/// its errors (from a baseline's length before the first to the longest window after the last).
 pub(crate) fn detect_with(
     agg: &Aggregator,
     params: &Params,
     keep: impl Fn(Class) -> bool,
     whole: bool,
-    find: impl Fn(&[u32], usize) -> Scan,
+    find: impl Fn(&[(usize, u32)], usize, usize) -> Scan,
 ) -> Vec<Spike> {
     let Some((first, last)) = agg.span() else { return Vec::new() };
     let reach = (params.guard + params.baseline) as i64;
@@ -622,43 +379,67 @@ pub(crate) fn detect_with(
         let Some((fs, ls)) = agg.series_span(key, &keep) else { continue };
         let (from, to) =
             if whole { (first, last) } else { (first.max(fs - reach), last.min(ls + max_w)) };
-        let x = agg.dense(key, from, to, &keep);
-        let scan = find(&x, (from - first) as usize);
-        for b in scan.bursts {
+        let x: Vec<(usize, u32)> = agg
+            .nonzero(key, from, to, &keep)
+            .into_iter()
+            .map(|(t, n)| ((t - from) as usize, n))
+            .collect();
+        let scan = find(&x, (to - from + 1) as usize, (from - first) as usize);
+        for b in &scan.bursts {
             let start = from + b.start as i64;
             let end = from + b.end as i64;
-            let (classes, peers, peers_seen) = breakdown(agg, key, start, end, params, &keep);
-            spikes.push(Spike {
-                series: agg.name(key).map(Into::into),
-                unit: key.unit(),
-                start,
-                end,
-                count: b.count,
-                expected: b.expected,
-                p: b.p,
-                llr: b.llr,
-                shape: b.shape,
-                baseline_count: b.baseline_count,
-                baseline_seconds: b.baseline_seconds,
-                windows_scanned: scan.windows_scanned,
-                classes,
-                peers,
-                peers_seen,
-                echoes: Vec::new(),
-            });
+            let counts = agg.counts(key, start - reach, end);
+            let breakdown = breakdown(counts, start, end, params, &keep);
+            let name = agg.name(key).map(Into::into);
+            spikes.push(spike_of(name, key.unit(), from, b, scan.windows_scanned, breakdown));
         }
     }
+    finish_spikes(spikes, params)
+}
+
+/// The spike of burst `b` of a series whose index 0 is second `from`.
+pub(crate) fn spike_of(
+    series: Option<Box<[u8]>>,
+    unit: Unit,
+    from: i64,
+    b: &Burst,
+    windows_scanned: u64,
+    (classes, peers, peers_seen): Breakdown,
+) -> Spike {
+    Spike {
+        series,
+        unit,
+        start: from + b.start as i64,
+        end: from + b.end as i64,
+        count: b.count,
+        expected: b.expected,
+        p: b.p,
+        llr: b.llr,
+        shape: b.shape,
+        baseline_count: b.baseline_count,
+        baseline_seconds: b.baseline_seconds,
+        windows_scanned,
+        classes,
+        peers,
+        peers_seen,
+        echoes: Vec::new(),
+    }
+}
+
+/// Folds echoes and sorts: the spikes of every series, as [`detect`] returns them.
+pub(crate) fn finish_spikes(spikes: Vec<Spike>, params: &Params) -> Vec<Spike> {
     let mut spikes = fold_echoes(spikes, params.merge_gap as i64);
     spikes.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| a.series.cmp(&b.series)));
     spikes
 }
 
-type Breakdown = (Vec<Share<Class>>, Vec<Share<Box<[u8]>>>, usize);
+/// A spike's errors by class and by peer, and how many peers had events around it.
+pub(crate) type Breakdown = (Vec<Share<Class>>, Vec<Share<Box<[u8]>>>, usize);
 
-/// Errors by class and by peer in `start..=end` and in the baseline window before it.
-fn breakdown(
-    agg: &Aggregator,
-    key: SeriesKey,
+/// Errors by class and by peer in `start..=end` and in the baseline window before it, from
+/// `counts`, the series' counts from the baseline's start to `end`.
+pub(crate) fn breakdown<'a>(
+    counts: impl Iterator<Item = Count<'a>>,
     start: i64,
     end: i64,
     p: &Params,
@@ -669,7 +450,7 @@ fn breakdown(
     let mut classes: BTreeMap<Class, (u64, u64)> = BTreeMap::new();
     let mut peers: BTreeMap<&[u8], (u64, u64)> = BTreeMap::new();
     let mut seen: std::collections::BTreeSet<&[u8]> = Default::default();
-    for c in agg.counts(key, b_from, end) {
+    for c in counts.filter(|c| c.second >= b_from && c.second <= end) {
         if let Some(peer) = c.peer {
             seen.insert(peer);
         }

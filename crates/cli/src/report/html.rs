@@ -224,12 +224,12 @@ fn timeline_charts(
     let x_of = |t: i64| LEFT + (W - LEFT) * ((t - t0) as f64 / (t1 - t0).max(1) as f64);
     let bar_w = (W - LEFT) / tl.len() as f64;
     for row in tl.rows() {
-        let failures = row.totals(tl.len(), Class::is_upstream_failure);
-        let max = failures.iter().copied().max().unwrap_or(0);
+        let failures = row.bucket_totals(Class::is_upstream_failure);
+        let max = failures.iter().map(|f| f.1).max().unwrap_or(0);
         if max == 0 {
             continue;
         }
-        let total: u64 = failures.iter().sum();
+        let total: u64 = failures.iter().map(|f| f.1).sum();
         let _ = writeln!(
             p,
             "<div class=\"chart\"><h3>{} <span class=\"muted\">({}, {} failures, peak {} per bucket)</span></h3>",
@@ -243,15 +243,20 @@ fn timeline_charts(
             "<svg viewBox=\"0 0 {W} {}\" role=\"img\" aria-label=\"upstream failures over time\">",
             H + BOTTOM
         );
-        // The stacked bars.
-        let mut heights = vec![0.0f64; tl.len()];
+        // The stacked bars, bucket by bucket (`stack` is the height of the bucket's bars so
+        // far).
+        let mut stack: Option<(usize, f64)> = None;
         let mut cells: Vec<&(usize, Class, u64)> =
             row.cells().iter().filter(|c| c.1.is_upstream_failure()).collect();
         cells.sort_by_key(|c| (c.0, c.1));
         for &&(i, class, n) in &cells {
             let h = H * n as f64 / max as f64;
-            let y = H - heights[i] - h;
-            heights[i] += h;
+            let below = match stack {
+                Some((j, height)) if j == i => height,
+                _ => 0.0,
+            };
+            let y = H - below - h;
+            stack = Some((i, below + h));
             let _ = write!(
                 p,
                 "<rect x=\"{:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{h:.1}\" fill=\"{}\"><title>{} {}: {n}</title></rect>",

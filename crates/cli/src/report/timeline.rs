@@ -40,13 +40,27 @@ fn rfc3339(secs: i64) -> String {
 
 /// A sparkline of `values` in at most `cells` cells (at least one), scaled to the largest
 /// cell.
+#[cfg(test)]
 pub fn sparkline(values: &[u64], cells: usize) -> String {
+    let nonzero: Vec<(usize, u64)> =
+        values.iter().copied().enumerate().filter(|&(_, v)| v > 0).collect();
+    sparkline_of(values.len(), &nonzero, cells)
+}
+
+/// A sparkline of `len` buckets given by their non-zero totals, `(bucket, total)` by bucket, in
+/// at most `cells` cells (at least one), scaled to the largest cell: the work is that of the
+/// cells drawn and the totals given, not of `len`.
+pub fn sparkline_of(len: usize, nonzero: &[(usize, u64)], cells: usize) -> String {
     const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
-    let per = values.len().div_ceil(cells.max(1)).max(1);
-    let cells: Vec<u64> = values.chunks(per).map(|c| c.iter().sum()).collect();
-    let max = cells.iter().copied().max().unwrap_or(0);
-    cells
-        .iter()
+    let per = len.div_ceil(cells.max(1)).max(1);
+    let mut sums = vec![0u64; len.div_ceil(per)];
+    for &(i, v) in nonzero {
+        if let Some(slot) = sums.get_mut(i / per) {
+            *slot += v;
+        }
+    }
+    let max = sums.iter().copied().max().unwrap_or(0);
+    sums.iter()
         .map(|&v| {
             if v == 0 {
                 ' '
@@ -129,10 +143,9 @@ pub fn table(w: &mut impl Write, tl: &Timeline, style: Style, marks: &Marks<'_>)
         "upstream failures over time".into(),
     ]];
     for r in tl.rows() {
-        let failures = r.totals(tl.len(), Class::is_upstream_failure);
-        let total: u64 = failures.iter().sum();
-        let peak =
-            failures.iter().copied().enumerate().max_by_key(|&(i, v)| (v, std::cmp::Reverse(i)));
+        let failures = r.bucket_totals(Class::is_upstream_failure);
+        let total: u64 = failures.iter().map(|f| f.1).sum();
+        let peak = failures.iter().copied().max_by_key(|&(i, v)| (v, std::cmp::Reverse(i)));
         let top = r
             .cells()
             .iter()
@@ -156,7 +169,7 @@ pub fn table(w: &mut impl Write, tl: &Timeline, style: Style, marks: &Marks<'_>)
             total.to_string(),
             peak,
             top,
-            format!("|{}|", sparkline(&failures, spark)),
+            format!("|{}|", sparkline_of(tl.len(), &failures, spark)),
         ]);
         if let Some(m) = marks.row(tl, r.name(), per) {
             colors.push(None);
