@@ -79,6 +79,8 @@
 //! assert_eq!(later.iter().map(|c| c.0).collect::<Vec<_>>(), [State::Final]);
 //! ```
 
+use std::time::{Duration, Instant};
+
 use crate::Aggregator;
 use crate::spikes::{self, Params, Spike};
 
@@ -136,6 +138,51 @@ impl LiveSpikes {
         let Some((_, latest)) = agg.span() else { return Vec::new() };
         let found = spikes::detect(agg, &self.params);
         announce(&mut self.announced, found, latest, self.params.split_quiet as i64)
+    }
+}
+
+/// When a follower of a stream announces ([`Detector::announce`]): not before `every` after the
+/// stream started, then each time it has caught up with the batches handed to it, and at least
+/// every `every` while it is behind (so that a stream read faster than it is scanned still shows
+/// its spikes as it goes). An input read within `every` (a file piped in) announces nothing: its
+/// report says it all. The time is given, never read, so a test can drive it with any clock.
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// use timeline::live::Pace;
+///
+/// let t0 = Instant::now();
+/// let at = |ms: u64| t0 + Duration::from_millis(ms);
+/// let mut pace = Pace::new(Duration::from_secs(2), t0);
+/// assert!(!pace.due(at(100), true), "too early");
+/// assert!(pace.due(at(2100), false), "two seconds in");
+/// assert!(!pace.due(at(2500), false), "behind, and too soon");
+/// assert!(pace.due(at(2600), true), "caught up");
+/// assert!(pace.due(at(4600), false), "behind for two seconds");
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct Pace {
+    every: Duration,
+    start: Instant,
+    last: Option<Instant>,
+}
+
+impl Pace {
+    /// Announcements from `every` after `start` on, and at least every `every` while behind.
+    pub fn new(every: Duration, start: Instant) -> Pace {
+        Pace { every, start, last: None }
+    }
+
+    /// Whether to announce at `now`, when `caught_up` says no batch is waiting; a yes counts
+    /// as the announcement made.
+    pub fn due(&mut self, now: Instant, caught_up: bool) -> bool {
+        let since = |t: Instant| now.saturating_duration_since(t);
+        let due = since(self.start) >= self.every
+            && (caught_up || self.last.is_none_or(|t| since(t) >= self.every));
+        if due {
+            self.last = Some(now);
+        }
+        due
     }
 }
 
