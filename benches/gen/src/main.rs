@@ -2,12 +2,18 @@
 //!
 //! ```text
 //! gatelog-gen nginx-error|nginx-access [--lines N | --size 300M] [--seed S]
-//!             [--start 2024-03-14T00:00:00] [--rate LINES_PER_SEC] [--out FILE] [--expect FILE]
+//!             [--start 2024-03-14T00:00:00] [--rate LINES_PER_SEC | --days D] [--upstreams N]
+//!             [--out FILE] [--expect FILE]
 //! gatelog-gen scenario deploys --out-dir DIR [--seed S]
 //! ```
 //!
 //! `nginx-access` writes an access log with upstream fields; see [`nginx_access`]. `scenario`
 //! writes small logs that tell a known story (see `scenario.rs`).
+//!
+//! Lines go at `--rate` per second from `--start`, or, with `--days D` (and `--lines N`), evenly
+//! over `D` days whatever their number: a long, sparse log. `--upstreams N` replaces the
+//! built-in pools (14 peers) with `N` peers in pools of four (`pool0` to ...), the first of
+//! which takes the hourly incident.
 //!
 //! The output mixes every failure family the nginx error log writes, over pools of upstreams,
 //! with IPv6 and unix-socket peers, stream-module lines, container prefixes, multi-line FastCGI
@@ -33,6 +39,8 @@ struct Config {
     seed: u64,
     start: i64,
     rate: u64,
+    days: Option<u64>,
+    upstreams: Option<usize>,
     out: Option<String>,
     expect: Option<String>,
 }
@@ -74,6 +82,8 @@ fn parse_args() -> Result<Config> {
         seed: 1,
         start: parse_start("2024-03-14T00:00:00")?,
         rate: 400,
+        days: None,
+        upstreams: None,
         out: None,
         expect: None,
     };
@@ -85,6 +95,10 @@ fn parse_args() -> Result<Config> {
             "--seed" => c.seed = value()?.parse().context("invalid --seed")?,
             "--start" => c.start = parse_start(&value()?)?,
             "--rate" => c.rate = value()?.parse::<u64>().context("invalid --rate")?.max(1),
+            "--days" => c.days = Some(value()?.parse::<u64>().context("invalid --days")?.max(1)),
+            "--upstreams" => {
+                c.upstreams = Some(value()?.parse::<usize>().context("invalid --upstreams")?.max(1))
+            }
             "--out" => c.out = Some(value()?),
             "--expect" => c.expect = Some(value()?),
             other => bail!("unknown option {other}"),
@@ -93,17 +107,44 @@ fn parse_args() -> Result<Config> {
     if c.lines.is_none() && c.size.is_none() {
         c.lines = Some(100_000);
     }
+    if c.days.is_some() && c.lines.is_none() {
+        bail!("--days spreads --lines over the days: give --lines, not --size");
+    }
     Ok(c)
 }
 
-/// The upstream pools: a name and its peers.
-fn pools() -> Vec<(&'static str, Vec<String>)> {
+impl Config {
+    /// The second of the `i`-th entry, written after `lines` lines: `--rate` per second, or
+    /// evenly over `--days`.
+    fn second(&self, i: u64, lines: u64) -> i64 {
+        match (self.days, self.lines) {
+            (Some(days), Some(total)) => {
+                let span = u128::from(days) * 86_400;
+                self.start + (u128::from(lines) * span / u128::from(total.max(1))) as i64
+            }
+            _ => self.start + (i / self.rate) as i64,
+        }
+    }
+}
+
+/// The upstream pools: a name and its peers; `n` peers in pools of four when given.
+fn pools(n: Option<usize>) -> Vec<(String, Vec<String>)> {
+    if let Some(n) = n {
+        return (0..n.div_ceil(4))
+            .map(|k| {
+                let peers = (0..4.min(n - 4 * k))
+                    .map(|j| format!("10.{}.{}.{}:8080", 20 + k / 256, k % 256, j + 1))
+                    .collect();
+                (format!("pool{k}"), peers)
+            })
+            .collect();
+    }
     vec![
-        ("cart", (21..25).map(|i| format!("10.0.4.{i}:8080")).collect()),
-        ("search", (1..4).map(|i| format!("10.0.7.{i}:9200")).collect()),
-        ("auth", vec!["[fd00:ab::11]:7000".into(), "[fd00:ab::12]:7000".into()]),
-        ("php", vec!["unix:/run/php/php8.2-fpm.sock".into()]),
-        ("grpc", (1..3).map(|i| format!("10.0.9.{i}:50051")).collect()),
+        ("cart".into(), (21..25).map(|i| format!("10.0.4.{i}:8080")).collect()),
+        ("search".into(), (1..4).map(|i| format!("10.0.7.{i}:9200")).collect()),
+        ("auth".into(), vec!["[fd00:ab::11]:7000".into(), "[fd00:ab::12]:7000".into()]),
+        ("php".into(), vec!["unix:/run/php/php8.2-fpm.sock".into()]),
+        ("grpc".into(), (1..3).map(|i| format!("10.0.9.{i}:50051")).collect()),
     ]
 }
 
@@ -189,7 +230,7 @@ const REQUESTS: &[&str] = &[
 
 struct Gen {
     rng: Rng,
-    pools: Vec<(&'static str, Vec<String>)>,
+    pools: Vec<(String, Vec<String>)>,
     cid: u64,
     counts: BTreeMap<&'static str, u64>,
     continuation: u64,
@@ -400,7 +441,7 @@ fn main() -> Result<()> {
     }
     let mut g = Gen {
         rng: Rng(c.seed),
-        pools: pools(),
+        pools: pools(c.upstreams),
         cid: 0,
         counts: BTreeMap::new(),
         continuation: 0,
@@ -412,7 +453,7 @@ fn main() -> Result<()> {
         if c.lines.is_some_and(|n| g.lines >= n) || c.size.is_some_and(|n| g.bytes >= n) {
             break;
         }
-        let t = c.start + (i / c.rate) as i64;
+        let t = c.second(i, g.lines);
         let (family, peer) = match incident(t, &mut g.rng) {
             Some(Incident::NoLive) => (Family::NoLive, Some((0, 0))),
             Some(Incident::Refused) => (Family::Refused, Some((0, 0))),

@@ -87,7 +87,7 @@ const MONTHS: [&str; 12] =
 
 struct Gen {
     rng: Rng,
-    pools: Vec<(&'static str, Vec<String>)>,
+    pools: Vec<(String, Vec<String>)>,
     counts: BTreeMap<&'static str, u64>,
     lines: u64,
     bytes: u64,
@@ -121,10 +121,14 @@ impl Gen {
     ) -> io::Result<()> {
         let (pi, peer_i) = peer.unwrap_or_else(|| {
             // The unix-socket pool is the error log's; access lines use the TCP pools.
-            let pi = [0, 1, 2, 4][self.rng.below(4) as usize];
+            let pi = if self.pools.get(3).is_some_and(|p| p.0 == "php") {
+                [0, 1, 2, 4][self.rng.below(4) as usize]
+            } else {
+                self.rng.below(self.pools.len() as u64) as usize
+            };
             (pi, self.rng.below(self.pools[pi].1.len() as u64) as usize)
         });
-        let pool = self.pools[pi].0;
+        let pool = self.pools[pi].0.clone();
         let peer = self.pools[pi].1[peer_i].clone();
         let other = {
             let peers = &self.pools[pi].1;
@@ -205,7 +209,7 @@ impl Gen {
 pub fn run(c: &Config, out: &mut dyn Write) -> anyhow::Result<BTreeMap<&'static str, u64>> {
     let mut g = Gen {
         rng: Rng(c.seed),
-        pools: crate::pools(),
+        pools: crate::pools(c.upstreams),
         counts: BTreeMap::new(),
         lines: 0,
         bytes: 0,
@@ -217,7 +221,7 @@ pub fn run(c: &Config, out: &mut dyn Write) -> anyhow::Result<BTreeMap<&'static 
         if c.lines.is_some_and(|n| g.lines >= n) || c.size.is_some_and(|n| g.bytes >= n) {
             break;
         }
-        let t = c.start + (i / c.rate) as i64;
+        let t = c.second(i, g.lines);
         let (kind, peer) = match incident(t, &mut g.rng) {
             Some(Incident::NoLive) => (Kind::NoLive, Some((0, 0))),
             Some(Incident::Refused) => (Kind::Refused, Some((0, 0))),
@@ -244,6 +248,8 @@ mod tests {
             seed,
             start: 1_710_374_400, // 2024-03-14T00:00:00Z
             rate: 400,
+            days: None,
+            upstreams: None,
             out: None,
             expect: None,
         }

@@ -36,6 +36,7 @@
 //! more than `guard + baseline` before the scan (or before the run still open), baseline rates
 //! of seconds no run can reach.
 
+use std::cell::Cell;
 use std::collections::VecDeque;
 
 use super::{Base, Burst, Params, llr, shape_for};
@@ -88,6 +89,27 @@ pub struct Scanner {
     done: usize,
     /// Bursts found and not yet taken.
     bursts: Vec<Burst>,
+    /// During a visit of `t`: `(t + 1, index of the first non-zero second from t + 1, number
+    /// of flagged seconds)`, so that the searches of the visit, all within the baseline's reach
+    /// before `t`, look at a short stretch instead of the whole series.
+    anchor: Cell<Option<(usize, usize, usize)>>,
+    /// The anchor's index at the last visit, where the next one starts looking.
+    hint: usize,
+}
+
+/// The first index in `lo..hi` of `d` whose entry is not before `t` (by its second, `key`),
+/// when every entry before `lo` is.
+fn search<T>(d: &VecDeque<T>, lo: usize, hi: usize, t: usize, key: impl Fn(&T) -> usize) -> usize {
+    let (mut lo, mut hi) = (lo, hi);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if key(&d[mid]) < t {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
 }
 
 impl Scanner {
@@ -126,9 +148,30 @@ impl Scanner {
         }
     }
 
+    /// The index of the first non-zero second not before `t`.
+    fn x_index(&self, t: usize) -> usize {
+        match self.anchor.get() {
+            // At most `t1 - t` seconds lie between `t` and `t1`.
+            Some((t1, ix, _)) if t <= t1 => {
+                search(&self.xs, ix.saturating_sub(t1 - t), ix, t, |e| e.0)
+            }
+            _ => self.xs.partition_point(|e| e.0 < t),
+        }
+    }
+
+    /// The index of the first flagged second not before `t`.
+    fn flag_index(&self, t: usize) -> usize {
+        match self.anchor.get() {
+            Some((t1, _, fx)) if t <= t1 => {
+                search(&self.flags, fx.saturating_sub(t1 - t), fx, t, |f| f.0)
+            }
+            _ => self.flags.partition_point(|f| f.0 < t),
+        }
+    }
+
     /// Errors at seconds before `t`.
     fn before(&self, t: usize) -> u64 {
-        let i = self.xs.partition_point(|e| e.0 < t);
+        let i = self.x_index(t);
         self.xs.get(i).map_or(self.total, |e| e.2)
     }
 
@@ -148,8 +191,8 @@ impl Scanner {
         if a >= b {
             return (0, 0);
         }
-        let i = self.flags.partition_point(|f| f.0 < a);
-        let j = self.flags.partition_point(|f| f.0 < b);
+        let i = self.flag_index(a);
+        let j = self.flag_index(b);
         let cum = |k: usize| self.flags.get(k).map_or(self.flag_total, |f| f.1);
         ((j - i) as u64, cum(j) - cum(i))
     }
@@ -244,6 +287,27 @@ impl Scanner {
     /// window tests when it is hot. Returns false (and changes nothing) when its baseline needs
     /// more of the slice than is known.
     fn visit(&mut self, t: usize, len: Len, complete: usize, p: &Params) -> bool {
+        // Every flagged second is before `t`; the first non-zero second from `t + 1` is near
+        // the last visit's.
+        let mut ix = self.hint.min(self.xs.len());
+        while ix > 0 && self.xs[ix - 1].0 > t {
+            ix -= 1;
+        }
+        let mut step = 1;
+        while ix + step <= self.xs.len() && self.xs[ix + step - 1].0 <= t {
+            ix += step;
+            step *= 2;
+        }
+        let ix = search(&self.xs, ix, (ix + step).min(self.xs.len()), t + 1, |e| e.0);
+        self.hint = ix;
+        self.anchor.set(Some((t + 1, ix, self.flags.len())));
+        let visited = self.visit_anchored(t, len, complete, p);
+        self.anchor.set(None);
+        visited
+    }
+
+    /// [`visit`](Scanner::visit), with the anchor set.
+    fn visit_anchored(&mut self, t: usize, len: Len, complete: usize, p: &Params) -> bool {
         let Some(base) = self.base_at(t, len, complete, p) else { return false };
         let rate = base.rate();
         self.lam.push_back((t, rate));
@@ -272,6 +336,7 @@ impl Scanner {
         }
         if let Some((w, lnp)) = best {
             if lnp < p.alpha.ln() {
+                self.anchor.set(None);
                 self.flag(t + 1 - w, t);
             }
         }
@@ -511,6 +576,7 @@ impl Scanner {
         let from = self.needs_from(p);
         while self.xs.front().is_some_and(|e| e.0 < from) {
             self.xs.pop_front();
+            self.hint = self.hint.saturating_sub(1);
         }
         while self.flags.front().is_some_and(|f| f.0 < from) {
             self.flags.pop_front();
