@@ -44,7 +44,8 @@
 //! long, since the warm-up's baseline looks ahead. Cells within five minutes of a deploy marker
 //! are kept for the deploy report. So a stream's memory is that of its last quarter of an hour,
 //! its open incidents and what it found, whatever its length: an idle series costs a few
-//! hundred bytes, a series with an error a second about 100 KB.
+//! hundred bytes, a series with errors every second some 150 KB (its cells, its scan, and the
+//! restart counts of its peer).
 //!
 //! ```
 //! use logparse::{Class, Event, Format, Timestamp};
