@@ -6,6 +6,7 @@
 //! stderr that the browser part was skipped and why, unless `GATELOG_REQUIRE_BROWSER=1` is set
 //! (`.ci/run` sets it): then a missing browser fails the test.
 
+use std::io::Write as _;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -62,7 +63,9 @@ fn report_of_the_samples_loads_in_chromium_without_console_errors_and_shows_the_
         if std::env::var_os("GATELOG_REQUIRE_BROWSER").is_some_and(|v| v == "1") {
             panic!("{browser} not found and GATELOG_REQUIRE_BROWSER=1: {how}");
         }
-        eprintln!(
+        // Written past the test harness's capture, so that `cargo test` shows it.
+        let _ = writeln!(
+            std::io::stderr(),
             "SKIPPED loading the report in a browser: {browser} not found ({how}); only the \
              written file was checked"
         );
