@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use logparse::Class;
 
-use super::{Announced, State, announce};
+use super::announce::{Announced, State, announce};
 use crate::Unit;
 use crate::aggregate::{Aggregator, NONE, NameId, SeriesKey};
 use crate::analysis::{self, Analysis, Settings};

@@ -1,7 +1,8 @@
 //! The scan as a pass over every second of a dense series: the plain statement of the method,
 //! kept to check the sparse [`Scanner`](super::Scanner) against.
 
-use super::{Base, Burst, Params, Scan, llr, shape_for};
+use super::Scan;
+use super::model::{Base, Burst, Params, llr, shape_for};
 use crate::stats::{PValue, ln_nb_sf, poisson_quantile};
 
 /// The trailing window `[lo, hi)` with running sums, all seconds and unassigned ones.

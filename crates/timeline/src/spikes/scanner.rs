@@ -39,7 +39,7 @@
 use std::cell::Cell;
 use std::collections::VecDeque;
 
-use super::{Base, Burst, Params, llr, shape_for};
+use super::model::{Base, Burst, Params, llr, shape_for};
 use crate::stats::{MIN_MEAN, PValue, ln_nb_sf, poisson_quantile};
 
 /// What is known of the length of the series' slice (seconds from its first, index 0).
