@@ -60,6 +60,7 @@
 //! Line numbers are counted per chunk and shifted into place when the chunks are merged
 //! ([`Aggregate::shift_lines`]).
 
+use crate::logparse;
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::io;
@@ -67,8 +68,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, mpsc};
 use std::time::{Duration, Instant};
 
-use logparse::nginx::access::LogFormat;
-use logparse::{Event, Format, ParseError, ParseErrorKind, Parser, Timestamp, Tz};
+use crate::logparse::nginx::access::LogFormat;
+use crate::logparse::{Event, Format, ParseError, ParseErrorKind, Parser, Timestamp, Tz};
 use rayon::prelude::*;
 
 use crate::input::{self, Blocks, Compression, Input, Progress, Source, Stream, Truncation};

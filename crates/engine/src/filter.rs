@@ -1,12 +1,12 @@
 //! Which events a run keeps: by class, by upstream, by time.
 
-use logparse::{Class, Event, Timestamp};
+use crate::logparse::{Class, Event, Timestamp};
 
 /// Which events to keep. The default keeps every event; each setter narrows it.
 ///
 /// ```
 /// use engine::Filter;
-/// use logparse::Class;
+/// use engine::logparse::Class;
 ///
 /// let mut filter = Filter::default();
 /// assert!(filter.is_empty());

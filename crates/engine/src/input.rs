@@ -55,6 +55,7 @@
 //! `DIR/resume` exists (or after a minute): a test can then truncate or extend the file at a
 //! known point of its reading instead of racing the reader.
 
+use crate::logparse;
 pub mod paths;
 
 use std::fmt;

@@ -63,10 +63,10 @@ pub mod tz;
 pub use crate::driver::{Aggregate, At, Engine, Options, Outcome, Step};
 pub use crate::filter::Filter;
 pub use crate::input::Input;
-/// The parser library the engine reads with, so that a program needs only `engine`.
-pub use logparse;
 /// The aggregation and analysis library the engine fills, so that a program needs only `engine`.
 pub use timeline;
+/// The parser library the engine reads with, so that a program needs only `engine`.
+pub use timeline::logparse;
 
 /// A problem with one input: it could not be opened, read to its end, or decompressed. The
 /// run goes on with the other inputs.

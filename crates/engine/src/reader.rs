@@ -14,7 +14,7 @@
 //! ```
 //! use engine::reader::EventReader;
 //! use engine::Options;
-//! use logparse::Class;
+//! use engine::logparse::Class;
 //!
 //! let log: &[u8] = b"2024/03/14 09:26:40 [error] 7#7: *1 connect() failed (111: Connection refused) while connecting to upstream, client: 10.0.9.1, server: shop, request: \"GET / HTTP/1.1\", upstream: \"http://10.0.4.21:8080/\", host: \"shop\"\nnot a log line\n";
 //! let mut reader = EventReader::new(log, &Options::default());
@@ -45,7 +45,7 @@
 use std::io::{self, BufReader, Read};
 use std::sync::Arc;
 
-use logparse::{Event, OwnedEvent, ParseError, Parser};
+use crate::logparse::{Event, OwnedEvent, ParseError, Parser};
 
 use crate::Options;
 use crate::input::{self, Blocks, Compression};
@@ -59,7 +59,7 @@ pub struct Line<'a> {
     /// [`input::MAX_LINE`] bytes.
     pub text: &'a [u8],
     /// The event, or why the line is not one (a continuation of an earlier entry is an error
-    /// of kind [`logparse::ParseErrorKind::Continuation`]).
+    /// of kind [`ParseErrorKind::Continuation`](crate::logparse::ParseErrorKind::Continuation)).
     pub parsed: Result<Event<'a>, ParseError>,
 }
 

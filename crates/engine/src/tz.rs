@@ -7,7 +7,7 @@
 //! none; a caller never builds a [`ZoneTable`] by hand.
 //!
 //! ```
-//! use logparse::Tz;
+//! use engine::logparse::Tz;
 //!
 //! let paris = engine::tz::zone("Europe/Paris").unwrap();
 //! let summer = engine::tz::parse_time("2024-07-01 12:00:00", &paris).unwrap();
@@ -19,7 +19,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use logparse::{Timestamp, Tz, ZoneTable};
+use crate::logparse::{Timestamp, Tz, ZoneTable};
 
 /// Why a zone could not be read.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -191,9 +191,9 @@ mod tests {
         let winter = parse_time("2024-01-15 12:00", &tz).unwrap();
         assert_eq!(winter.to_string(), "2024-01-15T11:00:00Z");
         // The nginx error log path: local wall clock through the same table.
-        let ev = logparse::nginx::error::parse_with(
+        let ev = crate::logparse::nginx::error::parse_with(
             b"2024/07/01 12:00:00 [error] 1#1: *1 no live upstreams while connecting to upstream",
-            &logparse::Options::with_tz(tz),
+            &crate::logparse::Options::with_tz(tz),
         )
         .unwrap();
         assert_eq!(ev.time.unwrap().to_string(), "2024-07-01T10:00:00Z");

@@ -134,6 +134,9 @@ pub mod stats;
 pub use crate::aggregate::Aggregator;
 pub use crate::bucket::Timeline;
 pub use crate::spikes::Spike;
+/// The parser library whose events this crate counts, so that a program (and `engine`) reaching
+/// `timeline` needs no second dependency to name an [`Event`] or a [`Class`].
+pub use logparse;
 
 /// How many sample lines are kept per unparsed reason.
 pub const MAX_SAMPLES: usize = 3;

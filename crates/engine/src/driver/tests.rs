@@ -1,3 +1,4 @@
+use crate::logparse;
 use std::io::Write as _;
 
 use proptest::prelude::*;

@@ -14,6 +14,7 @@
 //! another on the command line that belong to the same set are put in that order too (a
 //! shell's `error.log*` lists the live file first); other files keep the order given.
 
+use crate::logparse;
 use std::cmp::Reverse;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
