@@ -101,7 +101,7 @@ sparse = os.path.join(d, "sparse-46d.log")
 file_json, stream_json = os.path.join(d, "sparse-file.json"), os.path.join(d, "sparse-stream.json")
 fw, fc, fr, fcode = run([binary, "spikes", "-o", "json", sparse], out_path=file_json)
 sw, sc, sr, scode = run([binary, "spikes", "-o", "json", "-"], stdin_path=sparse, out_path=stream_json)
-print(f"sparse gatelog spikes -o json FILE:   {fw:.2f} s, CPU {fc:.2f} s, {fr:.0f} MB peak RSS (mapped file included)")
+print(f"sparse gatelog spikes -o json FILE:   {fw:.2f} s, CPU {fc:.2f} s, {fr:.0f} MB peak RSS")
 print(f"sparse cat FILE | gatelog spikes -o json -: {sw:.2f} s, CPU {sc:.2f} s, {sr:.0f} MB peak RSS")
 check(fcode == 0 and scode == 0, "sparse runs exit 0")
 check(sr < 200, "sparse stream: peak RSS under 200 MB")
@@ -111,7 +111,7 @@ check(same(file_json, stream_json), "sparse stream: the report of the file run, 
 idle = os.path.join(d, "idle.log")
 file_out, stream_out = os.path.join(d, "idle-file.txt"), os.path.join(d, "idle-stream.txt")
 fw, fc, fr, fcode = run([binary, "spikes", idle], out_path=file_out)
-print(f"idle   gatelog spikes FILE: {fw:.2f} s, CPU {fc:.2f} s, {fr:.0f} MB peak RSS (mapped file included)")
+print(f"idle   gatelog spikes FILE: {fw:.2f} s, CPU {fc:.2f} s, {fr:.0f} MB peak RSS")
 
 def cpu_of(pid):
     with open(f"/proc/{pid}/stat") as f:

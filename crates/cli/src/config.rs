@@ -258,9 +258,10 @@ pub fn parse_tz(s: &str) -> Result<Tz> {
         TzError::BadOffset(_) => anyhow::anyhow!(
             "invalid --tz offset {s:?} (expected +HH:MM, -HHMM or +HH, at most 25 hours)"
         ),
-        _ => anyhow::anyhow!(
-            "unknown --tz zone {s:?} (expected an IANA name like Europe/Paris, UTC, or an offset like +02:00)"
+        TzError::UnknownZone(_, reason) => anyhow::anyhow!(
+            "unknown --tz zone {s:?} (expected an IANA name like Europe/Paris, UTC, or an offset like +02:00): {reason}"
         ),
+        other => anyhow::anyhow!("invalid --tz {s:?}: {other}"),
     })
 }
 

@@ -28,8 +28,9 @@ pub enum TzError {
     /// A string starting with `+` or `-` that is not `+HH:MM`, `-HHMM` or `+HH` of at most 25
     /// hours.
     BadOffset(String),
-    /// A name the time-zone database does not know.
-    UnknownZone(String),
+    /// A name the time-zone database does not know: the name, then the database's own reason
+    /// (which says, for example, that no database was found on this machine).
+    UnknownZone(String, String),
 }
 
 impl fmt::Display for TzError {
@@ -38,10 +39,10 @@ impl fmt::Display for TzError {
             TzError::BadOffset(s) => {
                 write!(f, "invalid offset {s:?} (expected +HH:MM, -HHMM or +HH, at most 25 hours)")
             }
-            TzError::UnknownZone(s) => write!(
+            TzError::UnknownZone(s, reason) => write!(
                 f,
                 "unknown zone {s:?} (expected an IANA name like Europe/Paris, UTC, or an offset \
-                 like +02:00)"
+                 like +02:00): {reason}"
             ),
         }
     }
@@ -80,7 +81,8 @@ pub fn zone(s: &str) -> Result<Tz, TzError> {
 ///
 /// [`TzError::UnknownZone`] when neither has the name.
 pub fn named(name: &str) -> Result<Tz, TzError> {
-    let zone = jiff::tz::TimeZone::get(name).map_err(|_| TzError::UnknownZone(name.to_owned()))?;
+    let zone = jiff::tz::TimeZone::get(name)
+        .map_err(|e| TzError::UnknownZone(name.to_owned(), e.to_string()))?;
     Ok(Tz::Table(Arc::new(zone_table(name, &zone))))
 }
 
