@@ -118,6 +118,7 @@ use crate::format::Format;
 use crate::options::Options;
 use crate::time::{Timestamp, civil_to_unix, digits2, digits4, month_from_abbrev};
 
+pub mod conf;
 pub(crate) mod fields;
 mod log_format;
 

@@ -412,16 +412,21 @@ fn conf_directive(rest: &str) -> Result<(Option<String>, Escape, String), Format
     let mut escape = Escape::Default;
     if let Some(e) = rest.strip_prefix("escape=") {
         let end = e.find(|c: char| c.is_ascii_whitespace() || c == ';').unwrap_or(e.len());
-        escape = match &e[..end] {
-            "default" => Escape::Default,
-            "json" => Escape::Json,
-            "none" => Escape::None,
-            other => return Err(FormatError::UnknownEscape(other.to_string())),
-        };
+        escape = parse_escape(&e[..end])?;
         rest = e[end..].trim_start();
     }
     let name = (!name.is_empty()).then(|| name.to_string());
     Ok((name, escape, conf_strings(rest)?))
+}
+
+/// The value of an `escape=` parameter.
+pub(super) fn parse_escape(value: &str) -> Result<Escape, FormatError> {
+    match value {
+        "default" => Ok(Escape::Default),
+        "json" => Ok(Escape::Json),
+        "none" => Ok(Escape::None),
+        other => Err(FormatError::UnknownEscape(other.to_string())),
+    }
 }
 
 /// Joins the tokens of a directive's arguments, `nginx.conf` style: quoted strings (with
@@ -504,7 +509,12 @@ fn is_name_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
-fn compile(name: Option<String>, escape: Escape, text: String) -> Result<LogFormat, FormatError> {
+/// Compiles the joined text of a format.
+pub(super) fn compile(
+    name: Option<String>,
+    escape: Escape,
+    text: String,
+) -> Result<LogFormat, FormatError> {
     if text.is_empty() {
         return Err(FormatError::Empty);
     }
