@@ -23,12 +23,11 @@
 //! ```
 //! use logparse::nginx::access::conf::Conf;
 //! let text = "http {\n\
-//!     # two formats, one of them used\n\
 //!     log_format short '$remote_addr $status';\n\
 //!     log_format timed '$remote_addr [$time_local] '\n\
 //!                      '$status';\n\
 //!     access_log /var/log/nginx/access.log timed;\n\
-//!     include conf.d/*.conf;\n\
+//!     include conf.d/*.conf;  # not followed\n\
 //! }\n";
 //! let conf = Conf::parse(text).unwrap();
 //! assert_eq!(conf.names().collect::<Vec<_>>(), ["short", "timed"]);
