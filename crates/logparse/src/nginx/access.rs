@@ -52,6 +52,34 @@
 //! | `$upstream_status`, `$upstream_response_time`, `$upstream_connect_time`, `$upstream_header_time` | [`Upstreams`] |
 //! | `$remote_user`, `$body_bytes_sent`, `$bytes_sent`, `$request_time`, `$http_referer`, `$http_user_agent`, `$http_x_forwarded_for`, `$request_method`, `$request_uri`, `$uri`, `$scheme`, `$server_port` | [`Fields`] |
 //!
+//! # Shapes: a format that does not describe the lines reads none of them
+//!
+//! A value is taken up to the literal that follows its variable, so a format that is not the
+//! one that wrote the lines could still find its literals and fill fields with the wrong text
+//! (a format ending in `$upstream_addr`, applied to `combined` lines, would take the user
+//! agent for the upstream). Every value is therefore checked against the shape of its
+//! variable, without allocating; one that does not fit makes the line unparsed, with
+//! [`ParseErrorKind::InvalidField`] naming the variable (`$upstream_addr`, `$request_length`,
+//! `$http_x_custom`) and the offset where its value starts:
+//!
+//! | variables | shape |
+//! |---|---|
+//! | every variable, with `escape=default` | no raw `"` and no control byte (nginx writes them as `\xNN`) |
+//! | every variable, with `escape=json` | no unescaped `"` and no control byte |
+//! | `$remote_addr`, `$realip_remote_addr`, `$server_addr` | an IPv4 or IPv6 address (a `%zone` allowed), `unix:`, or `-` |
+//! | `$upstream_addr` | entries separated by `, ` or ` : `, each `IP:port`, `[IPv6]:port`, `unix:/path`, an upstream group's name, or `-` |
+//! | `$status`; `$upstream_status` | a status of one to three digits; one (or `-`) per attempt |
+//! | `$request_time`, `$msec`; `$upstream_response_time`, `$upstream_connect_time`, `$upstream_header_time`, `$upstream_queue_time` | seconds with up to six decimals; one (or `-`) per attempt |
+//! | `$time_local`, `$time_iso8601` | their layouts, a valid date and offset |
+//! | `$body_bytes_sent`, `$bytes_sent`, `$request_length`, `$connection`, `$connection_requests`, `$pid`, `$server_port`, `$remote_port`, `$realip_remote_port` | a decimal integer or `-` |
+//! | `$upstream_response_length`, `$upstream_bytes_received`, `$upstream_bytes_sent` | an integer (or `-`) per attempt |
+//! | `$request` and the others | text (the escape rule only): garbage request lines stay readable |
+//!
+//! An empty value fits every shape (`escape=json` writes nothing for a missing value).
+//! `escape=none` leaves only the shapes. The variable names are those of nginx's variable
+//! index (<https://nginx.org/en/docs/varindex.html>); the escaping is `ngx_http_log_escape`
+//! of `ngx_http_log_module.c`.
+//!
 //! # Classification
 //!
 //! One access-log line is one response to a client; [`Event::status`] is `$status`. The class
@@ -125,7 +153,7 @@ mod log_format;
 pub use fields::{Attempt, Attempts, Fields, Upstreams};
 use fields::{dash_or_empty, parse_decimal_micros, parse_seconds, parse_status, valid_list};
 pub use log_format::{Escape, FormatError, LogFormat};
-use log_format::{MAIN_TAIL, MAIN_UPSTREAM_TAIL, Slot, UPSTREAMINFO_TAIL, Var, named};
+use log_format::{MAIN_TAIL, MAIN_UPSTREAM_TAIL, Slot, UPSTREAMINFO_TAIL, Var, fits, named};
 
 const FORMAT: Option<Format> = Some(Format::NginxAccess);
 
@@ -144,9 +172,7 @@ impl LogFormat {
         let rest = line.get(pos..).unwrap_or_default();
         if !rest.starts_with(&c.prefix) {
             let kind = match c.slots.first() {
-                Some(s) if rest.len() < c.prefix.len() => {
-                    ParseErrorKind::MissingField(s.var.label())
-                }
+                Some(s) if rest.len() < c.prefix.len() => ParseErrorKind::MissingField(s.label),
                 _ => ParseErrorKind::NotRecognized,
             };
             return Err(ParseError::new(FORMAT, kind, pos));
@@ -157,11 +183,15 @@ impl LogFormat {
                 line.len()
             } else {
                 find_end(line, at, slot, c.escape).ok_or_else(|| {
-                    ParseError::new(FORMAT, ParseErrorKind::MissingField(slot.var.label()), at)
+                    ParseError::new(FORMAT, ParseErrorKind::MissingField(slot.label), at)
                 })?
             };
             let value = &line[at..end];
-            rec.assign(slot.var, value).map_err(|kind| ParseError::new(FORMAT, kind, at))?;
+            let invalid = || ParseError::new(FORMAT, ParseErrorKind::InvalidField(slot.label), at);
+            if !fits(slot.shape, value, c.escape) {
+                return Err(invalid());
+            }
+            rec.assign(slot.var, value).map_err(|()| invalid())?;
             at = end + slot.literal.len();
         }
         Ok(at)
@@ -274,8 +304,8 @@ struct Record<'a> {
 }
 
 impl<'a> Record<'a> {
-    fn assign(&mut self, var: Var, v: &'a [u8]) -> Result<(), ParseErrorKind> {
-        let invalid = ParseErrorKind::InvalidField(var.label());
+    /// Keeps the value of `var`; `Err` when it is not a valid value of the variable.
+    fn assign(&mut self, var: Var, v: &'a [u8]) -> Result<(), ()> {
         let f = &mut self.fields;
         match var {
             Var::RemoteAddr => self.client = dash_or_empty(v),
@@ -288,15 +318,15 @@ impl<'a> Record<'a> {
                         .and_then(|us| i64::try_from(us).ok())
                         .map(Timestamp::from_unix_micros),
                 };
-                let t = t.ok_or(invalid)?;
+                let t = t.ok_or(())?;
                 self.time.get_or_insert(t);
             }
             Var::Request => self.request = dash_or_empty(v),
-            Var::Status => self.status = Some(parse_status(v).ok_or(invalid)?),
+            Var::Status => self.status = Some(parse_status(v).ok_or(())?),
             Var::BodyBytesSent | Var::BytesSent => {
                 let n = match dash(v) {
                     None => None,
-                    Some(v) => Some(parse_u64(v).ok_or(invalid)?),
+                    Some(v) => Some(parse_u64(v).ok_or(())?),
                 };
                 if var == Var::BodyBytesSent {
                     f.body_bytes_sent = n;
@@ -312,19 +342,19 @@ impl<'a> Record<'a> {
             Var::RequestTime => {
                 f.request_time = match dash(v) {
                     None => None,
-                    Some(v) => Some(parse_seconds(v).ok_or(invalid)?),
+                    Some(v) => Some(parse_seconds(v).ok_or(())?),
                 }
             }
             Var::UpstreamAddr => f.upstreams.addr = Some(v),
             Var::UpstreamStatus => {
                 if !valid_list(v, |e| parse_status(e).is_some()) {
-                    return Err(invalid);
+                    return Err(());
                 }
                 f.upstreams.status = Some(v);
             }
             Var::UpstreamResponseTime | Var::UpstreamConnectTime | Var::UpstreamHeaderTime => {
                 if !valid_list(v, |e| parse_seconds(e).is_some()) {
-                    return Err(invalid);
+                    return Err(());
                 }
                 let slot = match var {
                     Var::UpstreamResponseTime => &mut f.upstreams.response_time,
