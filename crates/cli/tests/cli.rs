@@ -729,6 +729,48 @@ fn nginx_log_format_file_errors_list_the_names() {
     assert!(err.contains("missing.conf"), "{err}");
 }
 
+// Issue 11, item 4: a format ending in `$upstream_addr` applied to `combined` lines made every
+// line an event whose upstream was the user agent, and nothing said the format was wrong.
+#[test]
+fn a_format_that_does_not_fit_reads_no_line_and_says_why_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("short.conf");
+    std::fs::write(
+        &conf,
+        "log_format short '$remote_addr - $remote_user [$time_local] \"$request\" $status '\n\
+         '$body_bytes_sent \"$http_referer\" $upstream_addr';\n",
+    )
+    .unwrap();
+    let conf = conf.to_str().unwrap();
+    let log = access_fixture("combined.log");
+    let out = gatelog(&["events", "--nginx-log-format", conf, &log]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "", "no line is an event");
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    for part in [
+        "warning",
+        "combined.log",
+        "20 of its first 20 lines (100%)",
+        "`$upstream_addr`",
+        "look like nginx's `combined` format",
+        "--nginx-log-format",
+    ] {
+        assert!(err.contains(part), "{part}: {err}");
+    }
+    // A file read in chunks on several threads: still once, over its first 1000 lines.
+    let line = std::fs::read_to_string(&log).unwrap().lines().next().unwrap().to_owned();
+    let big = dir.path().join("big.log");
+    std::fs::write(&big, format!("{line}\n").repeat(3000)).unwrap();
+    let out = gatelog(&["summary", "-j", "3", "--nginx-log-format", conf, big.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("1000 of its first 1000 lines (100%)"), "{err}");
+    // Lines that the format reads give no warning.
+    ok(&["summary", &log]);
+}
+
 #[test]
 fn year_sets_the_year_of_syslog_timestamps() {
     let line = "Feb 19 04:03:03 lb1 haproxy[4418]: Server web/app1 is DOWN, reason: Layer4 connection problem, info: \"Connection refused\", check duration: 0ms. 1 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue.\n";

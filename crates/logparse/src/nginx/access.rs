@@ -470,6 +470,36 @@ fn parse_default(line: &[u8]) -> Result<Event<'_>, ParseError> {
     Ok(rec.into_event(line, has_upstream, has_header_time))
 }
 
+/// The name of the format read without configuration (`combined`, `main`, `main_upstream`,
+/// `upstreaminfo`; see the module docs) that reads `line` whole, with no text left after it.
+///
+/// Meant for saying what lines look like when a configured format does not read them; it
+/// parses the line, so it costs about as much as [`parse`].
+///
+/// ```
+/// use logparse::nginx::access::preset_of;
+/// let line = b"203.0.113.7 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 200 2326 \"-\" \"curl/8.5.0\"";
+/// assert_eq!(preset_of(line), Some("combined"));
+/// assert_eq!(preset_of(b"2024/03/14 09:26:40 [error] 1#1: *1 boom"), None);
+/// ```
+pub fn preset_of(line: &[u8]) -> Option<&'static str> {
+    let line = start(line).ok()?;
+    let d = defaults();
+    let mut rec = Record::default();
+    let end = d.combined.read(line, 0, &mut rec).ok()?;
+    if end == line.len() {
+        return Some("combined");
+    }
+    // The order and names of `Defaults::tails`.
+    for (tail, name) in d.tails.iter().zip(["upstreaminfo", "main_upstream", "main"]) {
+        let mut r = rec;
+        if tail.read(line, end, &mut r).ok() == Some(line.len()) {
+            return Some(name);
+        }
+    }
+    None
+}
+
 fn start(line: &[u8]) -> Result<&[u8], ParseError> {
     let line = crate::lines::strip_cr(line);
     if line.trim_ascii().is_empty() {

@@ -205,3 +205,19 @@ fn values_are_checked_against_their_shapes() {
     let n = "log_format n escape=none '$remote_addr $http_x_custom|$status';";
     assert_eq!(kind(n, b"10.0.0.1 \"a\"\x01|200"), Ok(Some(200)));
 }
+
+#[test]
+fn preset_of_names_the_default_format_that_reads_a_line_whole() {
+    for name in ["combined", "main_upstream", "upstreaminfo"] {
+        let path = format!("{}/../../testdata/nginx-access/{name}.log", env!("CARGO_MANIFEST_DIR"));
+        for line in std::fs::read_to_string(path).unwrap().lines() {
+            assert_eq!(preset_of(line.as_bytes()), Some(name), "{line}");
+        }
+    }
+    let main =
+        b"10.0.0.1 - - [03/Nov/2024:06:09:29 +0000] \"GET / HTTP/1.1\" 200 5 \"-\" \"-\" \"-\"";
+    assert_eq!(preset_of(main), Some("main"));
+    let more =
+        b"10.0.0.1 - - [03/Nov/2024:06:09:29 +0000] \"GET / HTTP/1.1\" 200 5 \"-\" \"-\" extra";
+    assert_eq!(preset_of(more), None);
+}
