@@ -32,7 +32,8 @@
 //! text after it is tried against each extension in that order, and text that matches none is
 //! kept in [`Fields::trailing`]. Any other layout needs its `log_format`:
 //! [`Parser::with_format`], [`parse_with`], or `Parser::with_access_format` on the crate's
-//! dispatcher.
+//! dispatcher. [`conf`] reads the `log_format` directives of a whole configuration file
+//! (an `nginx.conf`) and picks one by name.
 //!
 //! # Variables
 //!
