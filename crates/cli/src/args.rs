@@ -106,13 +106,16 @@ struct Common {
     #[arg(long, value_enum, default_value_t = FormatArg::Auto, help_heading = INPUT)]
     format: FormatArg,
 
-    /// The nginx access log's `log_format`, as written in nginx.conf, or a file holding it.
+    /// The nginx access log's `log_format`, as written in nginx.conf, or a file defining it.
     ///
     /// Give the format string (`'$remote_addr - [$time_local] "$request" $status ...'`), the
-    /// whole directive (`log_format main '...' '...';`), or the path of a file containing the
-    /// directive. Without it, access-log lines are read as `combined` or one of its usual
+    /// whole directive (`log_format main '...' '...';`), or a configuration file (a whole
+    /// nginx.conf works): its `log_format` directives are read wherever they are, comments,
+    /// other directives and `include` lines skipped. `FILE:NAME` picks the format named NAME;
+    /// `FILE` alone takes the file's only format, or the one its `access_log` directives name.
+    /// Without this option, access-log lines are read as `combined` or one of its usual
     /// extensions (nginx `main`, ingress-nginx `upstreaminfo`).
-    #[arg(long, value_name = "FORMAT|FILE", help_heading = INPUT)]
+    #[arg(long, value_name = "FORMAT|FILE[:NAME]", help_heading = INPUT)]
     nginx_log_format: Option<OsString>,
 
     /// The year of syslog timestamps, which carry none (HAProxy `Mmm dd HH:MM:SS` headers).

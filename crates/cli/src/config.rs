@@ -5,9 +5,12 @@ use std::ffi::OsString;
 use anyhow::{Context, Result, bail};
 use engine::input::paths::NameFilter;
 use engine::logparse::nginx::access::LogFormat;
+use engine::logparse::nginx::access::conf::{Conf, SelectError};
 use engine::logparse::{Class, Format, Timestamp, Tz};
 use engine::tz::TzError;
 use engine::{Filter, Input};
+
+use crate::format_file::FileArg;
 
 /// What to do.
 #[derive(Clone, Debug, PartialEq)]
@@ -235,20 +238,41 @@ impl Config {
     }
 }
 
-/// Reads `--nginx-log-format`: the path of a file holding the directive, or the format itself.
+/// Reads `--nginx-log-format`: a configuration file (`FILE[:NAME]`, see [`FileArg::of`]) or
+/// the format itself.
 fn parse_log_format(value: &std::ffi::OsStr) -> Result<LogFormat> {
-    let path = std::path::Path::new(value);
-    let (text, origin) = if path.is_file() {
-        let text = std::fs::read_to_string(path).with_context(|| {
-            format!("--nginx-log-format: cannot read {} as UTF-8 text", path.display())
-        })?;
-        (text, format!("the log_format in {}", path.display()))
-    } else {
-        let text = value.to_str().context("--nginx-log-format: the format is not UTF-8")?;
-        (text.to_owned(), "--nginx-log-format".to_owned())
-    };
-    LogFormat::new(&text).with_context(|| {
-        format!("invalid {origin} (give the format as written in nginx.conf, e.g. `log_format main '$remote_addr [$time_local] \"$request\" $status';`)")
+    const FLAG: &str = "--nginx-log-format";
+    if let Some(file) = FileArg::of(value) {
+        return nginx_conf_format(&file, &file.read(FLAG)?)
+            .with_context(|| format!("{FLAG} {}", value.to_string_lossy()));
+    }
+    let text = value.to_str().context("--nginx-log-format: the format is not UTF-8")?;
+    LogFormat::new(text).with_context(|| {
+        format!("invalid {FLAG} (give the format as written in nginx.conf, e.g. `log_format main '$remote_addr [$time_local] \"$request\" $status';`, or a file holding such directives)")
+    })
+}
+
+/// The format `file` names among the `log_format` directives of `text`, its content.
+fn nginx_conf_format(file: &FileArg, text: &str) -> Result<LogFormat> {
+    let path = file.path.display();
+    let conf = Conf::parse(text)?;
+    conf.select(file.name.as_deref()).map_err(|e| {
+        let skipped: Vec<String> =
+            conf.includes().iter().map(|i| format!("{} (line {})", i.path, i.line)).collect();
+        let includes = if skipped.is_empty() {
+            String::new()
+        } else {
+            format!("; include directives are not followed: {}", skipped.join(", "))
+        };
+        match e {
+            SelectError::NoFormat => anyhow::anyhow!(
+                "the file has no log_format directive (write the format as `log_format NAME '...';`, or give the format itself){includes}"
+            ),
+            SelectError::Ambiguous(..) => {
+                anyhow::anyhow!("{e}: choose one with --nginx-log-format {path}:NAME{includes}")
+            }
+            e => anyhow::anyhow!("{e}{includes}"),
+        }
     })
 }
 

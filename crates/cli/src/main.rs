@@ -14,6 +14,7 @@ mod args;
 mod cmd;
 mod config;
 mod exit;
+mod format_file;
 mod interrupt;
 mod messages;
 mod reading;

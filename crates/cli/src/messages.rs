@@ -2,7 +2,7 @@
 //!
 //! A problem with one input (a file that cannot be opened or read) is reported on stderr and
 //! the run goes on with the other inputs; the [`errored`] flag then turns into exit code 2 at
-//! the end.
+//! the end. A [`warning`] says that something looks wrong without making the run fail.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -17,4 +17,9 @@ pub fn error(msg: impl std::fmt::Display) {
 /// Whether [`error`] was called during this run.
 pub fn errored() -> bool {
     ERRORED.load(Ordering::Relaxed)
+}
+
+/// Prints `gatelog: warning: {msg}` on stderr; the exit code is not changed.
+pub fn warning(msg: impl std::fmt::Display) {
+    eprintln!("gatelog: warning: {msg}");
 }

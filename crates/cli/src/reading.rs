@@ -2,7 +2,8 @@
 //! reported as they happen ([`crate::messages`]), Ctrl-C as its stop flag
 //! ([`crate::interrupt`]), and the progress bar.
 
-use engine::{Engine, Input};
+use engine::logparse::Format;
+use engine::{Engine, Input, LooksLike, Misread};
 
 use crate::config::Config;
 use crate::{interrupt, messages, report};
@@ -10,8 +11,10 @@ use crate::{interrupt, messages, report};
 /// The engine for `config`, with its inputs expanded and the progress bar set up (shown when
 /// `bar` and the configuration allow it and every input is a file).
 pub fn engine(config: &Config, bar: bool) -> (Engine, Vec<Input>, indicatif::ProgressBar) {
+    let (custom, fixed) = (config.engine.access_format.is_some(), config.engine.format);
     let engine = Engine::new(config.engine.clone())
         .on_problem(|p| messages::error(p))
+        .on_misread(move |m| messages::warning(misread(m, custom, fixed)))
         .stop_when(interrupt::flag());
     let inputs = engine.expand(&config.inputs, config.glob.as_ref());
     let (total, all_files) = engine::input::total_size(&inputs);
@@ -32,4 +35,84 @@ pub fn collect<A: engine::Aggregate>(
     let agg = engine.collect(&inputs, new, tick);
     bar.finish_and_clear();
     agg
+}
+
+/// What to say of an input most of whose first lines were not read, with the likely cause;
+/// `custom` says whether `--nginx-log-format` was given, `fixed` is `--format` unless auto.
+pub fn misread(m: &Misread, custom: bool, fixed: Option<Format>) -> String {
+    let share = m.unparsed * 100 / m.lines.max(1);
+    let mut msg = format!(
+        "{}: {} of its first {} lines ({share}%) were not read",
+        m.input, m.unparsed, m.lines
+    );
+    if let Some((field, n)) = m.field {
+        msg.push_str(&format!("; `{field}` was missing or did not fit in {n} of them"));
+    }
+    // A guess that holds for most of the unread lines, and is not the format that failed.
+    let looks = m.looks_like.filter(|&(_, n)| n * 2 > m.unparsed).map(|(l, _)| l);
+    let cause = match looks {
+        Some(LooksLike::NginxPreset(p)) if custom => format!(
+            "the lines look like nginx's `{p}` format: pass the matching --nginx-log-format, \
+             or none (gatelog reads `{p}` without it)"
+        ),
+        Some(LooksLike::NginxPreset(p)) => format!(
+            "the lines look like nginx access-log lines (`{p}`): use --format auto or nginx-access"
+        ),
+        Some(LooksLike::Format(f)) if m.format != Some(f) => {
+            format!("the lines look like {f} lines: use --format auto or {f}")
+        }
+        _ if m.format == Some(Format::NginxAccess) && custom => {
+            "the --nginx-log-format given does not describe these lines: pass the log_format \
+             that wrote them (FILE:NAME picks one in a configuration file)"
+                .to_owned()
+        }
+        _ if m.format == Some(Format::NginxAccess) || fixed.is_none() => {
+            "if they are nginx access-log lines of a layout of your own, pass its log_format \
+             with --nginx-log-format"
+                .to_owned()
+        }
+        _ => format!(
+            "they are not {} lines as gatelog reads them",
+            fixed.map_or("known".to_owned(), |f| f.to_string())
+        ),
+    };
+    format!("{msg}; {cause}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn misread_messages_name_the_input_the_share_the_field_and_the_cause() {
+        let m = Misread {
+            input: "access.log".into(),
+            lines: 20,
+            unparsed: 20,
+            format: Some(Format::NginxAccess),
+            field: Some(("$upstream_addr", 20)),
+            looks_like: Some((LooksLike::NginxPreset("combined"), 20)),
+        };
+        assert_eq!(
+            misread(&m, true, Some(Format::NginxAccess)),
+            "access.log: 20 of its first 20 lines (100%) were not read; `$upstream_addr` was missing or did not \
+             fit in 20 of them; the lines look like nginx's `combined` format: pass the matching \
+             --nginx-log-format, or none (gatelog reads `combined` without it)"
+        );
+        let m = Misread {
+            format: Some(Format::Haproxy),
+            field: None,
+            looks_like: Some((LooksLike::Format(Format::NginxError), 20)),
+            ..m
+        };
+        assert!(
+            misread(&m, false, Some(Format::Haproxy)).ends_with(
+                "the lines look like nginx-error lines: use --format auto or nginx-error"
+            ),
+            "{}",
+            misread(&m, false, Some(Format::Haproxy))
+        );
+        let m = Misread { format: Some(Format::NginxAccess), looks_like: None, ..m };
+        assert!(misread(&m, true, None).contains("does not describe these lines"));
+    }
 }

@@ -632,6 +632,145 @@ fn nginx_log_format_from_a_string_or_a_file() {
     assert!(stderr(&out).contains("--nginx-log-format"), "{}", stderr(&out));
 }
 
+fn access_fixture(name: &str) -> String {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/nginx-access").join(name);
+    p.to_str().unwrap().to_owned()
+}
+
+/// The summary's `events` and `unparsed` counts.
+fn parsed_and_unparsed(args: &[&str]) -> (u64, u64) {
+    let mut all = vec!["summary", "-o", "json"];
+    all.extend_from_slice(args);
+    let doc: serde_json::Value = serde_json::from_str(&ok(&all)).unwrap();
+    (doc["events"].as_u64().unwrap(), doc["unparsed"].as_u64().unwrap())
+}
+
+// Issue 11, item 3: a whole nginx.conf (or formats.conf, or a directive with a comment above
+// it) was compiled as one literal format, and every line was unparsed with exit 0.
+#[test]
+fn nginx_log_format_reads_the_directives_of_a_whole_conf_file() {
+    let conf = access_fixture("nginx.conf");
+    let with_name = |name: &str| format!("{conf}:{name}");
+    // No name: the one format `access_log` names (main_upstream).
+    assert_eq!(
+        parsed_and_unparsed(&[
+            "--format",
+            "nginx-access",
+            "--nginx-log-format",
+            &conf,
+            &access_fixture("main_upstream.log")
+        ]),
+        (17, 0)
+    );
+    let json = access_fixture("json_upstream.log");
+    let args = ["--format", "nginx-access", "--nginx-log-format"];
+    let name = with_name("upstream_json");
+    assert_eq!(parsed_and_unparsed(&[&args[..], &[name.as_str(), json.as_str()]].concat()), (4, 0));
+    // The repo's formats.conf: five formats and no access_log, so a name is needed.
+    let formats = access_fixture("formats.conf");
+    for (name, lines) in [("iso_timed", 6), ("upstreaminfo", 12), ("json_upstream", 4)] {
+        let value = format!("{formats}:{name}");
+        let log = access_fixture(&format!("{name}.log"));
+        assert_eq!(
+            parsed_and_unparsed(&[&args[..], &[value.as_str(), log.as_str()]].concat()),
+            (lines, 0),
+            "{name}"
+        );
+    }
+    // A single directive under a comment.
+    let one = access_fixture("one-format.conf");
+    assert_eq!(parsed_and_unparsed(&[&args[..], &[one.as_str(), json.as_str()]].concat()), (4, 0));
+}
+
+#[test]
+fn nginx_log_format_file_errors_list_the_names() {
+    let log = access_fixture("iso_timed.log");
+    let run = |value: &str| {
+        let out = gatelog(&["summary", "--nginx-log-format", value, &log]);
+        assert_eq!(out.status.code(), Some(2), "{value}: {}", stderr(&out));
+        assert_eq!(stdout(&out), "");
+        stderr(&out)
+    };
+    // Several formats and no access_log to choose.
+    let err = run(&access_fixture("formats.conf"));
+    for name in ["combined", "main_upstream", "upstreaminfo", "iso_timed", "json_upstream"] {
+        assert!(err.contains(name), "{err}");
+    }
+    assert!(err.contains(":NAME"), "{err}");
+    // A name that is not there.
+    let err = run(&format!("{}:nope", access_fixture("nginx.conf")));
+    assert!(err.contains("`nope`"), "{err}");
+    for name in ["main", "main_upstream", "upstream_json"] {
+        assert!(err.contains(name), "{err}");
+    }
+    // A file without any log_format directive.
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.conf");
+    std::fs::write(&empty, "# nothing here\nhttp {\n    include conf.d/*.conf;\n}\n").unwrap();
+    let err = run(empty.to_str().unwrap());
+    assert!(err.contains("no log_format"), "{err}");
+    assert!(err.contains("conf.d/*.conf"), "the skipped include is named: {err}");
+    // A file whose name holds a colon opens as a whole path.
+    let colon = dir.path().join("a:b.conf");
+    std::fs::copy(access_fixture("one-format.conf"), &colon).unwrap();
+    let json = access_fixture("json_upstream.log");
+    assert_eq!(
+        parsed_and_unparsed(&[
+            "--format",
+            "nginx-access",
+            "--nginx-log-format",
+            colon.to_str().unwrap(),
+            &json
+        ]),
+        (4, 0)
+    );
+    // A path that does not exist is not taken for a format.
+    let err = run(dir.path().join("missing.conf").to_str().unwrap());
+    assert!(err.contains("missing.conf"), "{err}");
+}
+
+// Issue 11, item 4: a format ending in `$upstream_addr` applied to `combined` lines made every
+// line an event whose upstream was the user agent, and nothing said the format was wrong.
+#[test]
+fn a_format_that_does_not_fit_reads_no_line_and_says_why_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("short.conf");
+    std::fs::write(
+        &conf,
+        "log_format short '$remote_addr - $remote_user [$time_local] \"$request\" $status '\n\
+         '$body_bytes_sent \"$http_referer\" $upstream_addr';\n",
+    )
+    .unwrap();
+    let conf = conf.to_str().unwrap();
+    let log = access_fixture("combined.log");
+    let out = gatelog(&["events", "--nginx-log-format", conf, &log]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "", "no line is an event");
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    for part in [
+        "warning",
+        "combined.log",
+        "20 of its first 20 lines (100%)",
+        "`$upstream_addr`",
+        "look like nginx's `combined` format",
+        "--nginx-log-format",
+    ] {
+        assert!(err.contains(part), "{part}: {err}");
+    }
+    // A file read in chunks on several threads: still once, over its first 1000 lines.
+    let line = std::fs::read_to_string(&log).unwrap().lines().next().unwrap().to_owned();
+    let big = dir.path().join("big.log");
+    std::fs::write(&big, format!("{line}\n").repeat(3000)).unwrap();
+    let out = gatelog(&["summary", "-j", "3", "--nginx-log-format", conf, big.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("1000 of its first 1000 lines (100%)"), "{err}");
+    // Lines that the format reads give no warning.
+    ok(&["summary", &log]);
+}
+
 #[test]
 fn year_sets_the_year_of_syslog_timestamps() {
     let line = "Feb 19 04:03:03 lb1 haproxy[4418]: Server web/app1 is DOWN, reason: Layer4 connection problem, info: \"Connection refused\", check duration: 0ms. 1 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue.\n";

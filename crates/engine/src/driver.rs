@@ -73,6 +73,7 @@ use crate::logparse::{Event, Format, ParseError, ParseErrorKind, Parser, Timesta
 use rayon::prelude::*;
 
 use crate::input::{self, Blocks, Compression, Input, Progress, Source, Stream, Truncation};
+use crate::misread::{Misread, Sniff};
 use crate::{Filter, Problem};
 
 /// What became of one line.
@@ -168,6 +169,7 @@ impl Default for Options {
 pub struct Engine {
     options: Options,
     on_problem: Arc<dyn Fn(&Problem) + Send + Sync>,
+    on_misread: Arc<dyn Fn(&Misread) + Send + Sync>,
     problems: AtomicU64,
     progress: Progress,
     stop: Arc<AtomicBool>,
@@ -195,6 +197,7 @@ impl Engine {
         Engine {
             options,
             on_problem: Arc::new(|_| {}),
+            on_misread: Arc::new(|_| {}),
             problems: AtomicU64::new(0),
             progress: Arc::new(|_| {}),
             stop: Arc::new(AtomicBool::new(false)),
@@ -206,6 +209,14 @@ impl Engine {
     /// Sends every problem to `f` as it happens (from any thread).
     pub fn on_problem(mut self, f: impl Fn(&Problem) + Send + Sync + 'static) -> Engine {
         self.on_problem = Arc::new(f);
+        self
+    }
+
+    /// Sends `f` a [`Misread`] for each input most of whose first lines were not read (see
+    /// [`crate::misread`]), once per input, while the input is read (from any thread). It is
+    /// not a problem: [`Engine::problems`] does not count it.
+    pub fn on_misread(mut self, f: impl Fn(&Misread) + Send + Sync + 'static) -> Engine {
+        self.on_misread = Arc::new(f);
         self
     }
 
@@ -276,6 +287,13 @@ impl Engine {
     fn problem(&self, p: Problem) {
         self.problems.fetch_add(1, Ordering::Relaxed);
         (self.on_problem)(&p);
+    }
+
+    /// Reports `sniff`'s verdict on `input`, if it has one yet.
+    fn misread(&self, sniff: &mut Sniff, input: &Input) {
+        if let Some(m) = sniff.verdict(&input.name) {
+            (self.on_misread)(&m);
+        }
     }
 
     fn stopped(&self) -> bool {
@@ -478,6 +496,7 @@ fn aggregate_chunks<A: Aggregate>(
         Err(e) => error = Some(e),
     }
     let template = eng.parser(eng.year_of(input, &first, mtime));
+    sniff_chunk(eng, input, &template, &first);
     let free: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
     let (agg, done) = {
         let rest = std::iter::from_fn(|| {
@@ -508,6 +527,24 @@ fn aggregate_chunks<A: Aggregate>(
         eng.report_interrupted(input, lines);
     }
     agg
+}
+
+/// Looks at the first lines of `data`, the first chunk of `input`, parsed from `template`, for
+/// a [`Misread`] (chunks are parsed in parallel, so the first lines are read here once more).
+fn sniff_chunk(eng: &Engine, input: &Input, template: &Parser, data: &[u8]) {
+    let mut parser = template.clone();
+    let mut sniff = Sniff::default();
+    let mut rest = data;
+    while !rest.is_empty() && !sniff.is_full() {
+        let (raw, next) = match memchr::memchr(b'\n', rest) {
+            Some(i) => (&rest[..i], &rest[i + 1..]),
+            None => (rest, &b""[..]),
+        };
+        rest = next;
+        let text = input::clean(raw);
+        sniff.push(text, parser.parse(text).err().as_ref());
+    }
+    eng.misread(&mut sniff, input);
 }
 
 /// The chunked reading of one file.
@@ -807,6 +844,7 @@ fn stream_lines<E>(
     let filter = &eng.options.filter;
     let mut parser: Option<Parser> = None;
     let mut line = 1u64;
+    let mut sniff = Sniff::default();
     loop {
         if eng.stopped() {
             eng.report_interrupted(input, line - 1);
@@ -815,8 +853,20 @@ fn stream_lines<E>(
         match rx.recv_timeout(Duration::from_millis(200)) {
             Ok(Ok(buf)) => {
                 let p = parser.get_or_insert_with(|| eng.parser(eng.year_of(input, &buf, mtime)));
-                let push = &mut |at: &At<'_>, o: Outcome<'_, '_>| f(Step::Line(at, o));
+                let push = &mut |at: &At<'_>, o: Outcome<'_, '_>| {
+                    if !sniff.is_full() {
+                        match &o {
+                            Outcome::Unparsed(e) => sniff.push(at.text, Some(e)),
+                            Outcome::Continuation => {}
+                            Outcome::Event(_) | Outcome::Excluded => sniff.push(at.text, None),
+                        }
+                    }
+                    f(Step::Line(at, o))
+                };
                 line += scan(p, filter, index, input, &buf, line, push)?;
+                if sniff.is_full() {
+                    eng.misread(&mut sniff, input);
+                }
                 let _ = back_tx.send(buf);
                 f(Step::Idle)?;
             }
@@ -831,6 +881,7 @@ fn stream_lines<E>(
             }
         }
     }
+    eng.misread(&mut sniff, input);
     Ok(())
 }
 

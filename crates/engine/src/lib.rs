@@ -57,12 +57,14 @@ pub mod aggregate;
 pub mod driver;
 pub mod filter;
 pub mod input;
+pub mod misread;
 pub mod reader;
 pub mod tz;
 
 pub use crate::driver::{Aggregate, At, Engine, Options, Outcome, Step};
 pub use crate::filter::Filter;
 pub use crate::input::Input;
+pub use crate::misread::{LooksLike, Misread};
 /// The aggregation and analysis library the engine fills, so that a program needs only `engine`.
 pub use timeline;
 /// The parser library the engine reads with, so that a program needs only `engine`.

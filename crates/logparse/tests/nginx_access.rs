@@ -227,7 +227,7 @@ impl Val {
             Val::RequestTime(_) => "request_time",
             Val::Word(v, _) => v,
             Val::Group(_) => "proxy_upstream_name",
-            Val::Unknown(_) => "request_length",
+            Val::Unknown(_) => "request_id",
             Val::Upstream(i) => UPSTREAM_VARS[*i],
         }
     }
@@ -365,8 +365,15 @@ fn values() -> impl Strategy<Value = Vec<Val>> {
         when().prop_map(|(s, o)| Val::TimeIso(s, o)),
         (0..4_000_000_000i64, 0..1000u32).prop_map(|(s, ms)| Val::Msec(s, ms)),
     ];
-    let words = prop::sample::select(WORD_VARS.to_vec())
-        .prop_flat_map(|v| opt_word().prop_map(move |w| Val::Word(v, w)));
+    // `$server_port` is a port number: gatelog checks it has the shape of one.
+    let words = prop::sample::select(WORD_VARS.to_vec()).prop_flat_map(|v| {
+        let value = if v == "server_port" {
+            prop::option::of((1..65535u16).prop_map(|p| p.to_string())).boxed()
+        } else {
+            opt_word().boxed()
+        };
+        value.prop_map(move |w| Val::Word(v, w))
+    });
     let pool = (
         (
             addr().prop_map(Val::RemoteAddr),

@@ -32,7 +32,8 @@
 //! text after it is tried against each extension in that order, and text that matches none is
 //! kept in [`Fields::trailing`]. Any other layout needs its `log_format`:
 //! [`Parser::with_format`], [`parse_with`], or `Parser::with_access_format` on the crate's
-//! dispatcher.
+//! dispatcher. [`conf`] reads the `log_format` directives of a whole configuration file
+//! (an `nginx.conf`) and picks one by name.
 //!
 //! # Variables
 //!
@@ -51,6 +52,34 @@
 //! | `$upstream_addr` | [`Event::upstream`] (the final attempt's address) and [`Upstreams::addr`] |
 //! | `$upstream_status`, `$upstream_response_time`, `$upstream_connect_time`, `$upstream_header_time` | [`Upstreams`] |
 //! | `$remote_user`, `$body_bytes_sent`, `$bytes_sent`, `$request_time`, `$http_referer`, `$http_user_agent`, `$http_x_forwarded_for`, `$request_method`, `$request_uri`, `$uri`, `$scheme`, `$server_port` | [`Fields`] |
+//!
+//! # Shapes: a format that does not describe the lines reads none of them
+//!
+//! A value is taken up to the literal that follows its variable, so a format that is not the
+//! one that wrote the lines could still find its literals and fill fields with the wrong text
+//! (a format ending in `$upstream_addr`, applied to `combined` lines, would take the user
+//! agent for the upstream). Every value is therefore checked against the shape of its
+//! variable, without allocating; one that does not fit makes the line unparsed, with
+//! [`ParseErrorKind::InvalidField`] naming the variable (`$upstream_addr`, `$request_length`,
+//! `$http_x_custom`) and the offset where its value starts:
+//!
+//! | variables | shape |
+//! |---|---|
+//! | every variable, with `escape=default` | no raw `"` and no control byte (nginx writes them as `\xNN`) |
+//! | every variable, with `escape=json` | no unescaped `"` and no control byte |
+//! | `$remote_addr`, `$realip_remote_addr`, `$server_addr` | an IPv4 or IPv6 address (a `%zone` allowed), `unix:`, or `-` |
+//! | `$upstream_addr` | entries separated by `, ` or ` : `, each `IP:port`, `[IPv6]:port`, `unix:/path`, an upstream group's name, or `-` |
+//! | `$status`; `$upstream_status` | a status of one to three digits; one (or `-`) per attempt |
+//! | `$request_time`, `$msec`; `$upstream_response_time`, `$upstream_connect_time`, `$upstream_header_time`, `$upstream_queue_time` | seconds with up to six decimals; one (or `-`) per attempt |
+//! | `$time_local`, `$time_iso8601` | their layouts, a valid date and offset |
+//! | `$body_bytes_sent`, `$bytes_sent`, `$request_length`, `$connection`, `$connection_requests`, `$pid`, `$server_port`, `$remote_port`, `$realip_remote_port` | a decimal integer or `-` |
+//! | `$upstream_response_length`, `$upstream_bytes_received`, `$upstream_bytes_sent` | an integer (or `-`) per attempt |
+//! | `$request` and the others | text (the escape rule only): garbage request lines stay readable |
+//!
+//! An empty value fits every shape (`escape=json` writes nothing for a missing value).
+//! `escape=none` leaves only the shapes. The variable names are those of nginx's variable
+//! index (<https://nginx.org/en/docs/varindex.html>); the escaping is `ngx_http_log_escape`
+//! of `ngx_http_log_module.c`.
 //!
 //! # Classification
 //!
@@ -118,13 +147,14 @@ use crate::format::Format;
 use crate::options::Options;
 use crate::time::{Timestamp, civil_to_unix, digits2, digits4, month_from_abbrev};
 
+pub mod conf;
 pub(crate) mod fields;
 mod log_format;
 
 pub use fields::{Attempt, Attempts, Fields, Upstreams};
 use fields::{dash_or_empty, parse_decimal_micros, parse_seconds, parse_status, valid_list};
 pub use log_format::{Escape, FormatError, LogFormat};
-use log_format::{MAIN_TAIL, MAIN_UPSTREAM_TAIL, Slot, UPSTREAMINFO_TAIL, Var, named};
+use log_format::{MAIN_TAIL, MAIN_UPSTREAM_TAIL, Slot, UPSTREAMINFO_TAIL, Var, fits, named};
 
 const FORMAT: Option<Format> = Some(Format::NginxAccess);
 
@@ -143,9 +173,7 @@ impl LogFormat {
         let rest = line.get(pos..).unwrap_or_default();
         if !rest.starts_with(&c.prefix) {
             let kind = match c.slots.first() {
-                Some(s) if rest.len() < c.prefix.len() => {
-                    ParseErrorKind::MissingField(s.var.label())
-                }
+                Some(s) if rest.len() < c.prefix.len() => ParseErrorKind::MissingField(s.label),
                 _ => ParseErrorKind::NotRecognized,
             };
             return Err(ParseError::new(FORMAT, kind, pos));
@@ -156,11 +184,15 @@ impl LogFormat {
                 line.len()
             } else {
                 find_end(line, at, slot, c.escape).ok_or_else(|| {
-                    ParseError::new(FORMAT, ParseErrorKind::MissingField(slot.var.label()), at)
+                    ParseError::new(FORMAT, ParseErrorKind::MissingField(slot.label), at)
                 })?
             };
             let value = &line[at..end];
-            rec.assign(slot.var, value).map_err(|kind| ParseError::new(FORMAT, kind, at))?;
+            let invalid = || ParseError::new(FORMAT, ParseErrorKind::InvalidField(slot.label), at);
+            if !fits(slot.shape, value, c.escape) {
+                return Err(invalid());
+            }
+            rec.assign(slot.var, value).map_err(|()| invalid())?;
             at = end + slot.literal.len();
         }
         Ok(at)
@@ -273,8 +305,8 @@ struct Record<'a> {
 }
 
 impl<'a> Record<'a> {
-    fn assign(&mut self, var: Var, v: &'a [u8]) -> Result<(), ParseErrorKind> {
-        let invalid = ParseErrorKind::InvalidField(var.label());
+    /// Keeps the value of `var`; `Err` when it is not a valid value of the variable.
+    fn assign(&mut self, var: Var, v: &'a [u8]) -> Result<(), ()> {
         let f = &mut self.fields;
         match var {
             Var::RemoteAddr => self.client = dash_or_empty(v),
@@ -287,15 +319,15 @@ impl<'a> Record<'a> {
                         .and_then(|us| i64::try_from(us).ok())
                         .map(Timestamp::from_unix_micros),
                 };
-                let t = t.ok_or(invalid)?;
+                let t = t.ok_or(())?;
                 self.time.get_or_insert(t);
             }
             Var::Request => self.request = dash_or_empty(v),
-            Var::Status => self.status = Some(parse_status(v).ok_or(invalid)?),
+            Var::Status => self.status = Some(parse_status(v).ok_or(())?),
             Var::BodyBytesSent | Var::BytesSent => {
                 let n = match dash(v) {
                     None => None,
-                    Some(v) => Some(parse_u64(v).ok_or(invalid)?),
+                    Some(v) => Some(parse_u64(v).ok_or(())?),
                 };
                 if var == Var::BodyBytesSent {
                     f.body_bytes_sent = n;
@@ -311,19 +343,19 @@ impl<'a> Record<'a> {
             Var::RequestTime => {
                 f.request_time = match dash(v) {
                     None => None,
-                    Some(v) => Some(parse_seconds(v).ok_or(invalid)?),
+                    Some(v) => Some(parse_seconds(v).ok_or(())?),
                 }
             }
             Var::UpstreamAddr => f.upstreams.addr = Some(v),
             Var::UpstreamStatus => {
                 if !valid_list(v, |e| parse_status(e).is_some()) {
-                    return Err(invalid);
+                    return Err(());
                 }
                 f.upstreams.status = Some(v);
             }
             Var::UpstreamResponseTime | Var::UpstreamConnectTime | Var::UpstreamHeaderTime => {
                 if !valid_list(v, |e| parse_seconds(e).is_some()) {
-                    return Err(invalid);
+                    return Err(());
                 }
                 let slot = match var {
                     Var::UpstreamResponseTime => &mut f.upstreams.response_time,
@@ -437,6 +469,36 @@ fn parse_default(line: &[u8]) -> Result<Event<'_>, ParseError> {
         }
     }
     Ok(rec.into_event(line, has_upstream, has_header_time))
+}
+
+/// The name of the format read without configuration (`combined`, `main`, `main_upstream`,
+/// `upstreaminfo`; see the module docs) that reads `line` whole, with no text left after it.
+///
+/// Meant for saying what lines look like when a configured format does not read them; it
+/// parses the line, so it costs about as much as [`parse`].
+///
+/// ```
+/// use logparse::nginx::access::preset_of;
+/// let line = b"203.0.113.7 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 200 2326 \"-\" \"curl/8.5.0\"";
+/// assert_eq!(preset_of(line), Some("combined"));
+/// assert_eq!(preset_of(b"2024/03/14 09:26:40 [error] 1#1: *1 boom"), None);
+/// ```
+pub fn preset_of(line: &[u8]) -> Option<&'static str> {
+    let line = start(line).ok()?;
+    let d = defaults();
+    let mut rec = Record::default();
+    let end = d.combined.read(line, 0, &mut rec).ok()?;
+    if end == line.len() {
+        return Some("combined");
+    }
+    // The order and names of `Defaults::tails`.
+    for (tail, name) in d.tails.iter().zip(["upstreaminfo", "main_upstream", "main"]) {
+        let mut r = rec;
+        if tail.read(line, end, &mut r).ok() == Some(line.len()) {
+            return Some(name);
+        }
+    }
+    None
 }
 
 fn start(line: &[u8]) -> Result<&[u8], ParseError> {

@@ -13,9 +13,11 @@
 
 use std::fmt;
 use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use memchr::memmem::Finder;
+
+use super::fields::{parse_seconds, valid_list};
 
 // ---------------------------------------------------------------------------------------------
 // Variables
@@ -104,16 +106,6 @@ impl Var {
         }
     }
 
-    /// The name used in parse errors.
-    pub(super) fn label(self) -> &'static str {
-        match self {
-            Var::OtherHttp => "$http_*",
-            Var::OtherUpstream => "$upstream_*",
-            Var::Other => "$variable",
-            v => KNOWN.iter().find(|(_, k)| *k == v).map_or("$variable", |(n, _)| n),
-        }
-    }
-
     /// Whether the value is a list whose separators (`, `, ` : `) may contain a space.
     pub(super) fn is_list(self) -> bool {
         matches!(
@@ -131,6 +123,133 @@ impl Var {
     fn is_upstream(self) -> bool {
         matches!(self, Var::UpstreamAddr | Var::UpstreamStatus)
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shapes
+
+/// What the value of a variable looks like; every value read is checked against its
+/// variable's shape, so a format that does not describe the lines reads none of them.
+///
+/// Statuses, times and the byte counts that fill the event are checked where they are read;
+/// the shapes below cover the variables the reader otherwise skips or keeps as text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Shape {
+    /// Any text; only the escape rule of the format applies (see [`fits`]).
+    Text,
+    /// One address: IPv4, IPv6 (bare or in brackets, with a `%zone`), `unix:`, `-`.
+    Address,
+    /// One entry per upstream attempt (`, ` and ` : ` between them), each an address, a
+    /// `unix:/path`, an upstream group's name, or `-`.
+    AddressList,
+    /// A decimal integer, or `-`.
+    Integer,
+    /// One integer (or `-`) per upstream attempt.
+    IntegerList,
+    /// One time in seconds with milliseconds (`0.004`, or `-`) per upstream attempt.
+    SecondsList,
+}
+
+/// The shapes of the variables that have one, by name (the `ngx_http_core_module`,
+/// `ngx_http_realip_module` and `ngx_http_upstream_module` variable lists,
+/// <https://nginx.org/en/docs/varindex.html>).
+const SHAPES: &[(&str, Shape)] = &[
+    ("remote_addr", Shape::Address),
+    ("realip_remote_addr", Shape::Address),
+    ("server_addr", Shape::Address),
+    ("upstream_addr", Shape::AddressList),
+    ("request_length", Shape::Integer),
+    ("connection", Shape::Integer),
+    ("connection_requests", Shape::Integer),
+    ("pid", Shape::Integer),
+    ("server_port", Shape::Integer),
+    ("remote_port", Shape::Integer),
+    ("realip_remote_port", Shape::Integer),
+    ("upstream_response_length", Shape::IntegerList),
+    ("upstream_bytes_received", Shape::IntegerList),
+    ("upstream_bytes_sent", Shape::IntegerList),
+    ("upstream_queue_time", Shape::SecondsList),
+];
+
+fn shape_of(name: &str) -> Shape {
+    SHAPES.iter().find(|(n, _)| *n == name).map_or(Shape::Text, |&(_, s)| s)
+}
+
+/// Whether a byte may appear in an address or an upstream group's name.
+fn is_address_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || matches!(b, b'.' | b':' | b'%' | b'[' | b']' | b'_' | b'-' | b'/' | b'@')
+}
+
+/// An upstream attempt's peer: `IP:port`, `[IPv6]:port`, `unix:/path` or a group's name.
+fn is_peer(v: &[u8]) -> bool {
+    v.iter().all(|&b| is_address_byte(b))
+}
+
+/// A client or server address as nginx writes it: IPv4, IPv6 (with a `%zone`), or `unix:`.
+fn is_address(v: &[u8]) -> bool {
+    if v.starts_with(b"unix:") {
+        return true;
+    }
+    let (ip, zone) = match memchr::memchr(b'%', v) {
+        Some(i) => (&v[..i], &v[i + 1..]),
+        None => (v, &b""[..]),
+    };
+    ip.iter().all(|&b| b.is_ascii_hexdigit() || matches!(b, b'.' | b':' | b'[' | b']'))
+        && zone.iter().all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b']'))
+}
+
+fn is_integer(v: &[u8]) -> bool {
+    !v.is_empty() && v.iter().all(u8::is_ascii_digit)
+}
+
+/// Whether `v`, the value of a variable of `shape` in a format with `escape`, can be one nginx
+/// wrote. Allocates nothing.
+///
+/// Two checks: the escape rule, then the shape. With `escape=default` nginx writes `"`, `\`
+/// and bytes below 0x20 or above 0x7e as `\xNN` (`ngx_http_log_escape` in
+/// `ngx_http_log_module.c`), so a raw `"` or control byte in a value means that the value took
+/// in text of its neighbours; with `escape=json` every `"` is escaped as `\"` and control
+/// bytes as `\u00NN`. `escape=none` leaves values as they are and only the shape is
+/// checked. An empty value fits every shape (`escape=json` writes nothing for a missing value).
+pub(super) fn fits(shape: Shape, v: &[u8], escape: Escape) -> bool {
+    let escaped = match escape {
+        Escape::Default => !v.iter().any(|&b| b == b'"' || b < 0x20 || b == 0x7f),
+        Escape::Json => {
+            !v.iter().any(|&b| b < 0x20)
+                && memchr::memchr_iter(b'"', v)
+                    .all(|i| v[..i].iter().rev().take_while(|&&c| c == b'\\').count() % 2 == 1)
+        }
+        Escape::None => true,
+    };
+    if !escaped || v.is_empty() || v == b"-" {
+        return escaped;
+    }
+    match shape {
+        Shape::Text => true,
+        Shape::Address => is_address(v),
+        Shape::AddressList => valid_list(v, is_peer),
+        Shape::Integer => is_integer(v),
+        Shape::IntegerList => valid_list(v, is_integer),
+        Shape::SecondsList => valid_list(v, |e| parse_seconds(e).is_some()),
+    }
+}
+
+/// The label of a variable in parse errors (`$name`), for the life of the program: taken from
+/// the table of known variables, or made once per distinct name, so errors stay `Copy` and
+/// reading a line allocates nothing.
+fn label(name: &str) -> &'static str {
+    if let Some((n, _)) = KNOWN.iter().find(|(n, _)| &n[1..] == name) {
+        return n;
+    }
+    static LABELS: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
+    let mut labels = LABELS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(l) = labels.iter().find(|l| &l[1..] == name) {
+        return l;
+    }
+    let l: &'static str = Box::leak(format!("${name}").into_boxed_str());
+    labels.push(l);
+    l
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -194,6 +313,10 @@ impl std::error::Error for FormatError {}
 #[derive(Clone)]
 pub(super) struct Slot {
     pub(super) var: Var,
+    /// What its values look like.
+    pub(super) shape: Shape,
+    /// `$name`, for parse errors.
+    pub(super) label: &'static str,
     name: String,
     /// The text up to the next variable; empty for the last variable of the format.
     pub(super) literal: Vec<u8>,
@@ -412,16 +535,21 @@ fn conf_directive(rest: &str) -> Result<(Option<String>, Escape, String), Format
     let mut escape = Escape::Default;
     if let Some(e) = rest.strip_prefix("escape=") {
         let end = e.find(|c: char| c.is_ascii_whitespace() || c == ';').unwrap_or(e.len());
-        escape = match &e[..end] {
-            "default" => Escape::Default,
-            "json" => Escape::Json,
-            "none" => Escape::None,
-            other => return Err(FormatError::UnknownEscape(other.to_string())),
-        };
+        escape = parse_escape(&e[..end])?;
         rest = e[end..].trim_start();
     }
     let name = (!name.is_empty()).then(|| name.to_string());
     Ok((name, escape, conf_strings(rest)?))
+}
+
+/// The value of an `escape=` parameter.
+pub(super) fn parse_escape(value: &str) -> Result<Escape, FormatError> {
+    match value {
+        "default" => Ok(Escape::Default),
+        "json" => Ok(Escape::Json),
+        "none" => Ok(Escape::None),
+        other => Err(FormatError::UnknownEscape(other.to_string())),
+    }
 }
 
 /// Joins the tokens of a directive's arguments, `nginx.conf` style: quoted strings (with
@@ -504,7 +632,12 @@ fn is_name_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
-fn compile(name: Option<String>, escape: Escape, text: String) -> Result<LogFormat, FormatError> {
+/// Compiles the joined text of a format.
+pub(super) fn compile(
+    name: Option<String>,
+    escape: Escape,
+    text: String,
+) -> Result<LogFormat, FormatError> {
     if text.is_empty() {
         return Err(FormatError::Empty);
     }
@@ -543,6 +676,8 @@ fn compile(name: Option<String>, escape: Escape, text: String) -> Result<LogForm
             }
             slots.push(Slot {
                 var: Var::from_name(var_name),
+                shape: shape_of(var_name),
+                label: label(var_name),
                 name: var_name.to_string(),
                 literal: Vec::new(),
                 finder: Finder::new(b"").into_owned(),

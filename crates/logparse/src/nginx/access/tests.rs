@@ -140,3 +140,84 @@ fn time_helpers_reject_out_of_range_values() {
     assert_eq!(parse_decimal_micros(b"1.1234567"), None);
     assert_eq!(parse_decimal_micros(b"-1"), None);
 }
+
+// Issue 11, item 4: a format that does not describe the lines must not read them as events
+// with wrong fields.
+#[test]
+fn a_format_ending_in_upstream_addr_does_not_read_combined_lines() {
+    let fmt = LogFormat::new(
+        "log_format short '$remote_addr - $remote_user [$time_local] \"$request\" $status \
+         $body_bytes_sent \"$http_referer\" $upstream_addr';",
+    )
+    .unwrap();
+    let combined = include_str!("../../../../../testdata/nginx-access/combined.log");
+    for line in combined.lines() {
+        let e = parse_with(line.as_bytes(), &fmt, &Options::default()).unwrap_err();
+        assert_eq!(e.kind, ParseErrorKind::InvalidField("$upstream_addr"), "{line}");
+        // The offset is where the user agent starts.
+        assert_eq!(Some(e.offset), line.rfind(" \"").map(|i| i + 1), "{line}");
+    }
+}
+
+#[test]
+fn values_are_checked_against_their_shapes() {
+    let opts = Options::default();
+    let kind = |fmt: &str, line: &[u8]| {
+        parse_with(line, &LogFormat::new(fmt).unwrap(), &opts)
+            .map(|ev| ev.status)
+            .map_err(|e| e.kind)
+    };
+    let f = "$remote_addr $status $request_length [$upstream_addr] $upstream_response_length";
+    assert_eq!(
+        kind(f, b"10.0.0.1 200 87 [10.0.0.5:80, 10.0.0.6:80 : unix:/x.sock] 5, 0 : 12"),
+        Ok(Some(200))
+    );
+    assert_eq!(kind(f, b"2001:db8::1 502 87 [api_pool] -"), Ok(Some(502)));
+    assert_eq!(kind(f, b"- 200 - [-] -"), Ok(Some(200)));
+    assert_eq!(
+        kind(f, b"GET/ 200 87 [10.0.0.5:80] 5"),
+        Err(ParseErrorKind::InvalidField("$remote_addr"))
+    );
+    assert_eq!(
+        kind(f, b"10.0.0.1 200 8x7 [10.0.0.5:80] 5"),
+        Err(ParseErrorKind::InvalidField("$request_length"))
+    );
+    assert_eq!(
+        kind(f, b"10.0.0.1 200 87 [Mozilla/5.0 (X11)] 5"),
+        Err(ParseErrorKind::InvalidField("$upstream_addr"))
+    );
+    assert_eq!(
+        kind(f, b"10.0.0.1 200 87 [10.0.0.5:80] 5, abc"),
+        Err(ParseErrorKind::InvalidField("$upstream_response_length"))
+    );
+    // With escape=default nginx writes `"` and control bytes as `\xNN`: a raw one means the
+    // value took in text of its neighbours.
+    let g = "$remote_addr $http_x_custom \"$request\"";
+    assert_eq!(kind(g, b"10.0.0.1 ab\\x22c \"GET / HTTP/1.1\""), Ok(None));
+    assert_eq!(
+        kind(g, b"10.0.0.1 \"ab\" \"GET / HTTP/1.1\""),
+        Err(ParseErrorKind::InvalidField("$http_x_custom"))
+    );
+    // escape=json: quotes are escaped, `\"`.
+    let j = "log_format j escape=json '{\"r\":\"$request\",\"s\":$status}';";
+    assert_eq!(kind(j, br#"{"r":"GET /?q=\"x\" HTTP/1.1","s":200}"#), Ok(Some(200)));
+    // escape=none: anything goes.
+    let n = "log_format n escape=none '$remote_addr $http_x_custom|$status';";
+    assert_eq!(kind(n, b"10.0.0.1 \"a\"\x01|200"), Ok(Some(200)));
+}
+
+#[test]
+fn preset_of_names_the_default_format_that_reads_a_line_whole() {
+    for name in ["combined", "main_upstream", "upstreaminfo"] {
+        let path = format!("{}/../../testdata/nginx-access/{name}.log", env!("CARGO_MANIFEST_DIR"));
+        for line in std::fs::read_to_string(path).unwrap().lines() {
+            assert_eq!(preset_of(line.as_bytes()), Some(name), "{line}");
+        }
+    }
+    let main =
+        b"10.0.0.1 - - [03/Nov/2024:06:09:29 +0000] \"GET / HTTP/1.1\" 200 5 \"-\" \"-\" \"-\"";
+    assert_eq!(preset_of(main), Some("main"));
+    let more =
+        b"10.0.0.1 - - [03/Nov/2024:06:09:29 +0000] \"GET / HTTP/1.1\" 200 5 \"-\" \"-\" extra";
+    assert_eq!(preset_of(more), None);
+}
