@@ -437,8 +437,10 @@ fn read_deploys_file(path: &Path) -> Result<Vec<Deploy>> {
 }
 
 impl ReportArgs {
-    /// The `report` mode of these arguments (reads the `--deploys` files).
+    /// The `report` mode of these arguments: opens the output first, then reads the
+    /// `--deploys` files.
     fn mode(&self) -> Result<Mode> {
+        let out = crate::config::OutFile::open(self.out.clone())?;
         let bucket = match &self.bucket {
             Some(b) => {
                 let b = markers::parse_duration(b, "--bucket")?;
@@ -450,7 +452,7 @@ impl ReportArgs {
         let (deploys, map) = read_deploys(&self.deploy, &self.deploys, &self.service_map)?;
         let analysis =
             Settings { params: Params::default(), method: Method::Scan, deploys, map, skew: 5 };
-        Ok(Mode::Report(Box::new(ReportConfig { out: self.out.clone(), bucket, analysis })))
+        Ok(Mode::Report(Box::new(ReportConfig { out, bucket, analysis })))
     }
 }
 

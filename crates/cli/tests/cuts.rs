@@ -95,3 +95,74 @@ fn a_full_stdout_is_an_error_even_for_help() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+// --- Item 6: outputs are checked before any input is read ---------------------------------------
+
+/// Waits for `child` at most `secs` seconds; kills it and fails when it is still running.
+fn wait_at_most(mut child: std::process::Child, secs: u64, what: &str) -> Output {
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > std::time::Duration::from_secs(secs) {
+            child.kill().unwrap();
+            panic!("{what}: still running after {secs} s (it is reading its inputs)");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// A FIFO nobody writes: opening it for reading blocks for ever.
+fn fifo(dir: &Path) -> String {
+    let path = dir.join("never-written.fifo");
+    let status = Command::new("mkfifo").arg(&path).status().expect("run mkfifo");
+    assert!(status.success());
+    path.to_str().unwrap().to_owned()
+}
+
+/// `report -o` a path that cannot be written fails at once, naming the path, and reads no
+/// input: neither a log nor a deploy file that would block.
+#[test]
+fn report_fails_on_its_output_path_before_reading_any_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = fifo(dir.path());
+    let in_missing_dir = dir.path().join("no-such-dir/r.html");
+    let in_missing_dir = in_missing_dir.to_str().unwrap();
+    let a_directory = dir.path().to_str().unwrap();
+    for out in [in_missing_dir, a_directory] {
+        for args in
+            [vec!["report", "-o", out, &fifo], vec!["report", "-o", out, "--deploys", &fifo, &fifo]]
+        {
+            let child =
+                gatelog(&args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+            let done = wait_at_most(child, 10, &format!("{args:?}"));
+            assert_eq!(done.status.code(), Some(2), "{args:?}");
+            let msg = stderr(&done);
+            assert!(msg.contains(out) && msg.contains("cannot write the report"), "{msg}");
+        }
+    }
+}
+
+/// The report file is created when the run starts; a run that fails before writing it leaves
+/// no empty file behind, and an earlier report at that path stays until the new one is written.
+#[test]
+fn a_failed_report_run_leaves_no_file_and_keeps_an_earlier_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("r.html");
+    let p = page.to_str().unwrap();
+    let bad_deploys = testdata("nginx-error/no-such-file.jsonl");
+    let bad = bad_deploys.to_str().unwrap();
+    let out = run(&["report", "-o", p, "--deploys", bad, &sample()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(!page.exists(), "a failed run left {p}");
+    std::fs::write(&page, "earlier report").unwrap();
+    let out = run(&["report", "-o", p, "--deploys", bad, &sample()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(std::fs::read_to_string(&page).unwrap(), "earlier report");
+    let out = run(&["report", "-q", "-o", p, &sample()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>") && !html.contains("earlier report"));
+    // A device is written, not truncated.
+    let out = run(&["report", "-q", "-o", "/dev/null", &sample()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
