@@ -456,9 +456,56 @@ impl ReportArgs {
     }
 }
 
+impl Command {
+    /// The options every command has.
+    fn common(&self) -> &Common {
+        match self {
+            Command::Events(a) => &a.common,
+            Command::Summary(a) => &a.common,
+            Command::Timeline(a) => &a.common,
+            Command::Spikes(a) => &a.common,
+            Command::Report(a) => &a.common,
+        }
+    }
+
+    /// The `--deploys` files, for the commands that read them.
+    fn deploy_files(&self) -> &[PathBuf] {
+        match self {
+            Command::Timeline(a) => &a.deploys,
+            Command::Spikes(a) => &a.deploys,
+            Command::Report(a) => &a.deploys,
+            Command::Events(_) | Command::Summary(_) => &[],
+        }
+    }
+}
+
+/// Refuses a command line that reads standard input more than once: the first reader would
+/// take all of it and the others would get nothing (`--deploys -` with the logs on standard
+/// input ran with no log line).
+fn check_stdin_read_once(files: &[OsString], deploy_files: &[PathBuf]) -> Result<()> {
+    let dash_paths = files.iter().filter(|f| *f == "-").count();
+    let dash_deploys = deploy_files.iter().filter(|f| f.as_os_str() == "-").count();
+    let logs = if files.is_empty() { "the logs (no PATH given)" } else { "the logs (PATH -)" };
+    let logs_read_stdin = files.is_empty() || dash_paths > 0;
+    if dash_deploys > 1 {
+        bail!("`--deploys -` is given twice, but standard input can be read only once");
+    }
+    if dash_paths > 1 {
+        bail!("PATH - is given twice, but standard input can be read only once");
+    }
+    if dash_deploys == 1 && logs_read_stdin {
+        bail!(
+            "standard input is asked for twice: by `--deploys -` and by {logs}; it can be read \
+             only once, so give the logs or the deploy markers as files"
+        );
+    }
+    Ok(())
+}
+
 impl Args {
     /// Validates the arguments into the run's configuration.
     pub fn into_config(self) -> Result<Config> {
+        check_stdin_read_once(&self.command.common().files, self.command.deploy_files())?;
         let mut follow = false;
         let (common, mode) = match self.command {
             Command::Events(a) => {

@@ -166,3 +166,52 @@ fn a_failed_report_run_leaves_no_file_and_keeps_an_earlier_one() {
     let out = run(&["report", "-q", "-o", "/dev/null", &sample()]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+// --- Item 7: standard input asked for twice -----------------------------------------------------
+
+/// `--deploys -` with the logs on standard input too (no PATH, or `-` among them), or
+/// standard input named twice, is refused with a message naming both uses, before anything is
+/// read.
+#[test]
+fn standard_input_asked_for_twice_is_refused() {
+    let markers = testdata("deploys/generic.jsonl");
+    let markers = markers.to_str().unwrap();
+    let sample = sample();
+    for (args, uses) in [
+        (vec!["spikes", "--deploys", "-"], ["--deploys -", "the logs (no PATH given)"]),
+        (vec!["spikes", "--deploys", "-", "-"], ["--deploys -", "the logs (PATH -)"]),
+        (vec!["timeline", "--deploys", "-", &sample, "-"], ["--deploys -", "the logs (PATH -)"]),
+        (vec!["report", "-o", "/dev/null", "--deploys", "-"], ["--deploys -", "the logs"]),
+        (vec!["spikes", "--deploys", "-", "--deploys", "-", &sample], ["--deploys -", "twice"]),
+        (vec!["summary", "-", "-"], ["PATH -", "twice"]),
+    ] {
+        // Standard input holds a deploy marker: read as a log it would be one unparsed line.
+        let mut child = gatelog(&args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        {
+            use std::io::Write as _;
+            let mut stdin = child.stdin.take().unwrap();
+            let _ = stdin.write_all(br#"{"time": "2024-03-14T09:26:50Z", "version": "v2"}"#);
+        }
+        let out = wait_at_most(child, 10, &format!("{args:?}"));
+        let msg = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {msg}");
+        assert!(msg.contains("standard input"), "{args:?}: {msg}");
+        for u in uses {
+            assert!(msg.contains(u), "{args:?}: no {u:?} in {msg}");
+        }
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+    // One use of it is fine, either way.
+    let out = run(&["spikes", "-q", "--deploys", markers, "-"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = gatelog(&["spikes", "-q", "--deploys", "-", &sample])
+        .stdin(File::open(markers).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
