@@ -182,6 +182,8 @@ pub struct Config {
     pub mode: Mode,
     /// The inputs, in the order given.
     pub inputs: Vec<Input>,
+    /// No PATH was given: standard input is read because nothing else was named.
+    pub stdin_by_default: bool,
     /// How the engine reads and parses them: format, zone, year, filter, chunking, threads.
     pub engine: engine::Options,
     /// Inside directories, keep only files this matches.
@@ -242,7 +244,8 @@ impl Config {
     pub fn new(raw: Raw) -> Result<Config> {
         let tz = parse_tz(&raw.tz)?;
         let mut inputs: Vec<Input> = raw.files.into_iter().map(Input::from_arg).collect();
-        if inputs.is_empty() {
+        let stdin_by_default = inputs.is_empty();
+        if stdin_by_default {
             inputs.push(Input::stdin());
         }
 
@@ -281,6 +284,7 @@ impl Config {
         Ok(Config {
             mode: raw.mode,
             inputs,
+            stdin_by_default,
             engine: engine::Options {
                 format: raw.format,
                 tz,

@@ -215,3 +215,41 @@ fn standard_input_asked_for_twice_is_refused() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+// --- Item 8: a terminal on standard input ------------------------------------------------------
+
+/// What `gatelog ARGS` prints on a terminal (a pseudo-terminal from util-linux `script`) in its
+/// first second, standard input included; `None` when `script` is not installed.
+fn on_a_terminal(args: &str) -> Option<String> {
+    let probe = Command::new("script").arg("--version").output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        println!("SKIPPED the terminal test: util-linux `script` is not installed");
+        return None;
+    }
+    // `timeout` ends a run that waits for a terminal which never types.
+    let line = format!("timeout 1 {BIN} {args}");
+    let out = Command::new("script")
+        .args(["-q", "-e", "-c", &line, "/dev/null"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+const HINT: &str = "gatelog: reading standard input; pass files or pipe a log";
+
+/// With no file and a terminal on standard input, one line on stderr says what gatelog is
+/// waiting for; with a file, or with a pipe on standard input, nothing is said.
+#[test]
+fn a_terminal_on_standard_input_gets_a_hint() {
+    let Some(waiting) = on_a_terminal("summary") else { return };
+    assert_eq!(waiting.matches(HINT).count(), 1, "{waiting:?}");
+    let Some(with_a_file) = on_a_terminal(&format!("summary --color never {}", sample())) else {
+        return;
+    };
+    assert!(with_a_file.contains("Lines read      65"), "{with_a_file:?}");
+    assert!(!with_a_file.contains(HINT), "{with_a_file:?}");
+    let piped = gatelog(&["summary"]).output().unwrap();
+    assert_eq!(piped.status.code(), Some(0));
+    assert_eq!(stderr(&piped), "");
+}
