@@ -253,3 +253,37 @@ fn a_terminal_on_standard_input_gets_a_hint() {
     assert_eq!(piped.status.code(), Some(0));
     assert_eq!(stderr(&piped), "");
 }
+
+// --- Item 9: control bytes in CSV ---------------------------------------------------------------
+
+/// The upstream of `testdata/driver/control-bytes.log` (ESC, BEL, CR, BS and a tab in it), as
+/// the table shows it and CSV must write it.
+const ESCAPED_UPSTREAM: &str = r"evil\x1B[2J\x07\x0D\x08\x09peer:8080";
+
+/// Control bytes from a log reach CSV cells as the table shows them (`\x1B`), not as they
+/// are: no CSV output holds a byte below 0x20 other than its line ends.
+#[test]
+fn csv_escapes_control_bytes_as_the_table_does() {
+    let log = testdata("driver/control-bytes.log");
+    let log = log.to_str().unwrap();
+    let table = run(&["summary", "--color", "never", log]);
+    assert!(String::from_utf8_lossy(&table.stdout).contains(ESCAPED_UPSTREAM));
+    for args in [
+        &["events", "-o", "csv", log][..],
+        &["events", "-o", "csv", "--raw", log],
+        &["summary", "-o", "csv", log],
+        &["timeline", "-o", "csv", log],
+    ] {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        let text = String::from_utf8(out.stdout).unwrap();
+        let bad: Vec<char> = text.chars().filter(|&c| c.is_control() && c != '\n').collect();
+        assert!(bad.is_empty(), "{args:?}: control characters {bad:?} in {text:?}");
+        assert!(text.contains(ESCAPED_UPSTREAM), "{args:?}: {text}");
+    }
+    let raw = String::from_utf8(run(&["events", "-o", "csv", "--raw", log]).stdout).unwrap();
+    assert!(
+        raw.contains(r#"upstream: ""http://evil\x1B[2J\x07\x0D\x08\x09peer:8080/cart"", host"#),
+        "{raw}"
+    );
+}
