@@ -31,7 +31,7 @@ pub struct Args {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Print one JSON object per event (NDJSON).
+    /// Print one record per event: JSON lines (NDJSON), or CSV with `-o csv`.
     Events(EventsArgs),
     /// Print counts per upstream and failure class, unparsed lines and hints.
     Summary(SummaryArgs),
@@ -77,6 +77,8 @@ enum EventsOutputArg {
 struct SummaryArgs {
     #[command(flatten)]
     common: Common,
+    #[command(flatten)]
+    color: ColorArgs,
     /// The report's format.
     #[arg(long, short = 'o', value_enum, default_value_t = OutputArg::Table)]
     output: OutputArg,
@@ -130,11 +132,6 @@ struct Common {
     #[arg(long, value_name = "ZONE", default_value = "UTC", allow_hyphen_values = true, help_heading = INPUT)]
     tz: String,
 
-    /// When to color tables: `auto` when standard output is a terminal and `NO_COLOR` is
-    /// unset, `always`, or `never`.
-    #[arg(long, value_name = "WHEN", value_enum, default_value_t = ColorArg::Auto)]
-    color: ColorArg,
-
     /// Keep only events of these classes (repeatable or comma-separated, e.g.
     /// `connect_refused,no_live_upstreams`).
     #[arg(long, value_name = "CLASS", value_delimiter = ',', help_heading = FILTERS)]
@@ -155,6 +152,25 @@ struct Common {
     /// Keep only events before TIME (same forms as --since).
     #[arg(long, value_name = "TIME", help_heading = FILTERS)]
     until: Option<String>,
+}
+
+/// `--color`, on the commands that print tables.
+#[derive(clap::Args, Debug)]
+struct ColorArgs {
+    /// When to color tables: `auto` when standard output is a terminal and `NO_COLOR` is
+    /// unset, `always`, or `never`.
+    #[arg(long, value_name = "WHEN", value_enum, default_value_t = ColorArg::Auto)]
+    color: ColorArg,
+}
+
+impl ColorArgs {
+    fn when(&self) -> ColorWhen {
+        match self.color {
+            ColorArg::Auto => ColorWhen::Auto,
+            ColorArg::Always => ColorWhen::Always,
+            ColorArg::Never => ColorWhen::Never,
+        }
+    }
 }
 
 #[derive(clap::Args, Debug)]
@@ -214,6 +230,8 @@ const DETECTION: &str = "Detection";
 struct TimelineArgs {
     #[command(flatten)]
     common: Common,
+    #[command(flatten)]
+    color: ColorArgs,
     /// The bucket size: `1s`, `10s`, `1m`, `5m`, `1h`, ...
     #[arg(long, value_name = "DURATION", default_value = "1m")]
     bucket: String,
@@ -234,6 +252,8 @@ struct TimelineArgs {
 struct SpikesArgs {
     #[command(flatten)]
     common: Common,
+    #[command(flatten)]
+    color: ColorArgs,
     /// The report's format.
     #[arg(long, short = 'o', value_enum, default_value_t = SpikesOutputArg::Table)]
     output: SpikesOutputArg,
@@ -507,6 +527,8 @@ impl Args {
     pub fn into_config(self) -> Result<Config> {
         check_stdin_read_once(&self.command.common().files, self.command.deploy_files())?;
         let mut follow = false;
+        // Commands without tables never color: `Never` keeps their output free of escapes.
+        let mut color = ColorWhen::Never;
         let (common, mode) = match self.command {
             Command::Events(a) => {
                 let csv = matches!(a.output, EventsOutputArg::Csv);
@@ -519,14 +541,17 @@ impl Args {
                     OutputArg::Csv => Output::Csv,
                 };
                 follow = a.follow;
+                color = a.color.when();
                 (a.common, Mode::Summary { output })
             }
             Command::Timeline(a) => {
                 let mode = a.mode()?;
+                color = a.color.when();
                 (a.common, mode)
             }
             Command::Spikes(a) => {
                 let mode = a.mode()?;
+                color = a.color.when();
                 (a.common, mode)
             }
             Command::Report(a) => {
@@ -561,11 +586,7 @@ impl Args {
             since: common.since,
             until: common.until,
             reading,
-            color: match common.color {
-                ColorArg::Auto => ColorWhen::Auto,
-                ColorArg::Always => ColorWhen::Always,
-                ColorArg::Never => ColorWhen::Never,
-            },
+            color,
         })
     }
 }

@@ -287,3 +287,130 @@ fn csv_escapes_control_bytes_as_the_table_does() {
         "{raw}"
     );
 }
+
+// --- Item 10: help and messages -----------------------------------------------------------------
+
+/// The long options a help text lists (`--name` at the start of an option line).
+fn listed_options(help: &str) -> std::collections::BTreeSet<String> {
+    help.lines()
+        .map(str::trim_start)
+        .filter_map(|l| l.strip_prefix("-").map(|_| l))
+        .filter_map(|l| l.split([' ', ',']).find(|w| w.starts_with("--")))
+        .map(|w| w.split('=').next().unwrap().to_owned())
+        .collect()
+}
+
+/// Each command's help lists its own options and only those: `--color` only where tables are
+/// printed, `--follow` only on `summary`, deploys only where they are drawn or attributed.
+#[test]
+fn each_command_help_lists_only_its_own_options() {
+    let common = [
+        "--help",
+        "--glob",
+        "--threads",
+        "--no-mmap",
+        "--quiet",
+        "--format",
+        "--nginx-log-format",
+        "--year",
+        "--tz",
+        "--class",
+        "--upstream",
+        "--since",
+        "--until",
+    ];
+    let own: [(&str, &[&str]); 5] = [
+        ("events", &["--raw", "--unparsed", "--output"]),
+        ("summary", &["--color", "--output", "--follow"]),
+        ("timeline", &["--color", "--bucket", "--output", "--deploy", "--deploys"]),
+        (
+            "spikes",
+            &[
+                "--color",
+                "--output",
+                "--fail-on-spike",
+                "--deploy",
+                "--deploys",
+                "--service-map",
+                "--deploy-skew",
+                "--sensitivity",
+                "--min-errors",
+                "--baseline",
+                "--method",
+            ],
+        ),
+        ("report", &["--out", "--bucket", "--deploy", "--deploys", "--service-map"]),
+    ];
+    for (cmd, options) in own {
+        let want: std::collections::BTreeSet<String> =
+            common.iter().chain(options).map(|s| s.to_string()).collect();
+        for flag in ["-h", "--help"] {
+            let out = run(&[cmd, flag]);
+            assert_eq!(out.status.code(), Some(0));
+            let help = String::from_utf8(out.stdout).unwrap();
+            assert_eq!(listed_options(&help), want, "gatelog {cmd} {flag}:\n{help}");
+        }
+    }
+    // The summary line of `events` says what it prints in both of its formats.
+    let top = String::from_utf8(run(&["--help"]).stdout).unwrap();
+    let events = top.lines().find(|l| l.trim_start().starts_with("events")).unwrap();
+    assert!(events.contains("JSON") && events.contains("CSV"), "{events}");
+}
+
+/// An option given to a command that does not have it is named as such, with the commands
+/// that do have it; no unrelated option is suggested (`summary --bucket` suggested `--quiet`).
+#[test]
+fn an_option_of_another_command_says_where_it_belongs() {
+    let sample = sample();
+    let out = run(&["summary", "--bucket", "5m", &sample]);
+    assert_eq!(out.status.code(), Some(2));
+    let msg = stderr(&out);
+    assert!(!msg.contains("--quiet"), "{msg}");
+    assert!(msg.contains("'--bucket'"), "{msg}");
+    assert!(msg.contains("`gatelog timeline` and `gatelog report`"), "{msg}");
+    assert!(msg.contains("Usage: gatelog summary [OPTIONS] [PATH]..."), "{msg}");
+    let out = run(&["events", "--color", "never", &sample]);
+    assert_eq!(out.status.code(), Some(2));
+    let msg = stderr(&out);
+    assert!(msg.contains("`gatelog summary`, `gatelog timeline` and `gatelog spikes`"), "{msg}");
+    // A close misspelling still gets clap's suggestion.
+    let msg = stderr(&run(&["summary", "--folow", &sample]));
+    assert!(msg.contains("tip: a similar argument exists: '--follow'"), "{msg}");
+    // A word close to nothing gets no tip at all.
+    let msg = stderr(&run(&["summary", "--bucketful", &sample]));
+    assert!(!msg.contains("tip:"), "{msg}");
+}
+
+/// A `--deploys` file that does not exist is reported as missing; the UTF-8 message is kept
+/// for a file whose content is not UTF-8.
+#[test]
+fn deploy_file_errors_say_what_is_wrong_with_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("deploys.jsonl");
+    let missing = missing.to_str().unwrap();
+    let sample = sample();
+    let msg = stderr(&run(&["spikes", "--deploys", missing, &sample]));
+    assert!(msg.contains(&format!("--deploys {missing}: the file does not exist")), "{msg}");
+    assert!(!msg.contains("UTF-8"), "{msg}");
+    let latin1 = dir.path().join("latin1.jsonl");
+    std::fs::write(&latin1, b"{\"time\": \"2024-03-14T09:26:50Z\", \"version\": \"caf\xe9\"}\n")
+        .unwrap();
+    let msg = stderr(&run(&["spikes", "--deploys", latin1.to_str().unwrap(), &sample]));
+    assert!(msg.contains("is not UTF-8 text"), "{msg}");
+    assert!(msg.contains("byte 47"), "{msg}");
+    let msg = stderr(&run(&["spikes", "--deploys", dir.path().to_str().unwrap(), &sample]));
+    assert!(msg.contains("cannot read the file: Is a directory"), "{msg}");
+}
+
+/// A spike with no baseline seconds at all (its series starts with it) says that a prior rate
+/// was used, and which one, instead of "baseline 0 errors/0 s".
+#[test]
+fn a_spike_without_baseline_says_which_prior_rate_was_used() {
+    let log = testdata("driver/burst-only.log");
+    let out = run(&["spikes", "--color", "never", log.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("spike  "), "{text}");
+    assert!(!text.contains("0 errors/0 s"), "{text}");
+    assert!(text.contains("no baseline before it: prior rate 0.5 errors/s"), "{text}");
+}
