@@ -499,6 +499,72 @@ impl Command {
     }
 }
 
+/// Rewords clap's error for an unknown `--option` of a command: clap suggests any option whose
+/// name is vaguely alike (`summary --bucket` got "a similar argument exists: '--quiet'") and
+/// shows a usage line built around that suggestion. An option that other commands have is
+/// named with them instead; a suggestion is kept only when it is a near miss (a typo); and the
+/// usage line is the command's own.
+fn explain_unknown_option(mut e: clap::Error, argv: &[OsString]) -> clap::Error {
+    use clap::CommandFactory as _;
+    use clap::builder::StyledStr;
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+
+    if e.kind() != ErrorKind::UnknownArgument {
+        return e;
+    }
+    let Some(ContextValue::String(given)) = e.get(ContextKind::InvalidArg) else { return e };
+    let Some(name) = given.strip_prefix("--") else { return e };
+    let name = name.split('=').next().unwrap_or(name).to_owned();
+    // Options belong to the command, which is always the first argument.
+    let Some(command) = argv.get(1).and_then(|a| a.to_str()) else { return e };
+    let mut top = Args::command();
+    top.build();
+    let Some(sub) = top.find_subcommand(command) else { return e };
+    let owners: Vec<String> = top
+        .get_subcommands()
+        .filter(|c| c.get_arguments().any(|a| a.get_long() == Some(name.as_str())))
+        .map(|c| format!("`gatelog {}`", c.get_name()))
+        .collect();
+    if !owners.is_empty() {
+        e.remove(ContextKind::SuggestedArg);
+        let tip =
+            format!("--{name} is an option of {}, not of `gatelog {command}`", join_and(&owners));
+        e.insert(ContextKind::Suggested, ContextValue::StyledStrs(vec![StyledStr::from(tip)]));
+    } else if let Some(ContextValue::String(suggested)) = e.get(ContextKind::SuggestedArg) {
+        let suggested = suggested.trim_start_matches('-');
+        if edit_distance(&name, suggested) > (name.chars().count() / 3).max(1) {
+            e.remove(ContextKind::SuggestedArg);
+        }
+    }
+    e.insert(ContextKind::Usage, ContextValue::StyledStr(sub.clone().render_usage()));
+    e
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn join_and(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// The Levenshtein distance between `a` and `b`, in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let next = (diagonal + usize::from(ca != cb)).min(row[j] + 1).min(row[j + 1] + 1);
+            diagonal = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
+}
+
 /// Refuses a command line that reads standard input more than once: the first reader would
 /// take all of it and the others would get nothing (`--deploys -` with the logs on standard
 /// input ran with no log line).
@@ -523,6 +589,13 @@ fn check_stdin_read_once(files: &[OsString], deploy_files: &[PathBuf]) -> Result
 }
 
 impl Args {
+    /// Parses the process's arguments, as [`clap::Parser::try_parse`] does; the error for an
+    /// unknown option is reworded by [`explain_unknown_option`].
+    pub fn try_parse_env() -> Result<Args, clap::Error> {
+        let argv: Vec<OsString> = std::env::args_os().collect();
+        Args::try_parse_from(&argv).map_err(|e| explain_unknown_option(e, &argv))
+    }
+
     /// Validates the arguments into the run's configuration.
     pub fn into_config(self) -> Result<Config> {
         check_stdin_read_once(&self.command.common().files, self.command.deploy_files())?;
@@ -599,6 +672,16 @@ mod tests {
     #[test]
     fn clap_definition_is_consistent() {
         Args::command().debug_assert();
+    }
+
+    #[test]
+    fn edit_distances_and_lists() {
+        assert_eq!(edit_distance("folow", "follow"), 1);
+        assert_eq!(edit_distance("bucket", "quiet"), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("outptu", "output"), 2);
+        assert_eq!(join_and(&["a".into()]), "a");
+        assert_eq!(join_and(&["a".into(), "b".into(), "c".into()]), "a, b and c");
     }
 
     #[test]

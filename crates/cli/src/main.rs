@@ -12,8 +12,6 @@
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use clap::Parser as _;
-
 mod args;
 mod cmd;
 mod config;
@@ -25,7 +23,7 @@ mod report;
 mod run;
 
 fn main() -> ExitCode {
-    let args = match args::Args::try_parse() {
+    let args = match args::Args::try_parse_env() {
         Ok(args) => args,
         Err(e) => return clap_exit(&e).into(),
     };
