@@ -451,7 +451,7 @@ fn read_deploys_file(path: &Path) -> Result<Vec<Deploy>> {
     }
     markers::read_deploys_file(path).map_err(|e| match e.kind {
         // A file that cannot be read is named with the flag that named it.
-        MarkerErrorKind::Read(_) => anyhow!("--deploys {e}"),
+        MarkerErrorKind::Read(_) | MarkerErrorKind::NotUtf8 { .. } => anyhow!("--deploys {e}"),
         _ => e.into(),
     })
 }

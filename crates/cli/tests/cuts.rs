@@ -397,8 +397,8 @@ fn deploy_file_errors_say_what_is_wrong_with_the_file() {
     std::fs::write(&latin1, b"{\"time\": \"2024-03-14T09:26:50Z\", \"version\": \"caf\xe9\"}\n")
         .unwrap();
     let msg = stderr(&run(&["spikes", "--deploys", latin1.to_str().unwrap(), &sample]));
-    assert!(msg.contains("is not UTF-8 text"), "{msg}");
-    assert!(msg.contains("byte 47"), "{msg}");
+    assert!(msg.contains("latin1.jsonl: the file is not UTF-8 text"), "{msg}");
+    assert!(msg.contains("line 1 has a byte that is not UTF-8, at offset 48"), "{msg}");
     let msg = stderr(&run(&["spikes", "--deploys", dir.path().to_str().unwrap(), &sample]));
     assert!(msg.contains("cannot read the file: Is a directory"), "{msg}");
 }
