@@ -221,7 +221,7 @@ for f in "${logs[@]}" "$in/alb.log" "$in/elb.log"; do
     run timeline --color never -o "$o" "$f"
     run spikes --color never -o "$o" "$f"
   done
-  run report --color never -o "$out" "$f"
+  run report -o "$out" "$f"
   run events --unparsed "$f"
   run events --unparsed -o csv "$f"
 done

@@ -25,6 +25,7 @@
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
+use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 
@@ -69,12 +70,37 @@ fn parse_start(s: &str) -> Result<i64> {
     Ok(days * 86_400 + num(11..13)? * 3600 + num(14..16)? * 60 + num(17..19)?)
 }
 
-fn parse_args() -> Result<Config> {
-    let mut args = std::env::args().skip(1);
-    let format = args.next().context(
-        "usage: gatelog-gen nginx-error|nginx-access [--lines N | --size BYTES] [--seed S] [--start T] \
-         [--rate N] [--out FILE] [--expect FILE]",
-    )?;
+/// What `--help` prints; its usage part follows every error.
+const HELP: &str = "\
+gatelog-gen: writes realistic reverse-proxy logs of any size, the same for the same seed.
+
+usage:
+  gatelog-gen nginx-error|nginx-access [--lines N | --size BYTES] [--seed S] [--start T]
+              [--rate LINES_PER_SEC | --days D] [--upstreams N] [--out FILE] [--expect FILE]
+  gatelog-gen scenario deploys --out-dir DIR [--seed S]
+
+options:
+  --lines N        lines to write (default 100000)
+  --size BYTES     write about this much instead (300M, 2G, 64K)
+  --seed S         the seed (default 1)
+  --start T        the first line's time, YYYY-MM-DDTHH:MM:SS in UTC (default 2024-03-14T00:00:00)
+  --rate N         lines per second (default 400)
+  --days D         spread --lines evenly over D days instead
+  --upstreams N    N peers in pools of four instead of the built-in pools
+  --out FILE       write to FILE instead of standard output
+  --expect FILE    write the counts generated per class to FILE (CSV: class,count)
+  --out-dir DIR    (scenario) where the scenario's logs and deploy markers go
+";
+
+/// The usage part of [`HELP`].
+fn usage() -> &'static str {
+    let start = HELP.find("usage:").unwrap_or(0);
+    let end = HELP.find("\noptions:").unwrap_or(HELP.len());
+    &HELP[start..end]
+}
+
+fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Config> {
+    let format = args.next().context("no format given (nginx-error or nginx-access)")?;
     let mut c = Config {
         format,
         lines: None,
@@ -408,12 +434,32 @@ impl Gen {
     }
 }
 
-fn main() -> Result<()> {
-    let mut raw = std::env::args().skip(1);
-    if raw.next().as_deref() == Some("scenario") {
-        return Ok(gatelog_gen::scenario::main(raw)?);
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().is_some_and(|a| a == "help") || args.iter().any(|a| a == "--help" || a == "-h")
+    {
+        let written = io::stdout().lock().write_all(HELP.as_bytes());
+        return match written {
+            Err(e) if e.kind() != io::ErrorKind::BrokenPipe => ExitCode::from(2),
+            _ => ExitCode::SUCCESS,
+        };
     }
-    let c = parse_args()?;
+    match run(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // Neither `Error:` nor a backtrace: what is wrong, then how to call the generator.
+            let msg = format!("gatelog-gen: {e:#}\n\n{}", usage());
+            let _ = io::stderr().lock().write_all(msg.as_bytes());
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(args: Vec<String>) -> Result<()> {
+    if args.first().is_some_and(|a| a == "scenario") {
+        return Ok(gatelog_gen::scenario::main(args.into_iter().skip(1))?);
+    }
+    let c = parse_args(args.into_iter())?;
     if c.format != "nginx-error" && c.format != "nginx-access" {
         bail!("unknown format {:?} (this generator writes: nginx-error, nginx-access)", c.format);
     }

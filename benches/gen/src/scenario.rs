@@ -197,9 +197,13 @@ pub fn deploys(seed: u64) -> Deploys {
 
 /// `gatelog-gen scenario NAME --out-dir DIR [--seed S]`.
 pub fn main(mut args: impl Iterator<Item = String>) -> io::Result<()> {
-    let usage = || io::Error::other("usage: gatelog-gen scenario deploys --out-dir DIR [--seed S]");
-    if args.next().as_deref() != Some("deploys") {
-        return Err(usage());
+    let usage = || io::Error::other("scenario deploys needs --out-dir DIR, and takes --seed S");
+    match args.next() {
+        Some(name) if name == "deploys" => {}
+        Some(name) => {
+            return Err(io::Error::other(format!("unknown scenario {name:?} (there is: deploys)")));
+        }
+        None => return Err(io::Error::other("no scenario given (there is: deploys)")),
     }
     let (mut dir, mut seed) = (None, 1u64);
     while let Some(flag) = args.next() {

@@ -31,7 +31,7 @@ pub struct Args {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Print one JSON object per event (NDJSON).
+    /// Print one record per event: JSON lines (NDJSON), or CSV with `-o csv`.
     Events(EventsArgs),
     /// Print counts per upstream and failure class, unparsed lines and hints.
     Summary(SummaryArgs),
@@ -77,6 +77,8 @@ enum EventsOutputArg {
 struct SummaryArgs {
     #[command(flatten)]
     common: Common,
+    #[command(flatten)]
+    color: ColorArgs,
     /// The report's format.
     #[arg(long, short = 'o', value_enum, default_value_t = OutputArg::Table)]
     output: OutputArg,
@@ -133,11 +135,6 @@ struct Common {
     #[arg(long, value_name = "ZONE", default_value = "UTC", allow_hyphen_values = true, help_heading = INPUT)]
     tz: String,
 
-    /// When to color tables: `auto` when standard output is a terminal and `NO_COLOR` is
-    /// unset, `always`, or `never`.
-    #[arg(long, value_name = "WHEN", value_enum, default_value_t = ColorArg::Auto)]
-    color: ColorArg,
-
     /// Keep only events of these classes (repeatable or comma-separated, e.g.
     /// `connect_refused,no_live_upstreams`).
     #[arg(long, value_name = "CLASS", value_delimiter = ',', help_heading = FILTERS)]
@@ -158,6 +155,25 @@ struct Common {
     /// Keep only events before TIME (same forms as --since).
     #[arg(long, value_name = "TIME", help_heading = FILTERS)]
     until: Option<String>,
+}
+
+/// `--color`, on the commands that print tables.
+#[derive(clap::Args, Debug)]
+struct ColorArgs {
+    /// When to color tables: `auto` when standard output is a terminal and `NO_COLOR` is
+    /// unset, `always`, or `never`.
+    #[arg(long, value_name = "WHEN", value_enum, default_value_t = ColorArg::Auto)]
+    color: ColorArg,
+}
+
+impl ColorArgs {
+    fn when(&self) -> ColorWhen {
+        match self.color {
+            ColorArg::Auto => ColorWhen::Auto,
+            ColorArg::Always => ColorWhen::Always,
+            ColorArg::Never => ColorWhen::Never,
+        }
+    }
 }
 
 #[derive(clap::Args, Debug)]
@@ -217,6 +233,8 @@ const DETECTION: &str = "Detection";
 struct TimelineArgs {
     #[command(flatten)]
     common: Common,
+    #[command(flatten)]
+    color: ColorArgs,
     /// The bucket size: `1s`, `10s`, `1m`, `5m`, `1h`, ...
     #[arg(long, value_name = "DURATION", default_value = "1m")]
     bucket: String,
@@ -237,6 +255,8 @@ struct TimelineArgs {
 struct SpikesArgs {
     #[command(flatten)]
     common: Common,
+    #[command(flatten)]
+    color: ColorArgs,
     /// The report's format.
     #[arg(long, short = 'o', value_enum, default_value_t = SpikesOutputArg::Table)]
     output: SpikesOutputArg,
@@ -434,14 +454,16 @@ fn read_deploys_file(path: &Path) -> Result<Vec<Deploy>> {
     }
     markers::read_deploys_file(path).map_err(|e| match e.kind {
         // A file that cannot be read is named with the flag that named it.
-        MarkerErrorKind::Read(_) => anyhow!("--deploys {e}"),
+        MarkerErrorKind::Read(_) | MarkerErrorKind::NotUtf8 { .. } => anyhow!("--deploys {e}"),
         _ => e.into(),
     })
 }
 
 impl ReportArgs {
-    /// The `report` mode of these arguments (reads the `--deploys` files).
+    /// The `report` mode of these arguments: opens the output first, then reads the
+    /// `--deploys` files.
     fn mode(&self) -> Result<Mode> {
+        let out = crate::config::OutFile::open(self.out.clone())?;
         let bucket = match &self.bucket {
             Some(b) => {
                 let b = markers::parse_duration(b, "--bucket")?;
@@ -453,14 +475,136 @@ impl ReportArgs {
         let (deploys, map) = read_deploys(&self.deploy, &self.deploys, &self.service_map)?;
         let analysis =
             Settings { params: Params::default(), method: Method::Scan, deploys, map, skew: 5 };
-        Ok(Mode::Report(Box::new(ReportConfig { out: self.out.clone(), bucket, analysis })))
+        Ok(Mode::Report(Box::new(ReportConfig { out, bucket, analysis })))
     }
 }
 
+impl Command {
+    /// The options every command has.
+    fn common(&self) -> &Common {
+        match self {
+            Command::Events(a) => &a.common,
+            Command::Summary(a) => &a.common,
+            Command::Timeline(a) => &a.common,
+            Command::Spikes(a) => &a.common,
+            Command::Report(a) => &a.common,
+        }
+    }
+
+    /// The `--deploys` files, for the commands that read them.
+    fn deploy_files(&self) -> &[PathBuf] {
+        match self {
+            Command::Timeline(a) => &a.deploys,
+            Command::Spikes(a) => &a.deploys,
+            Command::Report(a) => &a.deploys,
+            Command::Events(_) | Command::Summary(_) => &[],
+        }
+    }
+}
+
+/// Rewords clap's error for an unknown `--option` of a command: clap suggests any option whose
+/// name is vaguely alike (`summary --bucket` got "a similar argument exists: '--quiet'") and
+/// shows a usage line built around that suggestion. An option that other commands have is
+/// named with them instead; a suggestion is kept only when it is a near miss (a typo); and the
+/// usage line is the command's own.
+fn explain_unknown_option(mut e: clap::Error, argv: &[OsString]) -> clap::Error {
+    use clap::CommandFactory as _;
+    use clap::builder::StyledStr;
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+
+    if e.kind() != ErrorKind::UnknownArgument {
+        return e;
+    }
+    let Some(ContextValue::String(given)) = e.get(ContextKind::InvalidArg) else { return e };
+    let Some(name) = given.strip_prefix("--") else { return e };
+    let name = name.split('=').next().unwrap_or(name).to_owned();
+    // Options belong to the command, which is always the first argument.
+    let Some(command) = argv.get(1).and_then(|a| a.to_str()) else { return e };
+    let mut top = Args::command();
+    top.build();
+    let Some(sub) = top.find_subcommand(command) else { return e };
+    let owners: Vec<String> = top
+        .get_subcommands()
+        .filter(|c| c.get_arguments().any(|a| a.get_long() == Some(name.as_str())))
+        .map(|c| format!("`gatelog {}`", c.get_name()))
+        .collect();
+    if !owners.is_empty() {
+        e.remove(ContextKind::SuggestedArg);
+        let tip =
+            format!("--{name} is an option of {}, not of `gatelog {command}`", join_and(&owners));
+        e.insert(ContextKind::Suggested, ContextValue::StyledStrs(vec![StyledStr::from(tip)]));
+    } else if let Some(ContextValue::String(suggested)) = e.get(ContextKind::SuggestedArg) {
+        let suggested = suggested.trim_start_matches('-');
+        if edit_distance(&name, suggested) > (name.chars().count() / 3).max(1) {
+            e.remove(ContextKind::SuggestedArg);
+        }
+    }
+    e.insert(ContextKind::Usage, ContextValue::StyledStr(sub.clone().render_usage()));
+    e
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn join_and(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// The Levenshtein distance between `a` and `b`, in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let next = (diagonal + usize::from(ca != cb)).min(row[j] + 1).min(row[j + 1] + 1);
+            diagonal = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
+}
+
+/// Refuses a command line that reads standard input more than once: the first reader would
+/// take all of it and the others would get nothing (`--deploys -` with the logs on standard
+/// input ran with no log line).
+fn check_stdin_read_once(files: &[OsString], deploy_files: &[PathBuf]) -> Result<()> {
+    let dash_paths = files.iter().filter(|f| *f == "-").count();
+    let dash_deploys = deploy_files.iter().filter(|f| f.as_os_str() == "-").count();
+    let logs = if files.is_empty() { "the logs (no PATH given)" } else { "the logs (PATH -)" };
+    let logs_read_stdin = files.is_empty() || dash_paths > 0;
+    if dash_deploys > 1 {
+        bail!("`--deploys -` is given twice, but standard input can be read only once");
+    }
+    if dash_paths > 1 {
+        bail!("PATH - is given twice, but standard input can be read only once");
+    }
+    if dash_deploys == 1 && logs_read_stdin {
+        bail!(
+            "standard input is asked for twice: by `--deploys -` and by {logs}; it can be read \
+             only once, so give the logs or the deploy markers as files"
+        );
+    }
+    Ok(())
+}
+
 impl Args {
+    /// Parses the process's arguments, as [`clap::Parser::try_parse`] does; the error for an
+    /// unknown option is reworded by [`explain_unknown_option`].
+    pub fn try_parse_env() -> Result<Args, clap::Error> {
+        let argv: Vec<OsString> = std::env::args_os().collect();
+        Args::try_parse_from(&argv).map_err(|e| explain_unknown_option(e, &argv))
+    }
+
     /// Validates the arguments into the run's configuration.
     pub fn into_config(self) -> Result<Config> {
+        check_stdin_read_once(&self.command.common().files, self.command.deploy_files())?;
         let mut follow = false;
+        // Commands without tables never color: `Never` keeps their output free of escapes.
+        let mut color = ColorWhen::Never;
         let (common, mode) = match self.command {
             Command::Events(a) => {
                 let csv = matches!(a.output, EventsOutputArg::Csv);
@@ -473,14 +617,17 @@ impl Args {
                     OutputArg::Csv => Output::Csv,
                 };
                 follow = a.follow;
+                color = a.color.when();
                 (a.common, Mode::Summary { output })
             }
             Command::Timeline(a) => {
                 let mode = a.mode()?;
+                color = a.color.when();
                 (a.common, mode)
             }
             Command::Spikes(a) => {
                 let mode = a.mode()?;
+                color = a.color.when();
                 (a.common, mode)
             }
             Command::Report(a) => {
@@ -515,11 +662,7 @@ impl Args {
             since: common.since,
             until: common.until,
             reading,
-            color: match common.color {
-                ColorArg::Auto => ColorWhen::Auto,
-                ColorArg::Always => ColorWhen::Always,
-                ColorArg::Never => ColorWhen::Never,
-            },
+            color,
         })
     }
 }
@@ -532,6 +675,16 @@ mod tests {
     #[test]
     fn clap_definition_is_consistent() {
         Args::command().debug_assert();
+    }
+
+    #[test]
+    fn edit_distances_and_lists() {
+        assert_eq!(edit_distance("folow", "follow"), 1);
+        assert_eq!(edit_distance("bucket", "quiet"), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("outptu", "output"), 2);
+        assert_eq!(join_and(&["a".into()]), "a");
+        assert_eq!(join_and(&["a".into(), "b".into(), "c".into()]), "a, b and c");
     }
 
     #[test]

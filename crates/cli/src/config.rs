@@ -1,6 +1,7 @@
 //! The validated configuration of a run. Nothing below this module sees a clap type.
 
 use std::ffi::OsString;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use engine::input::paths::NameFilter;
@@ -85,12 +86,74 @@ pub struct SpikesConfig {
 /// The settings of `report`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ReportConfig {
-    /// Where the page goes.
-    pub out: std::path::PathBuf,
+    /// Where the page goes, opened before any input is read.
+    pub out: OutFile,
     /// The bucket size in seconds, `None` for automatic.
     pub bucket: Option<i64>,
     /// Spike detection and attribution, as `spikes` runs them by default.
     pub analysis: engine::timeline::analysis::Settings,
+}
+
+/// A file a command writes, opened when the arguments are read: a path that cannot be written
+/// fails the run at once, before any input (a log, a deploy file, standard input) is read.
+///
+/// The file is opened without being truncated, and [`OutFile::start`] empties it only when the
+/// output is about to be written: until then an earlier file at that path stays as it was. A
+/// file this run created and never started is removed when the last clone is dropped, so a run
+/// that fails leaves no empty file behind.
+#[derive(Clone, Debug)]
+pub struct OutFile(std::sync::Arc<OutFileInner>);
+
+#[derive(Debug)]
+struct OutFileInner {
+    path: PathBuf,
+    file: std::fs::File,
+    created: bool,
+    started: std::sync::atomic::AtomicBool,
+}
+
+impl OutFile {
+    /// Opens `path` for writing, creating it when it does not exist.
+    pub fn open(path: PathBuf) -> Result<OutFile> {
+        let existed = path.symlink_metadata().is_ok();
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .with_context(|| format!("cannot write the report to {}", path.display()))?;
+        let started = std::sync::atomic::AtomicBool::new(false);
+        Ok(OutFile(std::sync::Arc::new(OutFileInner { path, file, created: !existed, started })))
+    }
+
+    /// The path as given.
+    pub fn path(&self) -> &Path {
+        &self.0.path
+    }
+
+    /// Empties the file (a regular file: `/dev/null` or a pipe cannot be truncated) and returns
+    /// it, to write the output from its start.
+    pub fn start(&self) -> std::io::Result<&std::fs::File> {
+        self.0.started.store(true, std::sync::atomic::Ordering::Relaxed);
+        if self.0.file.metadata()?.is_file() {
+            self.0.file.set_len(0)?;
+        }
+        Ok(&self.0.file)
+    }
+}
+
+impl PartialEq for OutFile {
+    fn eq(&self, other: &OutFile) -> bool {
+        self.0.path == other.0.path
+    }
+}
+
+impl Drop for OutFileInner {
+    fn drop(&mut self) {
+        if self.created && !*self.started.get_mut() {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
 }
 
 /// `--color`: when tables are colored.
@@ -122,6 +185,8 @@ pub struct Config {
     pub mode: Mode,
     /// The inputs, in the order given.
     pub inputs: Vec<Input>,
+    /// No PATH was given: standard input is read because nothing else was named.
+    pub stdin_by_default: bool,
     /// How the engine reads and parses them: format, zone, year, filter, chunking, threads.
     pub engine: engine::Options,
     /// Inside directories, keep only files this matches.
@@ -182,7 +247,8 @@ impl Config {
     pub fn new(raw: Raw) -> Result<Config> {
         let tz = parse_tz(&raw.tz)?;
         let mut inputs: Vec<Input> = raw.files.into_iter().map(Input::from_arg).collect();
-        if inputs.is_empty() {
+        let stdin_by_default = inputs.is_empty();
+        if stdin_by_default {
             inputs.push(Input::stdin());
         }
 
@@ -221,6 +287,7 @@ impl Config {
         Ok(Config {
             mode: raw.mode,
             inputs,
+            stdin_by_default,
             engine: engine::Options {
                 format: raw.format,
                 tz,

@@ -6,9 +6,11 @@
 //! aggregates on every core, `timeline` analyses them), [`interrupt`] turns Ctrl-C into an
 //! early report, and the writers in [`report`] only format the results.
 
-use std::process::ExitCode;
+// `eprintln!` panics when stderr is closed or full: messages go through `messages::say`.
+#![deny(clippy::print_stderr)]
 
-use clap::Parser as _;
+use std::io::Write as _;
+use std::process::ExitCode;
 
 mod args;
 mod cmd;
@@ -22,15 +24,35 @@ mod report;
 mod run;
 
 fn main() -> ExitCode {
-    let args = args::Args::parse();
+    let args = match args::Args::try_parse_env() {
+        Ok(args) => args,
+        Err(e) => return clap_exit(&e).into(),
+    };
     let result = args.into_config().and_then(|config| run::run(&config));
     match result {
         Ok(code) => code.into(),
         Err(err) if is_broken_pipe(&err) => exit::Exit::Success.into(),
         Err(err) => {
-            eprintln!("gatelog: {err:#}");
+            messages::say(format_args!("{err:#}"));
             exit::Exit::Error.into()
         }
+    }
+}
+
+/// Prints clap's message: the help or the version on stdout (exit 0, or 2 when stdout cannot
+/// be written, a closed pipe aside), an error on stderr (exit 2, whether or not stderr could
+/// be written).
+fn clap_exit(e: &clap::Error) -> exit::Exit {
+    let printed = e.print().and_then(|()| std::io::stdout().flush());
+    if e.use_stderr() {
+        return exit::Exit::Error;
+    }
+    match printed {
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {
+            messages::say(format_args!("writing to standard output: {err}"));
+            exit::Exit::Error
+        }
+        _ => exit::Exit::Success,
     }
 }
 

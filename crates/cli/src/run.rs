@@ -1,6 +1,8 @@
 //! Runs the configured command: builds the [`engine::Engine`] from the configuration and hands
 //! it to the command's module ([`crate::cmd`]).
 
+use std::io::IsTerminal as _;
+
 use anyhow::Result;
 
 use crate::config::{Config, Mode};
@@ -11,6 +13,10 @@ use crate::{cmd, interrupt, messages};
 /// make the exit code 2; errors writing the output end the run.
 pub fn run(config: &Config) -> Result<Exit> {
     interrupt::install();
+    if config.stdin_by_default && std::io::stdin().is_terminal() {
+        // Otherwise a run without a PATH just waits, and looks hung.
+        messages::say("reading standard input; pass files or pipe a log");
+    }
     let exit = match &config.mode {
         Mode::Events { raw, unparsed, csv } => {
             cmd::events::run(config, *raw, *unparsed, *csv).map(|()| Exit::Success)

@@ -263,8 +263,16 @@ pub enum MarkerErrorKind {
     ServiceMapSyntax(String),
     /// A `--service-map` value with no service or no upstream (the text holds the value).
     ServiceMapEmpty(String),
-    /// A file that could not be read, or is not UTF-8.
+    /// A file that could not be opened or read (it does not exist, is a directory, is not
+    /// readable, ...).
     Read(std::io::Error),
+    /// A file whose content is not UTF-8 text.
+    NotUtf8 {
+        /// The 1-based line of the first byte that is not part of valid UTF-8.
+        line: usize,
+        /// That byte's offset in the file (0-based, in bytes).
+        offset: usize,
+    },
     /// Text that is not valid JSON where JSON was expected.
     Json(serde_json::Error),
     /// A JSON value that is not an object where a marker object was expected.
@@ -377,7 +385,15 @@ impl fmt::Display for MarkerErrorKind {
                 f,
                 "invalid --service-map {s:?}: a service and at least one upstream are needed"
             ),
-            K::Read(e) => write!(f, "cannot read the file as UTF-8 text: {e}"),
+            K::Read(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                f.write_str("the file does not exist")
+            }
+            K::Read(e) => write!(f, "cannot read the file: {e}"),
+            K::NotUtf8 { line, offset } => write!(
+                f,
+                "the file is not UTF-8 text (line {line} has a byte that is not UTF-8, at \
+                 offset {offset})"
+            ),
             K::Json(e) => write!(f, "invalid JSON: {e}"),
             K::NotAnObject => f.write_str("expected a JSON object"),
             K::NoTimeField => write!(f, "no time field (expected one of: {})", START.join(", ")),
@@ -574,14 +590,19 @@ pub fn parse_service_map(map: &mut ServiceMap, s: &str) -> Result<()> {
 ///
 /// # Errors
 ///
-/// [`MarkerErrorKind::Read`] at [`Location::File`] when the file cannot be read or is not
-/// UTF-8, and the errors of [`parse_deploys`].
+/// At [`Location::File`]: [`MarkerErrorKind::Read`] when the file cannot be opened or read,
+/// [`MarkerErrorKind::NotUtf8`] when its content is not UTF-8; and the errors of
+/// [`parse_deploys`].
 pub fn read_deploys_file(path: &Path) -> Result<Vec<Deploy>> {
     let name = path.display().to_string();
-    match std::fs::read_to_string(path) {
-        Ok(text) => parse_deploys(&text, &name),
-        Err(e) => Err(MarkerError::new(MarkerErrorKind::Read(e)).at(Location::File { name })),
-    }
+    let at = |kind| MarkerError::new(kind).at(Location::File { name: name.clone() });
+    let bytes = std::fs::read(path).map_err(|e| at(MarkerErrorKind::Read(e)))?;
+    let text = std::str::from_utf8(&bytes).map_err(|e| {
+        let offset = e.valid_up_to();
+        let line = 1 + bytes[..offset].iter().filter(|&&b| b == b'\n').count();
+        at(MarkerErrorKind::NotUtf8 { line, offset })
+    })?;
+    parse_deploys(text, &name)
 }
 
 /// Parses the text of a file of markers in any of the [formats](self#files-of-markers), sorted

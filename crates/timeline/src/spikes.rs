@@ -21,7 +21,8 @@
 //!
 //! 1. The baseline rate is `λ(t) = (S + 0.5) / (N + 1)`, where `S` is the errors in the
 //!    trailing window `[t − 930 s, t − 30 s)` and `N` its seconds, leaving out seconds already
-//!    assigned to a spike. The 30-second guard keeps a spike's start out of its own baseline.
+//!    assigned to a spike; `0.5` in `1` s is the prior ([`PRIOR_ERRORS`], [`PRIOR_SECONDS`]),
+//!    the whole rate when `N = 0` ([`Spike::prior_rate`]). The 30-second guard keeps a spike's start out of its own baseline.
 //!    When more than half of the window is assigned to spikes (a level shift), nothing is left
 //!    out. Before 300 s of history exist, the first 900 s of the series are used instead
 //!    (the analysis is offline, so it may look ahead), leaving out the seconds from 30 s
@@ -75,7 +76,7 @@ mod scanner;
 #[cfg(test)]
 mod reference;
 
-pub use model::{Burst, Params};
+pub use model::{Burst, PRIOR_ERRORS, PRIOR_SECONDS, Params};
 pub use scanner::{Len, Scanner};
 
 /// The result of [`scan`].
@@ -184,6 +185,14 @@ impl Spike {
     /// `count / expected`.
     pub fn ratio(&self) -> f64 {
         self.count as f64 / self.expected.max(crate::stats::MIN_MEAN)
+    }
+
+    /// The rate the spike was compared with when its baseline had no second at all (a series
+    /// that starts with the spike, with nothing around it to learn from): the prior alone,
+    /// [`PRIOR_ERRORS`] / [`PRIOR_SECONDS`] errors per second. `None` when there were
+    /// baseline seconds ([`Spike::baseline_count`] errors in [`Spike::baseline_seconds`]).
+    pub fn prior_rate(&self) -> Option<f64> {
+        (self.baseline_seconds == 0).then_some(PRIOR_ERRORS / PRIOR_SECONDS)
     }
 
     /// Errors of every class listed in [`Spike::classes`] in the baseline window: the base of

@@ -39,10 +39,10 @@ pub fn run(config: &Config, c: &SpikesConfig) -> Result<Exit> {
             feed
         })?;
         if late > 0 {
-            eprintln!(
-                "gatelog: {late} events arrived more than {} s after newer lines and were left out of the analysis",
+            crate::messages::say(format_args!(
+                "{late} events arrived more than {} s after newer lines and were left out of the analysis",
                 engine::timeline::live::LAG
-            );
+            ));
         }
         analysis
     } else {

@@ -3,17 +3,21 @@
 //!
 //! Columns: `upstream,class,count,unit`. `upstream` is `-` for events that name no upstream;
 //! `unit` is `attempts` or `responses` (see the JSON docs: counts of different units are
-//! never added). Fields are quoted when they contain a comma, a quote or a line break; bytes
-//! that are not UTF-8 are written as `\xNN`.
+//! never added). Text from a log is written as the table shows it: bytes that are not UTF-8
+//! and control characters (ESC, BEL, tab, CR, LF, ...) as `\xNN`, characters that reorder or
+//! hide text as `\u{NNNN}`, so a cell never holds a raw control byte or a line break. Fields
+//! are quoted when they contain a comma or a quote.
 //!
-//! A field from a log that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is
-//! written quoted with a `'` in front (`"'=cmd|..."`), so a spreadsheet shows it as text
-//! instead of evaluating it as a formula; see [`field`].
+//! A field from a log that starts with `=`, `+`, `-` or `@` is written quoted with a `'` in
+//! front (`"'=cmd|..."`), so a spreadsheet shows it as text instead of evaluating it as a
+//! formula; see [`field`].
 
 use std::borrow::Cow;
 use std::io::{self, Write};
 
 use engine::timeline::Summary;
+
+use super::style::sanitize;
 
 /// The columns of `summary --output csv`, in order.
 pub const COLUMNS: [&str; 4] = ["upstream", "class", "count", "unit"];
@@ -38,18 +42,22 @@ pub fn write(w: &mut impl Write, s: &Summary) -> io::Result<()> {
 
 /// One CSV field holding text from a log, ready to write.
 ///
-/// Quoted when it contains a comma, a quote or a line break (quotes doubled). A value that a
-/// spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage
-/// return) gets a `'` in front and is quoted: log text is written by whoever sent the request,
-/// and `=HYPERLINK(...)` or `=cmd|...` must stay text when the file is opened.
+/// Control characters and characters that reorder or hide text are escaped as the table
+/// escapes them ([`sanitize`]: `\x1B`, `\x09`, `\u{202E}`), so that a spreadsheet or a
+/// terminal showing the file sees no raw ESC, BEL, CR or BS, and a tab or a line break never
+/// splits a cell. Quoted when it contains a comma or a quote (quotes doubled). A value that a
+/// spreadsheet would read as a formula (starting with `=`, `+`, `-` or `@`) gets a `'` in front
+/// and is quoted: log text is written by whoever sent the request, and `=HYPERLINK(...)` or
+/// `=cmd|...` must stay text when the file is opened.
 pub fn field(s: &str) -> Cow<'_, str> {
-    let formula = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let safe = sanitize(s.as_bytes());
+    let formula = safe.starts_with(['=', '+', '-', '@']);
     if formula {
-        Cow::Owned(format!("\"'{}\"", s.replace('"', "\"\"")))
-    } else if s.contains([',', '"', '\n', '\r']) {
-        Cow::Owned(format!("\"{}\"", s.replace('"', "\"\"")))
+        Cow::Owned(format!("\"'{}\"", safe.replace('"', "\"\"")))
+    } else if safe.contains([',', '"']) {
+        Cow::Owned(format!("\"{}\"", safe.replace('"', "\"\"")))
     } else {
-        Cow::Borrowed(s)
+        safe
     }
 }
 
@@ -199,8 +207,19 @@ mod tests {
         assert_eq!(field("+1"), "\"'+1\"");
         assert_eq!(field("-2+3"), "\"'-2+3\"");
         assert_eq!(field("@SUM(A1)"), "\"'@SUM(A1)\"");
-        assert_eq!(field("\t=1"), "\"'\t=1\"");
-        assert_eq!(field("\r=1"), "\"'\r=1\"");
         assert_eq!(field("a=b"), "a=b");
+        // A tab or CR in front is escaped, so it no longer starts a formula.
+        assert_eq!(field("\t=1"), "\\x09=1");
+        assert_eq!(field("\r=1"), "\\x0D=1");
+    }
+
+    #[test]
+    fn control_characters_are_escaped_as_in_the_table() {
+        assert!(matches!(field("10.0.0.1:80"), Cow::Borrowed("10.0.0.1:80")));
+        assert_eq!(field("a\x1b[2J\x07\r\x08\tb"), "a\\x1B[2J\\x07\\x0D\\x08\\x09b");
+        assert_eq!(field("line\nbreak"), "line\\x0Abreak");
+        assert_eq!(field("x\u{202E}y,z"), "\"x\\u{202E}y,z\"");
+        assert_eq!(field("=\x1b"), "\"'=\\x1B\"");
+        assert_eq!(field("caf\\xE9"), "caf\\xE9");
     }
 }

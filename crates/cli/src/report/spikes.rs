@@ -172,15 +172,23 @@ pub fn table(
             Some(r) => format!("NB r={r:.1}"),
             None => "Poisson".to_owned(),
         };
+        let baseline = match s.prior_rate() {
+            Some(rate) => format!("no baseline before it: prior rate {} errors/s", num(rate)),
+            None => {
+                format!(
+                    "baseline {} errors/{}",
+                    s.baseline_count,
+                    seconds(s.baseline_seconds as i64)
+                )
+            }
+        };
         writeln!(
             w,
-            "       {} errors vs {} expected (×{}), {} [{model}, baseline {} errors/{}, {} windows scanned]",
+            "       {} errors vs {} expected (×{}), {} [{model}, {baseline}, {} windows scanned]",
             s.count,
             num(s.expected),
             num(s.ratio()),
             s.p,
-            s.baseline_count,
-            seconds(s.baseline_seconds as i64),
             s.windows_scanned
         )?;
         let base_total = s.baseline_total();

@@ -20,8 +20,9 @@
 //! # `gatelog timeline --output csv`
 //!
 //! `bucket_start,upstream,class,count,unit`, one row per non-zero (bucket, upstream, class,
-//! unit); `upstream` is `-` for events without one. Upstream names are quoted and guarded
-//! against formula evaluation as in `summary --output csv` ([`crate::report::csv::field`]).
+//! unit); `upstream` is `-` for events without one. Upstream names are escaped, quoted and
+//! guarded against formula evaluation as in `summary --output csv`
+//! ([`crate::report::csv::field`]).
 
 use std::io::{self, Write};
 

@@ -212,3 +212,29 @@ proptest::proptest! {
         let _ = parse_service_map(&mut ServiceMap::new(), &text);
     }
 }
+
+#[test]
+fn unreadable_files_say_why() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/deploys");
+    let err = read_deploys_file(&dir.join("no-such-file.jsonl")).unwrap_err();
+    assert!(matches!(err.kind, MarkerErrorKind::Read(_)), "{err:?}");
+    let msg = err.to_string();
+    assert!(msg.ends_with("no-such-file.jsonl: the file does not exist"), "{msg}");
+    assert!(!msg.contains("UTF-8"), "{msg}");
+    let msg = read_deploys_file(&dir).unwrap_err().to_string();
+    assert!(msg.contains("cannot read the file: ") && !msg.contains("UTF-8"), "{msg}");
+    let err = read_through_a_file(b"2024-03-14T10:00:00Z abc ok\n2024-03-14T10:00:01Z caf\xe9 x\n");
+    assert!(matches!(err.kind, MarkerErrorKind::NotUtf8 { line: 2, offset: 52 }), "{err:?}");
+    assert!(err.to_string().contains("the file is not UTF-8 text (line 2"), "{err}");
+}
+
+/// Reads `bytes` through a temporary file, expecting an error.
+fn read_through_a_file(bytes: &[u8]) -> MarkerError {
+    let dir = std::env::temp_dir().join(format!("gatelog-markers-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("latin1.log");
+    std::fs::write(&path, bytes).unwrap();
+    let err = read_deploys_file(&path).unwrap_err();
+    std::fs::remove_dir_all(&dir).unwrap();
+    err
+}

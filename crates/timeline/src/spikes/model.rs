@@ -87,9 +87,17 @@ pub(super) struct Base {
     pub(super) skip_flagged: bool,
 }
 
+/// The prior of every baseline rate, in errors: `λ = (S + PRIOR_ERRORS) / (N + PRIOR_SECONDS)`
+/// for `S` errors in `N` baseline seconds (see the [module docs](super), step 1). With no
+/// baseline second at all, the rate is the prior alone, `PRIOR_ERRORS / PRIOR_SECONDS`.
+pub const PRIOR_ERRORS: f64 = 0.5;
+
+/// The prior of every baseline rate, in seconds; see [`PRIOR_ERRORS`].
+pub const PRIOR_SECONDS: f64 = 1.0;
+
 impl Base {
     pub(super) fn rate(&self) -> f64 {
-        (self.sum as f64 + 0.5) / (self.seconds as f64 + 1.0)
+        (self.sum as f64 + PRIOR_ERRORS) / (self.seconds as f64 + PRIOR_SECONDS)
     }
 }
 
