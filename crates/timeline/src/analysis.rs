@@ -143,3 +143,86 @@ pub fn coinciding(s: &Spike, inferred: &[Inferred]) -> Option<usize> {
         named && s.start >= x.start - 5 && s.start <= x.end + 120
     })
 }
+
+/// Why a spike happened, as far as the analysis can tell: what the one-sentence verdict of a
+/// spike names, from [`Analysis::cause`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Cause<'a> {
+    /// A deploy marker explains it; `deploy` indexes the markers the analysis was given.
+    Deploy(&'a Attribution),
+    /// No marker does, but it coincides with a restart inferred from the logs ([`coinciding`]).
+    Restart(&'a Inferred),
+    /// Neither a marker nor an inferred restart explains it.
+    Unexplained,
+}
+
+impl Analysis {
+    /// The cause of spike `i` (an index into [`spikes`](Analysis::spikes)): its deploy
+    /// attribution when there is one, else the inferred restart it coincides with, else
+    /// [`Cause::Unexplained`] (also for an `i` past the end).
+    pub fn cause(&self, i: usize) -> Cause<'_> {
+        if let Some(Some(a)) = self.attributions.get(i) {
+            return Cause::Deploy(a);
+        }
+        match self.coinciding.get(i) {
+            Some(Some(x)) => self.inferred.get(*x).map_or(Cause::Unexplained, Cause::Restart),
+            _ => Cause::Unexplained,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use logparse::{Class, Event, Format, Timestamp};
+
+    use super::*;
+
+    /// Half an hour on two upstreams with a timeout every five minutes, and a burst of refused
+    /// connects on each: `a` at 600 s, `b` at 1200 s.
+    fn two_bursts() -> Aggregator {
+        let mut agg = Aggregator::new();
+        for (upstream, at) in [(&b"a:80"[..], 600), (b"b:80", 1200)] {
+            let mut push = |t: i64, class: Class| {
+                let mut ev = Event::new(Format::NginxError, b"");
+                ev.time = Some(Timestamp::from_unix_seconds(t));
+                ev.upstream = Some(upstream);
+                ev.class = class;
+                agg.push(&ev);
+            };
+            for t in (0..1800).step_by(300) {
+                push(t, Class::ResponseTimeout);
+            }
+            for t in at..at + 10 {
+                for _ in 0..5 {
+                    push(t, Class::ConnectRefused);
+                }
+            }
+        }
+        agg
+    }
+
+    #[test]
+    fn each_spike_has_its_deploy_its_inferred_restart_or_no_cause() {
+        let agg = two_bursts();
+        let deploy = Deploy { start: 598, version: Some("v2".into()), ..Deploy::default() };
+        let a = analyze(&agg, &Settings { deploys: vec![deploy], ..Settings::default() });
+        assert_eq!(a.spikes.len(), 2);
+        assert_eq!(a.spikes[0].series.as_deref(), Some(&b"a:80"[..]));
+        match a.cause(0) {
+            Cause::Deploy(at) => assert_eq!((at.deploy, at.delta), (0, 2)),
+            other => panic!("the first spike is the deploy's: {other:?}"),
+        }
+        // No marker near the second: the logs show b refusing, then recovering.
+        match a.cause(1) {
+            Cause::Restart(x) => assert_eq!((&*x.peers[0], x.start), (&b"b:80"[..], 1200)),
+            other => panic!("the second spike is an inferred restart: {other:?}"),
+        }
+        assert_eq!(a.cause(2), Cause::Unexplained);
+        // Without markers, and with neither a marker nor a restart.
+        let bare = analyze(&agg, &Settings::default());
+        assert!(matches!(bare.cause(0), Cause::Restart(_)));
+        let mut unexplained = bare.clone();
+        unexplained.coinciding = vec![None, None];
+        assert_eq!(unexplained.cause(0), Cause::Unexplained);
+    }
+}

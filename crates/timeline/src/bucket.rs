@@ -17,7 +17,34 @@ pub struct Timeline {
     bucket: i64,
     start: i64,
     len: usize,
+    /// The first and last second with an event (the span the buckets cover).
+    span: (i64, i64),
     rows: Vec<Row>,
+}
+
+/// The series of a [`Timeline`] side by side on one scale, worst first: what an overview of
+/// all upstreams (small multiples, a heatmap) draws. Made by [`Timeline::overview`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Overview {
+    /// The series with a count, worst first: by total descending, then peak descending, then
+    /// in the timeline's order (name, then unit).
+    pub rows: Vec<OverviewRow>,
+    /// The largest count of any series in any bucket: the scale every series shares (0 when
+    /// no series has a count).
+    pub max: u64,
+}
+
+/// One series of an [`Overview`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OverviewRow {
+    /// The index of the series in [`Timeline::rows`].
+    pub row: usize,
+    /// Its count over all buckets.
+    pub total: u64,
+    /// Its largest count in one bucket.
+    pub peak: u64,
+    /// Its non-zero counts per bucket: `(bucket index, count)`, by bucket.
+    pub cells: Vec<(usize, u64)>,
 }
 
 /// One series of a [`Timeline`].
@@ -85,7 +112,7 @@ impl Timeline {
     pub fn new(agg: &Aggregator, bucket: i64) -> Timeline {
         let bucket = bucket.max(1);
         let Some((first, last)) = agg.span() else {
-            return Timeline { bucket, start: 0, len: 0, rows: Vec::new() };
+            return Timeline { bucket, start: 0, len: 0, span: (0, -1), rows: Vec::new() };
         };
         let start = first.div_euclid(bucket) * bucket;
         let len =
@@ -103,7 +130,50 @@ impl Timeline {
                 cells: sums.into_iter().map(|((i, c), n)| (i, c, n)).collect(),
             });
         }
-        Timeline { bucket, start, len, rows }
+        Timeline { bucket, start, len, span: (first, last), rows }
+    }
+
+    /// How many seconds of bucket `i` lie within the span of the events (from the first
+    /// event's second to the last one's, inclusive): the bucket size for a whole bucket, fewer
+    /// for the first and last buckets when the input starts or ends inside them, 0 outside.
+    pub fn covered(&self, i: usize) -> i64 {
+        let a = self.bucket_start(i).max(self.span.0);
+        let b = (self.bucket_start(i) + self.bucket - 1).min(self.span.1);
+        (b - a + 1).max(0)
+    }
+
+    /// Whether bucket `i` is partial: the input covers only part of it
+    /// ([`covered`](Timeline::covered) is less than the bucket size), so its counts are not
+    /// comparable with those of whole buckets (a last bucket cut short by the end of the log
+    /// would look like a recovery).
+    pub fn is_partial(&self, i: usize) -> bool {
+        i < self.len && self.covered(i) < self.bucket
+    }
+
+    /// The series side by side: for each series with a count of the classes that pass
+    /// `keep`, its counts per bucket, worst first, and the largest count of all as the shared
+    /// scale.
+    pub fn overview(&self, keep: impl Fn(Class) -> bool) -> Overview {
+        let mut rows: Vec<OverviewRow> = self
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(row, r)| {
+                let cells = r.bucket_totals(&keep);
+                OverviewRow {
+                    row,
+                    total: cells.iter().map(|c| c.1).sum(),
+                    peak: cells.iter().map(|c| c.1).max().unwrap_or(0),
+                    cells,
+                }
+            })
+            .filter(|r| r.total > 0)
+            .collect();
+        rows.sort_by(|a, b| {
+            b.total.cmp(&a.total).then(b.peak.cmp(&a.peak)).then(a.row.cmp(&b.row))
+        });
+        let max = rows.iter().map(|r| r.peak).max().unwrap_or(0);
+        Overview { rows, max }
     }
 
     /// The bucket size in seconds.
@@ -185,5 +255,67 @@ mod tests {
         assert_eq!(row.total(|_| true), 4);
         let seconds = Timeline::new(&agg, 1);
         assert_eq!((seconds.len(), seconds.bucket_start(0)), (176, 125));
+    }
+
+    fn push(agg: &mut Aggregator, upstream: &'static [u8], t: i64, class: Class, n: usize) {
+        for _ in 0..n {
+            let mut ev = Event::new(Format::NginxError, b"");
+            ev.upstream = Some(upstream);
+            ev.class = class;
+            ev.time = Some(Timestamp::from_unix_seconds(t));
+            agg.push(&ev);
+        }
+    }
+
+    #[test]
+    fn the_buckets_the_input_starts_and_ends_inside_are_partial() {
+        let mut agg = Aggregator::new();
+        // From 00:01:30 to 00:03:10: the first minute has its last 30 s, the last one 11 s.
+        push(&mut agg, b"a:80", 90, Class::ConnectRefused, 1);
+        push(&mut agg, b"a:80", 190, Class::ConnectRefused, 1);
+        let tl = Timeline::new(&agg, 60);
+        assert_eq!(tl.len(), 3);
+        assert_eq!([tl.covered(0), tl.covered(1), tl.covered(2), tl.covered(3)], [30, 60, 11, 0]);
+        assert_eq!([tl.is_partial(0), tl.is_partial(1), tl.is_partial(2)], [true, false, true]);
+        assert!(!tl.is_partial(3), "past the end is no bucket");
+        // Aligned on both ends, no bucket is partial.
+        let mut whole = Aggregator::new();
+        push(&mut whole, b"a:80", 60, Class::ConnectRefused, 1);
+        push(&mut whole, b"a:80", 179, Class::ConnectRefused, 1);
+        let tl = Timeline::new(&whole, 60);
+        assert_eq!((tl.len(), tl.is_partial(0), tl.is_partial(1)), (2, false, false));
+    }
+
+    #[test]
+    fn the_overview_puts_the_worst_series_first_on_one_scale() {
+        let mut agg = Aggregator::new();
+        // a: routine noise, one failure a minute; b: an incident of 40 in one minute; c: only
+        // successes, so it has no failures to show.
+        for m in 0..5 {
+            push(&mut agg, b"a:80", 60 * m, Class::ResponseTimeout, 1);
+        }
+        push(&mut agg, b"b:80", 120, Class::ConnectRefused, 30);
+        push(&mut agg, b"b:80", 125, Class::ConnectionReset, 10);
+        push(&mut agg, b"c:80", 60, Class::Ok, 7);
+        let tl = Timeline::new(&agg, 60);
+        let o = tl.overview(Class::is_upstream_failure);
+        assert_eq!(o.max, 40);
+        let names: Vec<_> = o.rows.iter().map(|r| tl.rows()[r.row].name().unwrap()).collect();
+        assert_eq!(names, [&b"b:80"[..], b"a:80"]);
+        assert_eq!(
+            (o.rows[0].total, o.rows[0].peak, o.rows[0].cells.clone()),
+            (40, 40, vec![(2, 40)])
+        );
+        assert_eq!((o.rows[1].total, o.rows[1].peak), (5, 1));
+        assert_eq!(o.rows[1].cells, [(0, 1), (1, 1), (2, 1), (3, 1), (4, 1)]);
+        // Ties on the total go to the higher peak.
+        let mut tie = Aggregator::new();
+        push(&mut tie, b"a:80", 0, Class::ResponseTimeout, 2);
+        push(&mut tie, b"a:80", 60, Class::ResponseTimeout, 2);
+        push(&mut tie, b"z:80", 0, Class::ResponseTimeout, 4);
+        let tl = Timeline::new(&tie, 60);
+        let o = tl.overview(Class::is_upstream_failure);
+        assert_eq!(tl.rows()[o.rows[0].row].name(), Some(&b"z:80"[..]));
+        assert_eq!(Timeline::new(&Aggregator::new(), 60).overview(|_| true).max, 0);
     }
 }

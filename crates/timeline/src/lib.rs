@@ -323,6 +323,31 @@ impl Upstream {
     }
 }
 
+/// The class columns of a summary table that fits a page: the most important classes one
+/// column each, the others summed in one. Made by [`Summary::columns`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Columns {
+    /// The classes shown one column each: the upstream failures first, then the other
+    /// classes, each part by count descending (ties in [`Class::ALL`] order).
+    pub top: Vec<Class>,
+    /// The classes summed in one column, in the same order; empty when every class has a
+    /// column of its own.
+    pub rest: Vec<Class>,
+}
+
+impl Columns {
+    /// `row`'s count in `unit` of the classes of [`rest`](Columns::rest).
+    pub fn rest_count(&self, row: &Upstream, unit: Unit) -> u64 {
+        self.rest.iter().map(|&c| row.count(unit, c)).sum()
+    }
+
+    /// The count in `unit` of the classes of [`rest`](Columns::rest) over all of `summary`'s
+    /// upstreams.
+    pub fn rest_total(&self, summary: &Summary, unit: Unit) -> u64 {
+        self.rest.iter().map(|&c| summary.class_total(unit, c)).sum()
+    }
+}
+
 /// The aggregate of a stream of parsed lines: counts, time range, unparsed reasons and
 /// per-upstream counts by class.
 ///
@@ -513,6 +538,33 @@ impl Summary {
     /// The total count of `class` in `unit` over all upstreams.
     pub fn class_total(&self, unit: Unit, class: Class) -> u64 {
         self.upstreams.iter().map(|u| u.count(unit, class)).sum()
+    }
+
+    /// The count of every class in `unit` over all upstreams.
+    pub fn unit_total(&self, unit: Unit) -> u64 {
+        self.upstreams.iter().map(|u| u.total(unit)).sum()
+    }
+
+    /// The count of upstream failures ([`Class::is_upstream_failure`]) in `unit` over all
+    /// upstreams.
+    pub fn unit_failures(&self, unit: Unit) -> u64 {
+        self.upstreams.iter().map(|u| u.failures(unit)).sum()
+    }
+
+    /// The classes of `unit` that a table narrower than all of them shows as columns: at
+    /// most `n` of them, and the rest summed in one column (see [`Columns`]).
+    pub fn columns(&self, unit: Unit, n: usize) -> Columns {
+        let mut seen: Vec<(Class, u64)> = Class::ALL
+            .into_iter()
+            .map(|c| (c, self.class_total(unit, c)))
+            .filter(|c| c.1 > 0)
+            .collect();
+        // Upstream failures first, then the most frequent; ties in taxonomy order.
+        seen.sort_by_key(|&(c, total)| (!c.is_upstream_failure(), std::cmp::Reverse(total)));
+        // A rest of a single class is shown as that class: a column either way.
+        let keep = if seen.len() <= n + 1 { seen.len() } else { n };
+        let rest = seen.split_off(keep).into_iter().map(|c| c.0).collect();
+        Columns { top: seen.into_iter().map(|c| c.0).collect(), rest }
     }
 
     /// The index of the row for `name`, creating it (the only allocation) on first sight.

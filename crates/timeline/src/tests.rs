@@ -230,3 +230,36 @@ fn shifted_parts_merge_into_the_whole() {
         merged.reasons()[0].samples.iter().map(|s| (s.source, s.line)).collect();
     assert_eq!(keys, [(0, 2), (0, 5), (0, 7)]);
 }
+
+#[test]
+fn a_narrow_table_keeps_the_top_classes_and_sums_the_rest() {
+    let mut s = Summary::new();
+    let mut push = |upstream: &'static [u8], class: Class, n: usize| {
+        for _ in 0..n {
+            let mut ev = Event::new(Format::NginxAccess, b"");
+            ev.upstream = Some(upstream);
+            ev.class = class;
+            s.push_event(&ev);
+        }
+    };
+    push(b"a:80", Class::Ok, 100);
+    push(b"a:80", Class::ConnectRefused, 5);
+    push(b"a:80", Class::ResponseTimeout, 9);
+    push(b"b:80", Class::ConnectRefused, 2);
+    push(b"b:80", Class::Upstream5xx, 1);
+    push(b"b:80", Class::ClientAbort, 3);
+    let u = Unit::Responses;
+    let c = s.columns(u, 2);
+    // Failures first, by count (timeouts 9, refused 7, 5xx 1), then the others (ok 100,
+    // client_abort 3); the two top columns leave the rest.
+    assert_eq!(c.top, [Class::ResponseTimeout, Class::ConnectRefused]);
+    assert_eq!(c.rest, [Class::Upstream5xx, Class::Ok, Class::ClientAbort]);
+    let b = s.rows(u).into_iter().find(|r| r.name() == Some(&b"b:80"[..])).unwrap();
+    assert_eq!(c.rest_count(b, u), 4);
+    assert_eq!(c.rest_total(&s, u), 104);
+    assert_eq!((s.unit_total(u), s.unit_failures(u)), (120, 17));
+    // Room for all but one: the one left is a column of its own, not a rest of one.
+    let all = s.columns(u, 4);
+    assert_eq!((all.top.len(), all.rest.len()), (5, 0));
+    assert_eq!(s.columns(u, 5).top.len(), 5);
+}

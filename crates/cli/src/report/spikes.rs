@@ -73,7 +73,7 @@ pub struct Found<'a> {
     pub deploys: &'a [Deploy],
 }
 
-fn inferred_label(x: &Inferred) -> String {
+pub(crate) fn inferred_label(x: &Inferred) -> String {
     let peers: Vec<String> = x.peers.iter().map(|p| sanitize(p).into_owned()).collect();
     let mut s = format!("inferred {} of {}", x.pattern.as_str(), peers.join(", "));
     if let Some(g) = &x.group {
