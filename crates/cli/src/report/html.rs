@@ -323,7 +323,7 @@ fn timeline_charts(
 }
 
 fn spike_list(p: &mut String, data: &ReportData, c: &ReportConfig, analysis: &Analysis) {
-    use super::spikes::{num, pct};
+    use super::spikes::{num, pct_of};
     p.push_str("<h2 id=\"spikes\">Spikes</h2>\n");
     if analysis.spikes.is_empty() {
         p.push_str("<p class=\"muted\">No spikes of upstream failures.</p>\n");
@@ -343,19 +343,33 @@ fn spike_list(p: &mut String, data: &ReportData, c: &ReportConfig, analysis: &An
             num(s.ratio()),
             esc(s.p.to_string().as_bytes())
         );
+        let item = |name: String, share: f64, before: f64| {
+            if s.baseline_errors == 0 {
+                format!("{name} {}", pct_of(share))
+            } else {
+                format!("{name} {} ({} before)", pct_of(share), pct_of(before))
+            }
+        };
         let classes: Vec<String> = s
-            .classes
+            .class_lines(4)
             .iter()
-            .take(4)
-            .map(|x| format!("{} {}", x.key.as_str(), pct(x.count, s.count)))
+            .map(|x| {
+                let name = x.key.map_or("other", |k| k.as_str()).to_owned();
+                item(name, x.share, x.baseline_share)
+            })
             .collect();
         let _ = write!(p, "<br>classes: {}", classes.join(", "));
-        if !s.peers.is_empty() {
-            let peers: Vec<String> = s
-                .peers
+        if s.baseline_errors == 0 {
+            p.push_str(" (no errors before)");
+        }
+        let peer_lines = s.peer_lines(3);
+        if !peer_lines.is_empty() {
+            let peers: Vec<String> = peer_lines
                 .iter()
-                .take(3)
-                .map(|x| format!("{} {}", esc(&x.key), pct(x.count, s.count)))
+                .map(|x| {
+                    let name = x.key.map_or_else(|| "other".to_owned(), |k| esc(k));
+                    item(name, x.share, x.baseline_share)
+                })
                 .collect();
             let _ = write!(p, "<br>peers: {}", peers.join(", "));
         }
