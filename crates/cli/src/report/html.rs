@@ -323,7 +323,7 @@ fn timeline_charts(
 }
 
 fn spike_list(p: &mut String, data: &ReportData, c: &ReportConfig, analysis: &Analysis) {
-    use super::spikes::{num, pct_of};
+    use super::spikes::{mix_item, num};
     p.push_str("<h2 id=\"spikes\">Spikes</h2>\n");
     if analysis.spikes.is_empty() {
         p.push_str("<p class=\"muted\">No spikes of upstream failures.</p>\n");
@@ -343,19 +343,12 @@ fn spike_list(p: &mut String, data: &ReportData, c: &ReportConfig, analysis: &An
             num(s.ratio()),
             esc(s.p.to_string().as_bytes())
         );
-        let item = |name: String, share: f64, before: f64| {
-            if s.baseline_errors == 0 {
-                format!("{name} {}", pct_of(share))
-            } else {
-                format!("{name} {} ({} before)", pct_of(share), pct_of(before))
-            }
-        };
         let classes: Vec<String> = s
             .class_lines(4)
             .iter()
             .map(|x| {
                 let name = x.key.map_or("other", |k| k.as_str()).to_owned();
-                item(name, x.share, x.baseline_share)
+                mix_item(name, x, s)
             })
             .collect();
         let _ = write!(p, "<br>classes: {}", classes.join(", "));
@@ -368,7 +361,7 @@ fn spike_list(p: &mut String, data: &ReportData, c: &ReportConfig, analysis: &An
                 .iter()
                 .map(|x| {
                     let name = x.key.map_or_else(|| "other".to_owned(), |k| esc(k));
-                    item(name, x.share, x.baseline_share)
+                    mix_item(name, x, s)
                 })
                 .collect();
             let _ = write!(p, "<br>peers: {}", peers.join(", "));

@@ -158,7 +158,7 @@ pub fn live(w: &mut impl Write, state: State, s: &Spike) -> io::Result<()> {
 
 /// `name 94 % (25 % before)` of one line of a spike's mix; without "before" when the baseline
 /// window has no errors (the report says so once).
-fn mix_item<T>(name: String, l: &ShareLine<'_, T>, s: &Spike) -> String {
+pub(crate) fn mix_item<T>(name: String, l: &ShareLine<'_, T>, s: &Spike) -> String {
     if s.baseline_errors == 0 {
         format!("{name} {}", pct_of(l.share))
     } else {
@@ -167,7 +167,7 @@ fn mix_item<T>(name: String, l: &ShareLine<'_, T>, s: &Spike) -> String {
 }
 
 /// A share (0 to 1) as a whole percentage.
-pub(crate) fn pct_of(share: f64) -> String {
+fn pct_of(share: f64) -> String {
     format!("{:.0} %", 100.0 * share)
 }
 
