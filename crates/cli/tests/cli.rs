@@ -1107,3 +1107,33 @@ fn parse_csv(text: &str) -> Vec<Vec<String>> {
     }
     rows
 }
+
+#[test]
+fn unknown_upstream_errors_are_failures_and_the_summary_lists_them() {
+    // testdata/nginx-error/gateway_error.log: five error-or-worse lines in an upstream context
+    // whose messages no catalog rule knows; three are one message with other numbers.
+    let log = testdata("nginx-error/gateway_error.log");
+    let table = ok(&["summary", "-q", "--color", "never", &log]);
+    assert!(table.contains("\nUnrecognized messages (5 events;"), "{table}");
+    assert!(
+        table.contains("         3  nginx-error: foo() failed (N: Frobnication failed)\n"),
+        "{table}"
+    );
+    assert!(table.contains("gateway_error.log:1: 2024/03/14 09:30:00 [error]"), "{table}");
+    let row = table.lines().find(|l| l.trim_start().starts_with("10.0.4.21:8080")).unwrap();
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    // ... gateway_error, failures, total
+    assert_eq!(cells[cells.len() - 3..], ["3", "3", "3"], "{table}");
+
+    let v: serde_json::Value =
+        serde_json::from_str(&ok(&["summary", "-q", "-o", "json", &log])).unwrap();
+    assert_eq!(v["unrecognized_events"], 5);
+    let top = &v["unrecognized"][0];
+    assert_eq!(top["message"], "foo() failed (N: Frobnication failed)");
+    assert_eq!((&top["count"], &top["format"]), (&3.into(), &"nginx-error".into()));
+    assert_eq!(top["sample"]["line"], 1);
+    assert_eq!(v["unrecognized"].as_array().unwrap().len(), 3);
+    let failures: u64 =
+        v["upstreams"].as_array().unwrap().iter().map(|u| u["failures"].as_u64().unwrap()).sum();
+    assert_eq!(failures, 5);
+}

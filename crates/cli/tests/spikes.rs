@@ -369,3 +369,114 @@ fn timeline_table_marks_spikes_and_deploys_under_the_sparklines() {
     let quiet = String::from_utf8(quiet.stdout).unwrap();
     assert!(!quiet.contains('^'), "{quiet}");
 }
+
+fn testdata(path: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata").join(path).to_str().unwrap().into()
+}
+
+/// The `N %` values of a `name N % (M % before), ...` list: (during, before) pairs.
+fn percents(list: &str) -> Vec<(u64, u64)> {
+    list.split(", ")
+        .map(|item| {
+            let n: Vec<u64> = item
+                .split(|c: char| !c.is_ascii_digit())
+                .filter(|w| !w.is_empty())
+                .map(|w| w.parse().unwrap())
+                .collect();
+            // Peer names may hold digits: the two percentages are the last two numbers.
+            (n[n.len() - 2], n[n.len() - 1])
+        })
+        .collect()
+}
+
+/// Whole percentages each rounded: their sum is within half a point per item of 100.
+fn near_100(what: &str, xs: &[u64]) {
+    let sum: u64 = xs.iter().sum();
+    assert!(sum.abs_diff(100) * 2 <= xs.len() as u64, "{what}: {xs:?} sum to {sum}");
+}
+
+#[test]
+fn shares_before_a_spike_sum_to_100_in_the_table_json_csv_and_html() {
+    // A baseline of 25 % refused (srv1) and 75 % connect timeouts (srv2), then a burst of
+    // refused on srv1: "before" is 25 % refused, not 100 %.
+    let log = testdata("spikes/mixed-baseline.log");
+    let out = gatelog(&["spikes", "-q", "--color", "never", &log]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let line = text.lines().find(|l| l.trim_start().starts_with("classes: ")).expect("{text}");
+    let (classes, peers) = line.trim_start()["classes: ".len()..].split_once("   peers: ").unwrap();
+    assert_eq!(classes, "connect_refused 100 % (25 % before), connect_timeout 0 % (75 % before)");
+    assert_eq!(peers, "srv1 100 % (25 % before), srv2 0 % (75 % before) (1 of 2)");
+    let peers = peers.rsplit_once(" (").unwrap().0;
+    for (what, list) in [("classes", classes), ("peers", peers)] {
+        let p = percents(list);
+        near_100(&format!("table {what} during"), &p.iter().map(|x| x.0).collect::<Vec<_>>());
+        near_100(&format!("table {what} before"), &p.iter().map(|x| x.1).collect::<Vec<_>>());
+    }
+
+    let v = json_of(&gatelog(&["spikes", "-q", "-o", "json", &log]));
+    let spike = &v["spikes"][0];
+    assert_eq!(spike["baseline_errors"], 40);
+    assert_eq!(spike["classes"], serde_json::json!({"connect_refused": 60}));
+    let refused = &spike["class_shares"][0];
+    assert_eq!((&refused["class"], &refused["share"]), (&"connect_refused".into(), &1.0.into()));
+    assert_eq!(
+        (&refused["baseline_count"], &refused["baseline_share"]),
+        (&10.into(), &0.25.into())
+    );
+    for key in ["class_shares", "peers"] {
+        let list = spike[key].as_array().unwrap();
+        assert_eq!(list.len(), 2, "{key}: {list:?}");
+        for field in ["share", "baseline_share"] {
+            let sum: f64 = list.iter().map(|x| x[field].as_f64().unwrap()).sum();
+            assert!((sum - 1.0).abs() < 1e-9, "json {key}.{field} sums to {sum}");
+        }
+    }
+
+    let out = gatelog(&["spikes", "-q", "-o", "csv", &log]);
+    let csv = String::from_utf8(out.stdout).unwrap();
+    let mut rows = csv.lines();
+    let header: Vec<&str> = rows.next().unwrap().split(',').collect();
+    let row: Vec<&str> = rows.next().unwrap().split(',').collect();
+    let col = |name: &str| row[header.iter().position(|h| *h == name).unwrap()];
+    assert_eq!(col("baseline_errors"), "40");
+    assert_eq!(col("class_shares"), "connect_refused=1/0.25;connect_timeout=0/0.75");
+    let (mut during, mut before) = (0.0, 0.0);
+    for item in col("class_shares").split(';') {
+        let (d, b) = item.split_once('=').unwrap().1.split_once('/').unwrap();
+        during += d.parse::<f64>().unwrap();
+        before += b.parse::<f64>().unwrap();
+    }
+    assert!((during - 1.0).abs() < 1e-9 && (before - 1.0).abs() < 1e-9, "csv: {during} {before}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("report.html");
+    let out = gatelog(&["report", "-q", &log, "-o", s(&page)]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut html = std::fs::read_to_string(&page).unwrap();
+    // The class swatches (empty colored spans) sit between the words; read the text without them.
+    while let Some(at) = html.find("<span class=\"sw\"") {
+        let end = at + html[at..].find("</span>").unwrap() + "</span>".len();
+        html.replace_range(at..end, "");
+    }
+    assert!(
+        html.contains(
+            "classes: connect_refused 100 % (25 % before), connect_timeout 0 % (75 % before)"
+        ),
+        "the report's spike shows the class mix before"
+    );
+    assert!(html.contains("peers: srv1 100 % (25 % before), srv2 0 % (75 % before)"));
+}
+
+#[test]
+fn a_spike_with_no_errors_before_says_so_instead_of_zero_shares() {
+    let l = logs();
+    let out = gatelog(&["spikes", "-q", "--color", "never", s(&l.error)]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let line = text.lines().find(|l| l.trim_start().starts_with("classes: ")).unwrap();
+    assert_eq!(
+        line.trim(),
+        "classes: connect_refused 94 %, prematurely_closed 6 %   (no errors before)",
+        "{text}"
+    );
+}

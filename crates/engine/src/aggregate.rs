@@ -27,7 +27,18 @@ impl Aggregate for Aggregator {
 impl Aggregate for Summary {
     fn push(&mut self, at: &At<'_>, outcome: Outcome<'_, '_>) {
         match outcome {
-            Outcome::Event(ev) => self.push_event(ev),
+            Outcome::Event(ev) => {
+                self.push_event(ev);
+                if ev.unrecognized.is_some() {
+                    let sample = Sample {
+                        source: at.index,
+                        name: &at.input.name,
+                        line: at.line,
+                        text: at.text,
+                    };
+                    self.push_unrecognized(ev, sample);
+                }
+            }
             Outcome::Excluded => self.push_excluded(),
             Outcome::Continuation => self.push_continuation(),
             Outcome::Unparsed(err) => self.push_unparsed(

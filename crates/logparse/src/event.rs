@@ -57,6 +57,13 @@ pub struct Event<'a> {
     pub message: &'a [u8],
     /// The whole input line, without its line terminator.
     pub raw: &'a [u8],
+    /// The message the parser does not know, when the class comes from the fallback for
+    /// unknown texts: an nginx error message (level `warn` or worse) that no catalog rule
+    /// takes; its class is then `gateway_error` at level `error` or worse in an upstream
+    /// context, `info` otherwise. `None` for everything the parser recognized. (HAProxy,
+    /// ALB and ELB lines never set it: an unknown termination state makes the line
+    /// unparsed, and unexplained ALB/ELB 5xx rows are already `gateway_error` by rule.)
+    pub unrecognized: Option<&'a [u8]>,
     /// Fields that only some formats have.
     pub fields: Fields<'a>,
 }
@@ -257,6 +264,7 @@ impl<'a> Event<'a> {
             request: None,
             message: &[],
             raw,
+            unrecognized: None,
             fields: Fields::None,
         }
     }
@@ -294,6 +302,7 @@ impl<'a> Event<'a> {
             ("server", self.server),
             ("host", self.host),
             ("request", self.request),
+            ("unrecognized", self.unrecognized),
         ] {
             if v.is_some_and(|v| !inside(line, v)) {
                 return Err(name);

@@ -138,7 +138,7 @@ pub fn coinciding(s: &Spike, inferred: &[Inferred]) -> Option<usize> {
     inferred.iter().position(|x| {
         let on_it = |n: &[u8]| x.peers.iter().any(|p| **p == *n) || x.group.as_deref() == Some(n);
         let named = s.series.as_deref().is_some_and(on_it)
-            || s.peers.iter().any(|p| on_it(&p.key))
+            || s.spike_peers().any(|p| on_it(&p.key))
             || s.echoes.iter().any(|e| e.series.as_deref().is_some_and(on_it));
         named && s.start >= x.start - 5 && s.start <= x.end + 120
     })

@@ -411,8 +411,7 @@ pub fn attribute(
         .map(|s| {
             // The groups of folded access-log spikes name the upstream too.
             let peers: Vec<&[u8]> = s
-                .peers
-                .iter()
+                .spike_peers()
                 .map(|p| &*p.key)
                 .chain(s.echoes.iter().filter_map(|e| e.series.as_deref()))
                 .collect();

@@ -372,6 +372,8 @@ pub struct Summary {
     /// The index of the upstream of the previous event: consecutive lines often name the
     /// same upstream, and comparing bytes is cheaper than hashing them.
     recent: Option<usize>,
+    /// The messages the parsers did not recognize.
+    unrecognized: messages::Unrecognized,
 }
 
 impl Summary {
@@ -390,6 +392,21 @@ impl Summary {
         self.formats[format_index(ev.format)] += 1;
         let row = self.row(ev.upstream_key());
         self.upstreams[row].counts[Unit::of(ev.format).index()][class_index(ev.class)] += 1;
+    }
+
+    /// Counts one event (already counted with [`push_event`](Summary::push_event)) whose
+    /// message the parser did not recognize ([`Event::unrecognized`]), `sample` being its
+    /// line; does nothing for a recognized event.
+    pub fn push_unrecognized(&mut self, ev: &Event<'_>, sample: Sample<'_>) {
+        if let Some(message) = ev.unrecognized {
+            let at = (sample.source, sample.name);
+            self.unrecognized.push(ev.format, message, at, sample.line, sample.text);
+        }
+    }
+
+    /// The messages the parsers did not recognize, with counts and a sample line each.
+    pub fn unrecognized(&self) -> &messages::Unrecognized {
+        &self.unrecognized
     }
 
     /// Counts one event that the caller's filters excluded: it is a line read, nothing more.
@@ -449,6 +466,7 @@ impl Summary {
             let row = self.row(u.name());
             self.upstreams[row].add(u);
         }
+        self.unrecognized = std::mem::take(&mut self.unrecognized).merge(other.unrecognized);
         self
     }
 
@@ -463,6 +481,7 @@ impl Summary {
                 s.line += by;
             }
         }
+        self.unrecognized.shift_lines(source, by);
     }
 
     /// Lines read: events + excluded + continuation + unparsed.

@@ -136,9 +136,177 @@ impl InputCounts {
     }
 }
 
+/// How many distinct unrecognized messages [`Unrecognized`] keeps (per part of the input).
+pub const UNRECOGNIZED_CAP: usize = 64;
+/// How many unrecognized messages a summary shows.
+pub const SHOWN_UNRECOGNIZED: usize = 10;
+
+/// One message the parsers do not know, normalised ([`normalize`]): how often it was seen and
+/// its first line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownMessage {
+    /// The format of its lines.
+    pub format: Format,
+    /// The message with every run of digits written `N` (clipped to [`CLIP`] bytes), so that
+    /// addresses, ports, errno numbers and ids do not split one message into many.
+    pub text: Box<[u8]>,
+    /// Events with it.
+    pub count: u64,
+    /// The first line with it: the input's position among the inputs.
+    pub source: u32,
+    /// The input's name as shown to the user.
+    pub name: Box<str>,
+    /// The 1-based line number.
+    pub line: u64,
+    /// The line, at most [`CLIP`] bytes.
+    pub sample: Box<[u8]>,
+}
+
+/// The messages the parsers did not recognize ([`logparse::Event::unrecognized`]), bounded:
+/// the first [`UNRECOGNIZED_CAP`] distinct normalised messages in input order with their
+/// counts, and the count of the rest. Counts are exact under the same condition as
+/// [`Messages`]' (otherwise lower bounds, and the rest an upper one).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Unrecognized {
+    list: Vec<UnknownMessage>,
+    rest: u64,
+}
+
+/// `message` with every run of ASCII digits replaced by `N`, clipped to [`CLIP`] bytes:
+/// `connect() to 10.0.4.21:8080 failed (999: x)` becomes `connect() to N.N.N.N:N failed (N: x)`.
+pub fn normalize(message: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(message.len().min(CLIP));
+    let mut in_digits = false;
+    for &c in message {
+        if out.len() >= CLIP {
+            break;
+        }
+        if c.is_ascii_digit() {
+            if !in_digits {
+                out.push(b'N');
+            }
+            in_digits = true;
+        } else {
+            out.push(c);
+            in_digits = false;
+        }
+    }
+    out
+}
+
+impl Unrecognized {
+    /// Counts one event of `format` whose unrecognized message is `message`, found on line
+    /// `line` (1-based) of input `source` named `name`, whose text is `text`.
+    ///
+    /// Allocates the normalised message (only unrecognized events come here, never the
+    /// parsing loop).
+    pub fn push(
+        &mut self,
+        format: Format,
+        message: &[u8],
+        (source, name): (u32, &str),
+        line: u64,
+        text: &[u8],
+    ) {
+        let key = normalize(message);
+        if let Some(m) = self.list.iter_mut().find(|m| m.format == format && *m.text == *key) {
+            m.count += 1;
+        } else if self.list.len() < UNRECOGNIZED_CAP {
+            self.list.push(UnknownMessage {
+                format,
+                text: key.into(),
+                count: 1,
+                source,
+                name: name.into(),
+                line,
+                sample: text.get(..CLIP).unwrap_or(text).into(),
+            });
+        } else {
+            self.rest += 1;
+        }
+    }
+
+    /// Adds `next`, the unrecognized messages of the lines that follow.
+    pub fn merge(mut self, next: Unrecognized) -> Unrecognized {
+        self.rest += next.rest;
+        for m in next.list {
+            if let Some(x) = self.list.iter_mut().find(|x| x.format == m.format && x.text == m.text)
+            {
+                x.count += m.count;
+            } else if self.list.len() < UNRECOGNIZED_CAP {
+                self.list.push(m);
+            } else {
+                self.rest += m.count;
+            }
+        }
+        self
+    }
+
+    /// Adds `by` to the line numbers of the samples of input `source`.
+    pub fn shift_lines(&mut self, source: u32, by: u64) {
+        for m in self.list.iter_mut().filter(|m| m.source == source) {
+            m.line += by;
+        }
+    }
+
+    /// The `n` most frequent messages (ties: first seen first).
+    pub fn top(&self, n: usize) -> Vec<&UnknownMessage> {
+        let mut top: Vec<&UnknownMessage> = self.list.iter().collect();
+        top.sort_by_key(|m| std::cmp::Reverse(m.count));
+        top.truncate(n);
+        top
+    }
+
+    /// Events with an unrecognized message, kept or not.
+    pub fn total(&self) -> u64 {
+        self.list.iter().map(|m| m.count).sum::<u64>() + self.rest
+    }
+
+    /// Distinct messages kept.
+    pub fn distinct(&self) -> usize {
+        self.list.len()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unrecognized_messages_are_normalised_bounded_and_merge_like_one_pass() {
+        let msgs: Vec<Vec<u8>> = (0..200u32)
+            .map(|i| match i % 3 {
+                0 => format!("foo() failed ({}: x) to 10.0.4.{}:80", 900 + i, i).into_bytes(),
+                1 => b"frobnicator is slow".to_vec(),
+                _ => format!("message number {i}x{}", "y".repeat(i as usize % 70)).into_bytes(),
+            })
+            .collect();
+        let build = |from: usize, to: usize| {
+            let mut u = Unrecognized::default();
+            for (i, m) in msgs.iter().enumerate().take(to).skip(from) {
+                u.push(Format::NginxError, m, (0, "error.log"), i as u64 + 1, m);
+            }
+            u
+        };
+        let whole = build(0, msgs.len());
+        assert_eq!(whole.total(), 200);
+        assert_eq!(whole.distinct(), UNRECOGNIZED_CAP);
+        let top = whole.top(2);
+        assert_eq!(&*top[0].text, b"foo() failed (N: x) to N.N.N.N:N");
+        assert_eq!((top[0].count, top[0].line), (67, 1));
+        assert_eq!(&*top[0].sample, &msgs[0][..]);
+        assert_eq!((&*top[1].text, top[1].count), (&b"frobnicator is slow"[..], 67));
+        for cut in [0, 1, 50, 199, 200] {
+            let mut second = build(cut, msgs.len());
+            for m in &mut second.list {
+                m.line -= cut as u64;
+            }
+            second.shift_lines(0, cut as u64);
+            let merged = build(0, cut).merge(second);
+            assert_eq!(merged.total(), 200, "cut at {cut}");
+            assert_eq!(merged.top(2), whole.top(2), "cut at {cut}");
+        }
+    }
 
     #[test]
     fn messages_merged_from_parts_equal_those_of_one_pass() {

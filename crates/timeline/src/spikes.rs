@@ -125,6 +125,30 @@ pub struct Share<T> {
     pub baseline: u64,
 }
 
+/// One line of a spike's class or peer mix, as reports print it: a key (or the rest of the
+/// keys), its errors in the spike and in the baseline window, and their shares (0 to 1).
+///
+/// The lines of one [`Spike::class_lines`] or [`Spike::peer_lines`] call sum to the spike's
+/// errors and to its baseline window's errors, so their shares each sum to 1 (the baseline
+/// shares sum to 0 when the baseline window has no errors, see [`Spike::baseline_errors`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ShareLine<'a, T> {
+    /// The class or peer; `None` for the line that sums the keys not listed, and, for peers,
+    /// the errors whose line named no peer.
+    pub key: Option<&'a T>,
+    /// How many keys the line sums: 1 for a key, 0 or more for the rest (0 when it holds only
+    /// errors that name no peer).
+    pub keys: usize,
+    /// Errors in the spike.
+    pub count: u64,
+    /// Errors in the baseline window.
+    pub baseline: u64,
+    /// `count` over the spike's errors.
+    pub share: f64,
+    /// `baseline` over the baseline window's errors.
+    pub baseline_share: f64,
+}
+
 /// `part / whole` (0 to 1), or 0 when `whole` is 0.
 pub fn share(part: u64, whole: u64) -> f64 {
     if whole == 0 { 0.0 } else { part as f64 / whole as f64 }
@@ -157,10 +181,18 @@ pub struct Spike {
     pub baseline_seconds: u64,
     /// Window tests made on the series.
     pub windows_scanned: u64,
-    /// Errors by class, in the spike and in the baseline window, most frequent first.
+    /// Errors of the series in the baseline window of the class and peer mix (every class
+    /// counted as an error, every peer or none), `[start − guard − baseline, start − guard)`
+    /// (Unix seconds): the base of every share "before" (unlike [`Spike::baseline_count`], it
+    /// keeps the seconds assigned to other spikes).
+    pub baseline_errors: u64,
+    /// Errors by class, in the spike and in the baseline window: every class with errors in
+    /// either, by errors in the spike, then in the baseline, most first. A class seen only
+    /// in the baseline has `count` 0.
     pub classes: Vec<Share<Class>>,
-    /// Errors by peer, in the spike and in the baseline window, most frequent first (empty
-    /// when the lines name no peer besides the series).
+    /// Errors by peer, in the spike and in the baseline window, ordered like `classes` (empty
+    /// when the lines name no peer besides the series). A peer seen only in the baseline has
+    /// `count` 0; [`Spike::spike_peers`] leaves those out.
     pub peers: Vec<Share<Box<[u8]>>>,
     /// How many peers of the series had events (of any class) around the spike.
     pub peers_seen: usize,
@@ -195,16 +227,54 @@ impl Spike {
         (self.baseline_seconds == 0).then_some(PRIOR_ERRORS / PRIOR_SECONDS)
     }
 
-    /// Errors of every class listed in [`Spike::classes`] in the baseline window: the base of
-    /// each class's `baseline` share.
+    /// Errors in the baseline window, every class and peer: the base of each class's
+    /// `baseline` share ([`Spike::baseline_errors`]).
     pub fn baseline_total(&self) -> u64 {
-        self.classes.iter().map(|c| c.baseline).sum()
+        self.baseline_errors
     }
 
-    /// Errors of every peer listed in [`Spike::peers`] in the baseline window: the base of
-    /// each peer's `baseline` share.
+    /// The base of each peer's `baseline` share: the same as [`Spike::baseline_total`], so
+    /// errors whose line names no peer count in the base too.
     pub fn peers_baseline_total(&self) -> u64 {
-        self.peers.iter().map(|p| p.baseline).sum()
+        self.baseline_errors
+    }
+
+    /// The peers with errors in the spike itself (not only in its baseline window).
+    pub fn spike_peers(&self) -> impl Iterator<Item = &Share<Box<[u8]>>> {
+        self.peers.iter().filter(|p| p.count > 0)
+    }
+
+    /// The class mix as a report prints it: the first `n` classes of [`Spike::classes`], then
+    /// one line (key `None`) for the other classes when they have errors in either window.
+    pub fn class_lines(&self, n: usize) -> Vec<ShareLine<'_, Class>> {
+        self.lines(&self.classes, n)
+    }
+
+    /// The peer mix as a report prints it: the first `n` peers of [`Spike::peers`], then one
+    /// line (key `None`) for the other peers and the errors that name no peer, when there are
+    /// any in either window. Empty when the lines name no peer.
+    pub fn peer_lines(&self, n: usize) -> Vec<ShareLine<'_, Box<[u8]>>> {
+        if self.peers.is_empty() { Vec::new() } else { self.lines(&self.peers, n) }
+    }
+
+    fn lines<'a, T>(&self, all: &'a [Share<T>], n: usize) -> Vec<ShareLine<'a, T>> {
+        let line = |key, keys, count, baseline| ShareLine {
+            key,
+            keys,
+            count,
+            baseline,
+            share: share(count, self.count),
+            baseline_share: share(baseline, self.baseline_errors),
+        };
+        let shown = &all[..n.min(all.len())];
+        let mut out: Vec<ShareLine<'a, T>> =
+            shown.iter().map(|s| line(Some(&s.key), 1, s.count, s.baseline)).collect();
+        let count = self.count.saturating_sub(shown.iter().map(|s| s.count).sum());
+        let baseline = self.baseline_errors.saturating_sub(shown.iter().map(|s| s.baseline).sum());
+        if count > 0 || baseline > 0 {
+            out.push(line(None, all.len() - shown.len(), count, baseline));
+        }
+        out
     }
 
     /// The most frequent class and its share (0 to 1) of the spike's errors.
@@ -240,7 +310,7 @@ fn fold_echoes(spikes: Vec<Spike>, gap: i64) -> Vec<Spike> {
         for a in &mut attempts {
             let overlap = a.start <= r.end + gap && r.start <= a.end + gap;
             let same = a.series == r.series
-                || a.series.as_deref().is_some_and(|n| r.peers.iter().any(|p| *p.key == *n));
+                || a.series.as_deref().is_some_and(|n| r.spike_peers().any(|p| *p.key == *n));
             if overlap && same {
                 a.echoes.push(Echo {
                     series: r.series.clone(),
@@ -316,7 +386,7 @@ pub(crate) fn spike_of(
     from: i64,
     b: &Burst,
     windows_scanned: u64,
-    (classes, peers, peers_seen): Breakdown,
+    Breakdown { classes, peers, peers_seen, baseline_errors }: Breakdown,
 ) -> Spike {
     Spike {
         series,
@@ -331,6 +401,7 @@ pub(crate) fn spike_of(
         baseline_count: b.baseline_count,
         baseline_seconds: b.baseline_seconds,
         windows_scanned,
+        baseline_errors,
         classes,
         peers,
         peers_seen,
@@ -346,7 +417,21 @@ pub(crate) fn finish_spikes(spikes: Vec<Spike>, params: &Params) -> Vec<Spike> {
 }
 
 /// A spike's errors by class and by peer, and how many peers had events around it.
-pub(crate) type Breakdown = (Vec<Share<Class>>, Vec<Share<Box<[u8]>>>, usize);
+pub(crate) struct Breakdown {
+    /// See [`Spike::classes`].
+    classes: Vec<Share<Class>>,
+    /// See [`Spike::peers`].
+    peers: Vec<Share<Box<[u8]>>>,
+    /// See [`Spike::peers_seen`].
+    peers_seen: usize,
+    /// See [`Spike::baseline_errors`].
+    baseline_errors: u64,
+}
+
+/// Most errors in the spike first, then most errors in the baseline, then by key.
+fn by_count<T: Ord>(a: &Share<T>, b: &Share<T>) -> std::cmp::Ordering {
+    b.count.cmp(&a.count).then(b.baseline.cmp(&a.baseline)).then(a.key.cmp(&b.key))
+}
 
 /// Errors by class and by peer in `start..=end` and in the baseline window before it, from
 /// `counts`, the series' counts from the baseline's start to `end`.
@@ -362,6 +447,7 @@ pub(crate) fn breakdown<'a>(
     let mut classes: BTreeMap<Class, (u64, u64)> = BTreeMap::new();
     let mut peers: BTreeMap<&[u8], (u64, u64)> = BTreeMap::new();
     let mut seen: std::collections::BTreeSet<&[u8]> = Default::default();
+    let mut baseline_errors = 0;
     for c in counts.filter(|c| c.second >= b_from && c.second <= end) {
         if let Some(peer) = c.peer {
             seen.insert(peer);
@@ -370,25 +456,27 @@ pub(crate) fn breakdown<'a>(
         if !keep(c.class) || (!inside && c.second > b_to) {
             continue;
         }
+        if !inside {
+            baseline_errors += c.n;
+        }
         let slot = |e: &mut (u64, u64)| if inside { e.0 += c.n } else { e.1 += c.n };
         slot(classes.entry(c.class).or_default());
         if let Some(peer) = c.peer {
             slot(peers.entry(peer).or_default());
         }
     }
+    // Keys seen only in the baseline stay: the mix before is over every error of the window.
     let mut classes: Vec<Share<Class>> = classes
         .into_iter()
-        .filter(|(_, (n, _))| *n > 0)
         .map(|(key, (count, baseline))| Share { key, count, baseline })
         .collect();
-    classes.sort_by(|a, b| b.count.cmp(&a.count).then(a.key.cmp(&b.key)));
+    classes.sort_by(by_count);
     let mut peers: Vec<Share<Box<[u8]>>> = peers
         .into_iter()
-        .filter(|(_, (n, _))| *n > 0)
         .map(|(key, (count, baseline))| Share { key: key.into(), count, baseline })
         .collect();
-    peers.sort_by(|a, b| b.count.cmp(&a.count).then(a.key.cmp(&b.key)));
-    (classes, peers, seen.len())
+    peers.sort_by(by_count);
+    Breakdown { classes, peers, peers_seen: seen.len(), baseline_errors }
 }
 
 #[cfg(test)]

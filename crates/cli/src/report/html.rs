@@ -82,6 +82,10 @@ fn group_hsl(g: Group) -> (u16, u8, u8, u8) {
     }
 }
 
+/// The swatch of the "other" line of a spike's class mix (the classes past the ones listed):
+/// a neutral gray, no group's hue.
+const OTHER_COLOR: &str = "#a0a0a0";
+
 /// The color of a class: its group's hue, in a shade of its own within the group (the
 /// group's classes from dark to light in taxonomy order), so that no two classes share one.
 pub fn class_color(c: Class) -> String {
@@ -609,7 +613,7 @@ fn timeline_charts(
 }
 
 fn spike_list(p: &mut String, c: &ReportConfig, analysis: &Analysis) {
-    use super::spikes::{num, pct};
+    use super::spikes::{mix_item, num};
     p.push_str("<h2 id=\"spikes\">Spikes</h2>\n");
     if analysis.spikes.is_empty() {
         p.push_str("<p class=\"muted\">No spikes of upstream failures.</p>\n");
@@ -629,25 +633,31 @@ fn spike_list(p: &mut String, c: &ReportConfig, analysis: &Analysis) {
             esc(s.p.to_string().as_bytes())
         );
         let classes: Vec<String> = s
-            .classes
+            .class_lines(4)
             .iter()
-            .take(4)
             .map(|x| {
+                let (color, name) = match x.key {
+                    Some(k) => (class_color(*k), k.as_str()),
+                    None => (OTHER_COLOR.to_owned(), "other"),
+                };
                 format!(
-                    "<span class=\"sw\" style=\"background:{}\"></span>{} {}",
-                    class_color(x.key),
-                    x.key.as_str(),
-                    pct(x.count, s.count)
+                    "<span class=\"sw\" style=\"background:{color}\"></span>{}",
+                    mix_item(name.to_owned(), x, s)
                 )
             })
             .collect();
         let _ = write!(p, "<br>classes: {}", classes.join(", "));
-        if !s.peers.is_empty() {
-            let peers: Vec<String> = s
-                .peers
+        if s.baseline_errors == 0 {
+            p.push_str(" (no errors before)");
+        }
+        let peer_lines = s.peer_lines(3);
+        if !peer_lines.is_empty() {
+            let peers: Vec<String> = peer_lines
                 .iter()
-                .take(3)
-                .map(|x| format!("{} {}", esc(&x.key), pct(x.count, s.count)))
+                .map(|x| {
+                    let name = x.key.map_or_else(|| "other".to_owned(), |k| esc(k));
+                    mix_item(name, x, s)
+                })
                 .collect();
             let _ = write!(p, "<br>peers: {}", peers.join(", "));
         }

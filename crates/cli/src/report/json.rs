@@ -53,6 +53,9 @@
 //!   "formats": [{"format": "nginx-error", "events": N, "unit": "attempts"}],
 //!   "unparsed_reasons": [{"format": "nginx-error" | null, "reason": "not recognized",
 //!                         "count": N, "samples": [{"source", "line", "text", "clipped"}]}],
+//!   "unrecognized_events": N,
+//!   "unrecognized": [{"format": "nginx-error", "message": "foo() failed (N: ...)", "count": N,
+//!                     "sample": {"source", "line", "text"}}],
 //!   "upstreams": [{"unit": "attempts" | "responses", "upstream": "10.0.0.1:80" | null,
 //!                  "failures": N, "total": N, "classes": {"connect_refused": N, ...}}],
 //!   "hints": [{"class": "connect_refused", "unit": "attempts", "count": N, "hint": "..."}]
@@ -66,10 +69,18 @@
 //! upstream seen in both kinds of log has one row per unit. `classes` lists only non-zero
 //! counts; `failures` sums the classes that are upstream failures. Rows come sorted by
 //! failures, descending.
+//!
+//! `unrecognized` lists the most frequent messages the parsers do not know (at most 10, most
+//! frequent first; `unrecognized_events` counts every event with one): nginx error messages
+//! at level `warn` or worse that no catalog rule takes. `message` has every run of digits
+//! written `N`, so one message with different addresses or numbers is one entry; `sample` is
+//! its first line. Such a line at `error` or worse in an upstream context is counted as a
+//! `gateway_error`, else as `info`.
 
 use std::io::{self, Write};
 
 use engine::logparse::{Event, ParseError, Value};
+use engine::timeline::messages::SHOWN_UNRECOGNIZED;
 use engine::timeline::{Summary, Unit};
 use serde_json::json;
 
@@ -289,6 +300,19 @@ pub fn write_summary(
             })
         })
         .collect();
+    let unrecognized: Vec<_> = s
+        .unrecognized()
+        .top(SHOWN_UNRECOGNIZED)
+        .iter()
+        .map(|m| {
+            json!({
+                "format": m.format.as_str(),
+                "message": text(&m.text),
+                "count": m.count,
+                "sample": {"source": &*m.name, "line": m.line, "text": text(&m.sample)},
+            })
+        })
+        .collect();
     let mut upstreams = Vec::new();
     for unit in s.units() {
         for row in s.rows(unit) {
@@ -317,6 +341,8 @@ pub fn write_summary(
         "unparsed": s.unparsed(),
         "formats": formats,
         "unparsed_reasons": reasons,
+        "unrecognized_events": s.unrecognized().total(),
+        "unrecognized": unrecognized,
         "upstreams": upstreams,
         "hints": hints,
     });

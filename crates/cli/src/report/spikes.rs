@@ -15,9 +15,11 @@
 //!     "p_value": X, "log10_p_value": X, "p": "p<1e-12",   // p_value is 0 below 1e-308
 //!     "model": "negative_binomial" | "poisson", "shape": X | null,
 //!     "baseline": {"count": N, "seconds": N}, "windows_scanned": N,
+//!     "baseline_errors": N,
 //!     "classes": {"connect_refused": N, ...},
-//!     "class_shares": [{"class", "count", "share", "baseline_share"}],
-//!     "peers": [{"peer", "count", "share", "baseline_share"}], "peers_seen": N,
+//!     "class_shares": [{"class", "count", "baseline_count", "share", "baseline_share"}],
+//!     "peers": [{"peer", "count", "baseline_count", "share", "baseline_share"}],
+//!     "peers_seen": N,
 //!     "echoes": [{"upstream", "unit": "responses", "start", "end", "count"}],
 //!     "deploy": null | {"index", "time", "end", "version", "service", "kind", "delta_seconds",
 //!                       "match", "p_coincidence", "signature", "confidence", "others": [index]},
@@ -37,6 +39,16 @@
 //! }
 //! ```
 //!
+//! `classes` counts the classes with errors in the spike. `class_shares` lists every class
+//! with errors in the spike or in the baseline window of the mix (`baseline_errors` errors,
+//! from `guard + baseline` to `guard` seconds before `start`, every class and peer), most
+//! errors in the spike first, then most before; `share` is `count / count of the spike` and
+//! `baseline_share` is `baseline_count / baseline_errors` (0 when that is 0), so each sums to
+//! 1 over the list. `peers` is the same over peers, with a last entry whose `peer` is null
+//! for the errors whose line named no peer (when there are any); it is empty when no line
+//! names a peer besides the upstream. `baseline` is the detection model's baseline (spikes'
+//! seconds left out), not the mix's.
+//!
 //! A `ROW` is `{"before", "blip", "after", "before_per_min", "blip_per_min", "after_per_min",
 //! "blip_p", "after_p", "after_lower_p", "after_ratio", "verdict"}`: counts of upstream
 //! failures in each window, their rates per minute, and the exact one-sided p-values of the
@@ -47,10 +59,14 @@
 //! # `gatelog spikes --output csv`
 //!
 //! One row per spike, by start, with the columns of [`CSV_COLUMNS`]:
-//! `start,end,seconds,upstream,unit,count,expected,ratio,p_value,top_class,top_class_share,deploy_time,deploy_version,deploy_service,deploy_delta_seconds,deploy_confidence`.
+//! `start,end,seconds,upstream,unit,count,expected,ratio,p_value,top_class,top_class_share,deploy_time,deploy_version,deploy_service,deploy_delta_seconds,deploy_confidence,baseline_errors,class_shares`.
 //! Times are RFC 3339; `end` is the last second, inclusive; `upstream` is `-` for events
 //! without one; `top_class` is the most frequent class and `top_class_share` its share of the
-//! spike (0 to 1); the `deploy_` columns are empty when no deploy is attributed. The deploy
+//! spike (0 to 1); the `deploy_` columns are empty when no deploy is attributed.
+//! `baseline_errors` and `class_shares` are the class mix of the JSON output: `class_shares`
+//! is `class=share/baseline_share` for every class of `class_shares` there, joined by `;`
+//! (`connect_refused=1/0.25;connect_timeout=0/0.75`), each of the two sums to 1 (the
+//! baseline shares to 0 when `baseline_errors` is 0). The deploy
 //! report and the inferred restarts are in the JSON output only.
 
 use std::io::{self, Write};
@@ -60,7 +76,7 @@ use engine::timeline::analysis::Analysis;
 use engine::timeline::deploy::{Compare, Deploy, Windows};
 use engine::timeline::live::State;
 use engine::timeline::restarts::Inferred;
-use engine::timeline::spikes::{Spike, share};
+use engine::timeline::spikes::{ShareLine, Spike};
 use serde_json::{Value, json};
 
 use crate::report::style::sanitize;
@@ -140,6 +156,21 @@ pub fn live(w: &mut impl Write, state: State, s: &Spike) -> io::Result<()> {
     )
 }
 
+/// `name 94 % (25 % before)` of one line of a spike's mix; without "before" when the baseline
+/// window has no errors (the report says so once).
+pub(crate) fn mix_item<T>(name: String, l: &ShareLine<'_, T>, s: &Spike) -> String {
+    if s.baseline_errors == 0 {
+        format!("{name} {}", pct_of(l.share))
+    } else {
+        format!("{name} {} ({} before)", pct_of(l.share), pct_of(l.baseline_share))
+    }
+}
+
+/// A share (0 to 1) as a whole percentage.
+fn pct_of(share: f64) -> String {
+    format!("{:.0} %", 100.0 * share)
+}
+
 /// The text report; with `style.color`, class names take the color of their group.
 pub fn table(
     w: &mut impl Write,
@@ -191,42 +222,34 @@ pub fn table(
             s.p,
             s.windows_scanned
         )?;
-        let base_total = s.baseline_total();
         let classes: Vec<String> = s
-            .classes
+            .class_lines(4)
             .iter()
-            .take(4)
-            .map(|c| {
-                format!(
-                    "{} {} ({} before)",
-                    paint(c.key),
-                    pct(c.count, s.count),
-                    pct(c.baseline, base_total)
-                )
-            })
+            .map(|c| mix_item(c.key.map_or_else(|| "other".to_owned(), |k| paint(*k)), c, s))
             .collect();
         let mut line = format!("       classes: {}", classes.join(", "));
-        if !s.peers.is_empty() {
-            let base_peers = s.peers_baseline_total();
-            let peers: Vec<String> = s
-                .peers
+        let peer_lines = s.peer_lines(3);
+        if !peer_lines.is_empty() {
+            let peers: Vec<String> = peer_lines
                 .iter()
-                .take(3)
                 .map(|p| {
-                    format!(
-                        "{} {} ({} before)",
-                        sanitize(&p.key),
-                        pct(p.count, s.count),
-                        pct(p.baseline, base_peers)
+                    mix_item(
+                        p.key.map_or_else(|| "other".to_owned(), |k| sanitize(k).into_owned()),
+                        p,
+                        s,
                     )
                 })
                 .collect();
+            let hit = s.spike_peers().count();
             line.push_str(&format!(
                 "   peers: {} ({} of {})",
                 peers.join(", "),
-                s.peers.len(),
-                s.peers_seen.max(s.peers.len())
+                hit,
+                s.peers_seen.max(hit)
             ));
+        }
+        if s.baseline_errors == 0 {
+            line.push_str("   (no errors before)");
         }
         writeln!(w, "{line}")?;
         for e in &s.echoes {
@@ -387,7 +410,7 @@ fn deploy_json(d: &Deploy) -> serde_json::Map<String, Value> {
 }
 
 /// The columns of the CSV report, in order (see the module docs).
-pub const CSV_COLUMNS: [&str; 16] = [
+pub const CSV_COLUMNS: [&str; 18] = [
     "start",
     "end",
     "seconds",
@@ -404,6 +427,8 @@ pub const CSV_COLUMNS: [&str; 16] = [
     "deploy_service",
     "deploy_delta_seconds",
     "deploy_confidence",
+    "baseline_errors",
+    "class_shares",
 ];
 
 /// The CSV report (see the module docs).
@@ -437,10 +462,24 @@ pub fn csv(w: &mut impl Write, f: &Found<'_>) -> io::Result<()> {
                 write_field(w, d.version.as_deref().unwrap_or(""))?;
                 w.write_all(b",")?;
                 write_field(w, d.service.as_deref().unwrap_or(""))?;
-                writeln!(w, ",{},{}", a.delta, a.confidence.as_str())?;
+                write!(w, ",{},{}", a.delta, a.confidence.as_str())?;
             }
-            None => writeln!(w, ",,,,")?,
+            None => write!(w, ",,,,")?,
         }
+        // Class names are the fixed vocabulary: no quoting needed.
+        let mix: Vec<String> = s
+            .class_lines(usize::MAX)
+            .iter()
+            .map(|c| {
+                format!(
+                    "{}={}/{}",
+                    c.key.map_or("other", |k| k.as_str()),
+                    c.share,
+                    c.baseline_share
+                )
+            })
+            .collect();
+        writeln!(w, ",{},{}", s.baseline_errors, mix.join(";"))?;
     }
     Ok(())
 }
@@ -450,10 +489,12 @@ pub fn json(w: &mut impl Write, f: &Found<'_>) -> io::Result<()> {
     let an = f.analysis;
     let mut spikes = Vec::new();
     for ((s, a), coinciding) in an.spikes.iter().zip(&an.attributions).zip(&an.coinciding) {
-        let base_total = s.baseline_total();
-        let base_peers = s.peers_baseline_total();
-        let classes: serde_json::Map<String, Value> =
-            s.classes.iter().map(|c| (c.key.as_str().to_owned(), json!(c.count))).collect();
+        let classes: serde_json::Map<String, Value> = s
+            .classes
+            .iter()
+            .filter(|c| c.count > 0)
+            .map(|c| (c.key.as_str().to_owned(), json!(c.count)))
+            .collect();
         let deploy = match a {
             None => Value::Null,
             Some(a) => {
@@ -485,17 +526,20 @@ pub fn json(w: &mut impl Write, f: &Found<'_>) -> io::Result<()> {
             "baseline": {"count": s.baseline_count, "seconds": s.baseline_seconds},
             "windows_scanned": s.windows_scanned,
             "classes": classes,
-            "class_shares": s.classes.iter().map(|c| json!({
-                "class": c.key.as_str(),
+            "baseline_errors": s.baseline_errors,
+            "class_shares": s.class_lines(usize::MAX).iter().map(|c| json!({
+                "class": c.key.map(|k| k.as_str()),
                 "count": c.count,
-                "share": share(c.count, s.count),
-                "baseline_share": share(c.baseline, base_total),
+                "baseline_count": c.baseline,
+                "share": c.share,
+                "baseline_share": c.baseline_share,
             })).collect::<Vec<_>>(),
-            "peers": s.peers.iter().map(|p| json!({
-                "peer": text(&p.key).to_string(),
+            "peers": s.peer_lines(usize::MAX).iter().map(|p| json!({
+                "peer": p.key.map(|k| text(k).to_string()),
                 "count": p.count,
-                "share": share(p.count, s.count),
-                "baseline_share": share(p.baseline, base_peers),
+                "baseline_count": p.baseline,
+                "share": p.share,
+                "baseline_share": p.baseline_share,
             })).collect::<Vec<_>>(),
             "peers_seen": s.peers_seen,
             "echoes": s.echoes.iter().map(|e| json!({

@@ -6,6 +6,7 @@
 use std::io::{self, Write};
 
 use engine::logparse::Class;
+use engine::timeline::messages::SHOWN_UNRECOGNIZED;
 use engine::timeline::{Summary, Unit};
 
 use super::style::{Hint, Style, sanitize};
@@ -190,6 +191,25 @@ pub fn write(w: &mut impl Write, s: &Summary, hints: &[Hint], style: Style) -> i
                 );
                 writeln!(w, "{}", line.trim_end())?;
             }
+        }
+    }
+
+    let unknown = s.unrecognized();
+    if unknown.total() > 0 {
+        writeln!(
+            w,
+            "\nUnrecognized messages ({} events; digits written N; gatelog does not know these yet)",
+            unknown.total()
+        )?;
+        for m in unknown.top(SHOWN_UNRECOGNIZED) {
+            writeln!(w, "  {:>8}  {}: {}", m.count, m.format.as_str(), sanitize(&m.text))?;
+            let line = format!(
+                "            {}:{}: {}",
+                sanitize(m.name.as_bytes()),
+                m.line,
+                sanitize(&m.sample)
+            );
+            writeln!(w, "{}", line.trim_end())?;
         }
     }
 

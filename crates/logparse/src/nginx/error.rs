@@ -45,6 +45,11 @@
 //!   are reported as [`ParseErrorKind::Continuation`].
 //! - Upstreams are `IP:port`, `[IPv6]:port`, `unix:/path` (with or without nginx's trailing
 //!   `:`), or the upstream group's name for `no live upstreams`.
+//! - A message the catalog does not know is a failure of unknown cause (`gateway_error`) when
+//!   it is logged at `error` or worse with an `upstream:` field or an upstream-side action
+//!   (a new module's `foo() failed ... while connecting to upstream`), else `info`; either way
+//!   (from level `warn` up) the event carries it as [`Event::unrecognized`], so a summary can
+//!   list what gatelog does not understand yet.
 //! - Nothing in the error log is escaped: request lines and Host headers are raw bytes, and a
 //!   crafted request line can imitate a context key. The first occurrence of each key wins.
 
@@ -540,7 +545,11 @@ fn parse_inner<'a>(
         }
     }
 
-    let verdict = found.unwrap_or(Verdict { class: Class::Info, nginx_timer: false });
+    let unknown = found.is_none();
+    let verdict = found.unwrap_or_else(|| Verdict {
+        class: unknown_class(head.level, action, context.upstream.is_some()),
+        nginx_timer: false,
+    });
     let phase = action.map_or_else(|| default_phase(verdict.class), |(_, p, _)| p);
     let stream = context.stream || finder!(b", udp client: ").find(rest).is_some();
 
@@ -554,6 +563,9 @@ fn parse_inner<'a>(
     ev.request = context.request;
     ev.host = context.host;
     ev.message = msg;
+    if unknown && head.level.is_some_and(|l| l <= Level::Warn) {
+        ev.unrecognized = Some(msg);
+    }
 
     let mut fields = Fields {
         pid: head.pid,
@@ -591,6 +603,25 @@ fn parse_inner<'a>(
         !(body.len() >= 2 && body.ends_with(b"\""))
     };
     Ok((ev, opens))
+}
+
+/// The class of a message the catalog does not know: a failure of unknown cause
+/// (`gateway_error`) when it is logged at level `error` or worse in an upstream context (an
+/// `upstream:` field, or an upstream-side action such as `while connecting to upstream`),
+/// `info` otherwise (notices, client-side lines, lines without a level).
+fn unknown_class(
+    level: Option<Level>,
+    action: Option<(&[u8], Phase, bool)>,
+    upstream: bool,
+) -> Class {
+    let client_side = action.is_some_and(|(_, _, client)| client);
+    let upstream_action = action.is_some_and(|(a, _, client)| !client && a.ends_with(b"upstream"));
+    let failure = level.is_some_and(|l| l <= Level::Error);
+    if failure && !client_side && (upstream || upstream_action) {
+        Class::GatewayError
+    } else {
+        Class::Info
+    }
 }
 
 /// The position of the last ` while ` in `text`.

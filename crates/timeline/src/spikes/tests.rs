@@ -152,10 +152,14 @@ fn detect_breaks_a_spike_down_by_class_and_peer() {
         [
             Share { key: Class::ConnectRefused, count: 48, baseline: 0 },
             Share { key: Class::PrematurelyClosed, count: 2, baseline: 0 },
+            // The baseline window [at − 930, at − 30) holds 3 of the quiet hour's timeouts.
+            Share { key: Class::ResponseTimeout, count: 0, baseline: 3 },
         ]
     );
-    assert_eq!(s.peers.len(), 1);
-    assert_eq!((&*s.peers[0].key, s.peers[0].count), (&b"10.0.0.5:3000"[..], 50));
+    assert_eq!(s.baseline_errors, 3);
+    assert_eq!(s.peers.len(), 3);
+    let hit: Vec<_> = s.spike_peers().map(|p| (&*p.key, p.count, p.baseline)).collect();
+    assert_eq!(hit, [(&b"10.0.0.5:3000"[..], 50, 1)]);
     assert_eq!(s.peers_seen, 3);
     assert!(s.ratio() > 1000.0);
 }
@@ -213,4 +217,91 @@ fn a_group_responses_spike_folds_into_its_peers_attempts_spikes() {
         ]
     );
     assert_eq!(spikes[0].echoes[0].series.as_deref(), Some(&b"api"[..]));
+}
+
+/// A baseline of 10 refused connects on one peer and 30 connect timeouts on another, then a
+/// burst of 60 refused connects on the first peer.
+fn refused_burst_after_mixed_baseline() -> Spike {
+    let mut agg = Aggregator::new();
+    let t0 = 1_700_000_000;
+    for i in 0..40 {
+        let (peer, class): (&'static [u8], Class) = if i % 4 == 0 {
+            (b"10.0.0.5:3000", Class::ConnectRefused)
+        } else {
+            (b"10.0.0.6:3000", Class::ConnectTimeout)
+        };
+        push(&mut agg, t0 + 100 + 20 * i, b"api", peer, class);
+    }
+    let at = t0 + 1000;
+    for i in 0..60 {
+        push(&mut agg, at + i / 12, b"api", b"10.0.0.5:3000", Class::ConnectRefused);
+    }
+    let spikes = detect(&agg, &Params::default());
+    assert_eq!(spikes.len(), 1, "{spikes:?}");
+    assert_eq!((spikes[0].start, spikes[0].count), (at, 60));
+    spikes.into_iter().next().unwrap()
+}
+
+#[test]
+fn shares_before_a_spike_are_over_every_class_and_peer_of_the_baseline() {
+    let s = refused_burst_after_mixed_baseline();
+    let refused = s.classes.iter().find(|c| c.key == Class::ConnectRefused).unwrap();
+    assert_eq!((refused.count, refused.baseline), (60, 10));
+    assert_eq!(share(refused.count, s.count), 1.0);
+    assert_eq!(share(refused.baseline, s.baseline_total()), 0.25);
+    let before: f64 = s.classes.iter().map(|c| share(c.baseline, s.baseline_total())).sum();
+    assert!((before - 1.0).abs() < 1e-9, "class shares before sum to {before}");
+    let peer = s.peers.iter().find(|p| &*p.key == b"10.0.0.5:3000").unwrap();
+    assert_eq!(share(peer.baseline, s.peers_baseline_total()), 0.25);
+    let before: f64 = s.peers.iter().map(|p| share(p.baseline, s.peers_baseline_total())).sum();
+    assert!((before - 1.0).abs() < 1e-9, "peer shares before sum to {before}");
+}
+
+#[test]
+fn the_printed_class_and_peer_lines_sum_to_the_spike_and_its_baseline() {
+    let s = refused_burst_after_mixed_baseline();
+    let sums = |lines: &[(f64, f64)]| {
+        (lines.iter().map(|l| l.0).sum::<f64>(), lines.iter().map(|l| l.1).sum::<f64>())
+    };
+    for n in [0, 1, 2, usize::MAX] {
+        let classes: Vec<_> =
+            s.class_lines(n).iter().map(|l| (l.share, l.baseline_share)).collect();
+        let peers: Vec<_> = s.peer_lines(n).iter().map(|l| (l.share, l.baseline_share)).collect();
+        for (what, lines) in [("classes", &classes), ("peers", &peers)] {
+            let (during, before) = sums(lines);
+            assert!((during - 1.0).abs() < 1e-9, "{what} top {n}: during sums to {during}");
+            assert!((before - 1.0).abs() < 1e-9, "{what} top {n}: before sums to {before}");
+        }
+    }
+    let all = s.class_lines(usize::MAX);
+    let got: Vec<_> = all.iter().map(|l| (l.key.copied(), l.share, l.baseline_share)).collect();
+    assert_eq!(
+        got,
+        [(Some(Class::ConnectRefused), 1.0, 0.25), (Some(Class::ConnectTimeout), 0.0, 0.75)]
+    );
+    let top = s.class_lines(1);
+    assert_eq!((top[1].key, top[1].keys, top[1].count, top[1].baseline), (None, 1, 0, 30));
+}
+
+#[test]
+fn peer_lines_count_the_errors_that_name_no_peer_in_the_rest() {
+    let mut agg = Aggregator::new();
+    let t0 = 1_700_000_000;
+    for i in 0..20 {
+        let mut ev = Event::new(Format::Haproxy, b"");
+        ev.time = Some(Timestamp::from_unix_seconds(t0 + 100 + 40 * i));
+        ev.upstream_group = Some(b"api");
+        ev.class = Class::ConnectTimeout;
+        agg.push(&ev);
+    }
+    for i in 0..60 {
+        push(&mut agg, t0 + 1000 + i / 12, b"api", b"10.0.0.5:3000", Class::ConnectRefused);
+    }
+    let spikes = detect(&agg, &Params::default());
+    assert_eq!(spikes.len(), 1, "{spikes:?}");
+    let lines = spikes[0].peer_lines(3);
+    let got: Vec<_> =
+        lines.iter().map(|l| (l.key.map(|k| &**k), l.keys, l.count, l.baseline)).collect();
+    assert_eq!(got, [(Some(&b"10.0.0.5:3000"[..]), 1, 60, 0), (None, 0, 0, 20)]);
+    assert_eq!((lines[1].share, lines[1].baseline_share), (0.0, 1.0));
 }

@@ -8,7 +8,8 @@
 //!   path: one comparison instead of the walk over [`RULES`], which gives the same verdict; a
 //!   test checks both against each other with every action).
 //! - [`RULES`]: the ordered decision procedure. The first rule whose test holds gives the
-//!   class; a message no rule takes is not classified (`info`).
+//!   class; a message no rule takes is unknown: `gateway_error` at level `error` or worse in
+//!   an upstream context, `info` otherwise (see `unknown_class` in `nginx/error.rs`).
 //! - [`CALLS`] and [`ERRNOS`]: the system and library calls of `name() failed (N: text)`
 //!   messages, and what their errno numbers say.
 //!
@@ -257,6 +258,10 @@ pub(super) const RULES: &[Rule] = &[
         Class::Info,
     ),
     rule(Test::AnyEndingWith(b"duplicate header line", b", ignored"), Meaning::Is(Class::Info)),
+    // A third-party module's diagnostic logged at `error` in an upstream context: not a
+    // failure (the ANDDOS module's `ANDDOS mime: ...`, github:aufi/anddos#3). Known here so
+    // that the rule for unknown messages does not make it a `gateway_error`.
+    rule(Test::Prefix(b"ANDDOS"), Meaning::Is(Class::Info)),
     // gRPC: the upstream's HTTP/2 RST_STREAM or GOAWAY.
     any(
         &[b"upstream rejected request with error", b"upstream sent goaway with error"],

@@ -140,3 +140,25 @@ fn rfind_while_finds_the_last_occurrence() {
     assert_eq!(rfind_while(b"w w  while"), None);
     assert_eq!(rfind_while(b""), None);
 }
+
+#[test]
+fn an_unknown_message_in_an_upstream_context_is_a_gateway_error_and_is_marked() {
+    let line = b"2024/03/14 09:30:00 [error] 2811#2811: *10500 foo() failed (999: Frobnication failed) while connecting to upstream, client: 203.0.113.7, server: shop.example.com, request: \"GET / HTTP/1.1\", upstream: \"http://10.0.4.21:8080/\", host: \"shop.example.com\"";
+    let ev = parse(line).unwrap();
+    assert_eq!(ev.class, Class::GatewayError);
+    assert!(ev.class.is_upstream_failure());
+    assert_eq!(ev.upstream, Some(&b"10.0.4.21:8080"[..]));
+    assert_eq!(ev.unrecognized, Some(&b"foo() failed (999: Frobnication failed)"[..]));
+    assert_eq!(ev.check_borrows(line), Ok(()));
+    // A known message is not marked; a notice the catalog does not know is not either.
+    let known = b"2024/03/14 09:30:00 [error] 1#1: *1 connect() failed (111: Connection refused) while connecting to upstream, client: 1.2.3.4, server: a, upstream: \"http://10.0.4.21:8080/\"";
+    assert_eq!(parse(known).unwrap().unrecognized, None);
+    assert_eq!(
+        parse(b"2024/03/14 09:49:08 [notice] 1#1: start worker process 31").unwrap().unrecognized,
+        None
+    );
+    // At `warn` it stays `info`, but is marked.
+    let warn = b"2024/03/14 09:30:02 [warn] 1#1: *2 frobnicator is slow while reading response header from upstream, client: 1.2.3.4, server: a, upstream: \"http://10.0.4.21:8080/\"";
+    let ev = parse(warn).unwrap();
+    assert_eq!((ev.class, ev.unrecognized), (Class::Info, Some(&b"frobnicator is slow"[..])));
+}
