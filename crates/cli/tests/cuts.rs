@@ -415,3 +415,25 @@ fn a_spike_without_baseline_says_which_prior_rate_was_used() {
     assert!(!text.contains("0 errors/0 s"), "{text}");
     assert!(text.contains("no baseline before it: prior rate 0.5 errors/s"), "{text}");
 }
+
+#[test]
+fn the_report_counts_one_of_a_thing_in_the_singular() {
+    // One error line: one line, one event, one failure, a cell of one failure.
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("one.log");
+    std::fs::write(
+        &log,
+        "2024/03/14 09:26:50 [error] 7#7: *1 connect() failed (111: Connection refused) while connecting to upstream, client: 10.9.0.1, server: shop, request: \"GET / HTTP/1.1\", upstream: \"http://10.0.4.21:8080/\", host: \"shop\"\n",
+    )
+    .unwrap();
+    let page = dir.path().join("r.html");
+    let out = run(&["report", "-q", log.to_str().unwrap(), "-o", page.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let html = std::fs::read_to_string(&page).unwrap();
+    for wrong in ["1 events", "1 failures", "1 lines", "(1 errors"] {
+        assert!(!html.contains(wrong), "the page says {wrong:?}");
+    }
+    assert!(html.contains("1 line: 1 event, 0 unparsed"), "the page's first line");
+    assert!(html.contains("(attempts, 1 failure, peak 1 per bucket)"), "the chart's title");
+    assert!(html.contains("(1 event)"), "the messages heading");
+}

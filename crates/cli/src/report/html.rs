@@ -82,6 +82,12 @@ fn group_hsl(g: Group) -> (u16, u8, u8, u8) {
     }
 }
 
+/// `n` and the noun, plural unless `n` is 1: `1 event`, `3 events`.
+fn counted(n: impl Into<u64>, noun: &str) -> String {
+    let n = n.into();
+    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
+}
+
 /// The swatch of the "other" line of a spike's class mix (the classes past the ones listed):
 /// a neutral gray, no group's hue.
 const OTHER_COLOR: &str = "#a0a0a0";
@@ -166,12 +172,12 @@ pub fn write(
     let s = &data.summary;
     let _ = write!(
         p,
-        "<p class=\"meta\">{} lines: {} events, {} unparsed, {} filtered out, {} continuation lines",
-        s.lines(),
-        s.events(),
+        "<p class=\"meta\">{}: {}, {} unparsed, {} filtered out, {}",
+        counted(s.lines(), "line"),
+        counted(s.events(), "event"),
         s.unparsed(),
         s.excluded(),
-        s.continuation()
+        counted(s.continuation(), "continuation line")
     );
     if let Some((a, b)) = s.time_range() {
         let _ = write!(p, "; from {a} to {b}");
@@ -345,9 +351,9 @@ fn overview_map(
     let partial = partial_buckets(tl);
     let _ = write!(
         p,
-        "<p class=\"meta\">Upstream failures per {} bucket, every upstream on one scale (the darkest cell is {} failures), worst first; outlined: spikes, dashed: deploys",
+        "<p class=\"meta\">Upstream failures per {} bucket, every upstream on one scale (the darkest cell is {}), worst first; outlined: spikes, dashed: deploys",
         duration(bucket),
-        o.max
+        counted(o.max, "failure")
     );
     if !partial.is_empty() {
         let covered: Vec<String> = partial
@@ -521,10 +527,10 @@ fn timeline_charts(
         let row = &tl.rows()[r.row];
         let _ = writeln!(
             p,
-            "<div class=\"chart\"><h3>{} <span class=\"muted\">({}, {} failures, peak {} per bucket)</span></h3>",
+            "<div class=\"chart\"><h3>{} <span class=\"muted\">({}, {}, peak {} per bucket)</span></h3>",
             esc_name(row.name()),
             row.unit().as_str(),
-            r.total,
+            counted(r.total, "failure"),
             r.peak
         );
         let _ = write!(
@@ -785,9 +791,10 @@ fn messages(p: &mut String, data: &ReportData) {
     for (class, list, total) in top {
         let _ = write!(
             p,
-            "<h3><span class=\"sw\" style=\"background:{}\"></span>{} <span class=\"muted\">({total} events)</span></h3>\n<table class=\"messages\"><tr><th class=\"n\">count</th><th>message and first line</th></tr>\n",
+            "<h3><span class=\"sw\" style=\"background:{}\"></span>{} <span class=\"muted\">({})</span></h3>\n<table class=\"messages\"><tr><th class=\"n\">count</th><th>message and first line</th></tr>\n",
             class_color(class),
-            class.as_str()
+            class.as_str(),
+            counted(total, "event")
         );
         for m in list {
             let msg = if m.text.is_empty() {
