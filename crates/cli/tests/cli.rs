@@ -1137,3 +1137,34 @@ fn unknown_upstream_errors_are_failures_and_the_summary_lists_them() {
         v["upstreams"].as_array().unwrap().iter().map(|u| u["failures"].as_u64().unwrap()).sum();
     assert_eq!(failures, 5);
 }
+
+#[test]
+fn bare_program_tags_are_haproxy_events_with_any_format_choice() {
+    // testdata/haproxy/bare-tags.log: `journalctl -o cat` output, no date or host.
+    let log = testdata("haproxy/bare-tags.log");
+    for format in ["haproxy", "auto"] {
+        let evs = events(&ok(&["events", "--format", format, &log]));
+        let classes: Vec<&str> = evs.iter().map(|e| e.class.as_str()).collect();
+        assert_eq!(
+            classes,
+            [
+                "upstream_down",
+                "upstream_down",
+                "no_live_upstreams",
+                "no_live_upstreams",
+                "connect_refused",
+                "health_check_failed",
+                "upstream_up",
+                "info",
+                "info",
+            ],
+            "--format {format}"
+        );
+        for ev in &evs {
+            assert_eq!(ev.format, "haproxy", "--format {format}");
+        }
+        assert_eq!(evs[0].upstream.as_deref(), Some("web2"));
+        assert_eq!(evs[0].upstream_group.as_deref(), Some("be_app"));
+        assert_eq!(evs[4].client.as_deref(), Some("192.0.2.1:56932"));
+    }
+}

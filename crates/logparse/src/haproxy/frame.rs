@@ -374,8 +374,36 @@ pub(super) fn frame(line: &[u8]) -> Frame<'_> {
             }
         }
         host_and_tag(line, q, &mut f);
+    } else {
+        bare_tag(line, p, &mut f);
     }
     f
+}
+
+/// A program tag with no date or host in front (`journalctl -o cat`, pasted terminal output):
+/// `haproxy[3569]: MSG`, `haproxy: MSG`, or `haproxy MSG` when MSG is a stderr label or a known
+/// admin message. Only tags naming HAProxy count, so other programs' lines stay unframed.
+fn bare_tag<'a>(line: &'a [u8], at: usize, f: &mut Frame<'a>) {
+    let (t, end) = token(line, at);
+    let after = skip_spaces(line, end);
+    if let Some((name, pid)) = tag_token(t) {
+        if super::names_haproxy(name) {
+            f.tag = Some(name);
+            f.pid = pid;
+            f.msg_start = after;
+            f.framed = true;
+        }
+        return;
+    }
+    let rest = line.get(after..).unwrap_or_default();
+    if after > end
+        && bare_word(t)
+        && super::names_haproxy(t)
+        && (label(rest).is_some() || admin::is_known(rest))
+    {
+        f.tag = Some(t);
+        f.msg_start = after;
+    }
 }
 
 /// The stderr label at the start of `msg`.

@@ -15,6 +15,8 @@
 //! Feb 19 04:03:03 debian11 haproxy[4418]: MESSAGE                    rsyslog file, journald
 //! 2024-11-18T12:48:56.327006+01:00 hermes haproxy[2275324] MESSAGE   rsyslog ISO template
 //! haproxy_1          | MESSAGE                                       docker-compose, raw
+//! haproxy[44]: MESSAGE                                              journalctl -o cat, pastes
+//! haproxy MESSAGE                     (a known admin message only)   pastes
 //! ```
 //!
 //! The message is a traffic line in one of the built-in formats (`src/log.c`), a health or
