@@ -1157,6 +1157,7 @@ fn bare_program_tags_are_haproxy_events_with_any_format_choice() {
                 "upstream_up",
                 "info",
                 "info",
+                "info",
             ],
             "--format {format}"
         );

@@ -36,7 +36,9 @@
 //! changes are `upstream_down` / `upstream_up`, with the check's cause in
 //! [`Fields::cause`]; `Health check ... failed` is `health_check_failed`; `backend X has no
 //! server available!` is `no_live_upstreams`; `Connect() failed for backend X: no free ports.`
-//! is `proxy_error` (the proxy's own resource). Other admin messages are `info`.
+//! is `proxy_error` (the proxy's own resource), and so are the startup alerts that stop the
+//! proxy from serving (`Starting frontend x: cannot bind socket`, `Proxy 'x': unable to find
+//! required default_backend`, fatal configuration errors). Other admin messages are `info`.
 //!
 //! # Event fields
 //!
