@@ -1169,3 +1169,39 @@ fn bare_program_tags_are_haproxy_events_with_any_format_choice() {
         assert_eq!(evs[4].client.as_deref(), Some("192.0.2.1:56932"));
     }
 }
+
+#[test]
+fn health_messages_count_apart_from_responses_and_their_copies_once() {
+    // testdata/haproxy/copies.log: one client 503 and health/admin messages, each written
+    // to stderr and to syslog; the DOWN at 04:10:12 is a second state change.
+    let doc: serde_json::Value =
+        serde_json::from_str(&ok(&["summary", "-o", "json", &testdata("haproxy/copies.log")]))
+            .unwrap();
+    assert_eq!(doc["events"], 8);
+    assert_eq!(doc["copies"], 3);
+    let rows: Vec<(String, String, u64)> = doc["upstreams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["unit"].as_str().unwrap().to_owned(),
+                r["upstream"].as_str().unwrap_or("-").to_owned(),
+                r["total"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("responses".to_owned(), "debian11-3".to_owned(), 1),
+            // Rows by failures: `no_live_upstreams` is one, a server state change is not.
+            ("notices".to_owned(), "web_server02".to_owned(), 1),
+            ("notices".to_owned(), "debian11-3".to_owned(), 3),
+        ]
+    );
+    let notices = &doc["upstreams"][2]["classes"];
+    assert_eq!(notices["upstream_down"], 2);
+    assert_eq!(notices["upstream_up"], 1);
+    assert_eq!(doc["upstreams"][0]["classes"]["connect_refused"], 1);
+}
