@@ -1177,8 +1177,8 @@ fn health_messages_count_apart_from_responses_and_their_copies_once() {
     let doc: serde_json::Value =
         serde_json::from_str(&ok(&["summary", "-o", "json", &testdata("haproxy/copies.log")]))
             .unwrap();
-    assert_eq!(doc["events"], 8);
-    assert_eq!(doc["copies"], 3);
+    assert_eq!(doc["events"], 10);
+    assert_eq!(doc["copies"], 4);
     let rows: Vec<(String, String, u64)> = doc["upstreams"]
         .as_array()
         .unwrap()
@@ -1198,6 +1198,7 @@ fn health_messages_count_apart_from_responses_and_their_copies_once() {
             // Rows by failures: `no_live_upstreams` is one, a server state change is not.
             ("notices".to_owned(), "web_server02".to_owned(), 1),
             ("notices".to_owned(), "debian11-3".to_owned(), 3),
+            ("notices".to_owned(), "-".to_owned(), 1),
         ]
     );
     let notices = &doc["upstreams"][2]["classes"];
