@@ -8,7 +8,7 @@
 //! behind the `[WARNING]  (8) : ` label. The stderr copy also quotes proxy names (`backend
 //! 'web' has no server available!`, the syslog copy has `backend web ...`).
 //!
-//! Two [`Unit::Notices`] events are copies of one message when they have the same class, the
+//! Two [`Unit::Notices`](crate::Unit::Notices) events are copies of one message when they have the same class, the
 //! same upstream key and the same message once `'` is left out, and times at most one second
 //! apart. Events without a time are never copies. Traffic lines are never compared: two
 //! identical requests are two requests.
@@ -17,8 +17,6 @@ use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use logparse::Event;
-
-use crate::Unit;
 
 /// The seconds at which each message was counted, by the message's key; `T` is what the owner
 /// needs to take a count back when two sets meet in a merge.
@@ -35,9 +33,10 @@ impl<T> Default for Copies<T> {
     }
 }
 
-/// The key and second of an event that may have a copy: a timed [`Unit::Notices`] event.
-pub(crate) fn key_of(ev: &Event<'_>) -> Option<(u64, i64)> {
-    if Unit::of_event(ev) != Unit::Notices {
+/// The key and second of an event that may have a copy: a timed event that is a `notice`
+/// (one that counts in [`Unit::Notices`](crate::Unit::Notices)).
+pub(crate) fn key_of(ev: &Event<'_>, notice: bool) -> Option<(u64, i64)> {
+    if !notice {
         return None;
     }
     let second = ev.time?.unix_seconds();

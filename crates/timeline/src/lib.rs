@@ -421,13 +421,14 @@ impl Summary {
             self.last = Some(self.last.map_or(t, |l| l.max(t)));
         }
         self.formats[format_index(ev.format)] += 1;
-        if let Some((key, second)) = copies::key_of(ev)
+        let unit = Unit::of_event(ev);
+        if let Some((key, second)) = copies::key_of(ev, unit == Unit::Notices)
             && self.copies.is_copy(key, second, || (ev.upstream_key().map(Box::from), ev.class))
         {
             return;
         }
         let row = self.row(ev.upstream_key());
-        self.upstreams[row].counts[Unit::of_event(ev).index()][class_index(ev.class)] += 1;
+        self.upstreams[row].counts[unit.index()][class_index(ev.class)] += 1;
     }
 
     /// Events not counted per upstream because they are a second copy of a health or admin

@@ -201,6 +201,11 @@ fn tag_token(t: &[u8]) -> Option<(&[u8], Option<u32>)> {
     (colon && plain).then_some((body, None))
 }
 
+/// Whether a syslog tag names HAProxy (`haproxy`, `haproxy-ingress`, `[HAPROXY]`, ...).
+pub(super) fn names_haproxy(tag: &[u8]) -> bool {
+    tag.windows(7).any(|w| w.eq_ignore_ascii_case(b"haproxy"))
+}
+
 /// A bare word that can be a tag without pid or colon (`haproxy-ingress`).
 fn bare_word(t: &[u8]) -> bool {
     t.first().is_some_and(|c| c.is_ascii_alphabetic())
@@ -387,7 +392,7 @@ fn bare_tag<'a>(line: &'a [u8], at: usize, f: &mut Frame<'a>) {
     let (t, end) = token(line, at);
     let after = skip_spaces(line, end);
     if let Some((name, pid)) = tag_token(t) {
-        if super::names_haproxy(name) {
+        if names_haproxy(name) {
             f.tag = Some(name);
             f.pid = pid;
             f.msg_start = after;
@@ -398,7 +403,7 @@ fn bare_tag<'a>(line: &'a [u8], at: usize, f: &mut Frame<'a>) {
     let rest = line.get(after..).unwrap_or_default();
     if after > end
         && bare_word(t)
-        && super::names_haproxy(t)
+        && names_haproxy(t)
         && (label(rest).is_some() || admin::is_known(rest))
     {
         f.tag = Some(t);

@@ -102,7 +102,7 @@ use crate::format::Format;
 use crate::options::Options;
 use crate::time::{Timestamp, civil_from_days, civil_to_unix, days_from_civil, is_new_year};
 pub use fields::{Fields, LogKind};
-use frame::{Civil, HeaderTime};
+use frame::{Civil, HeaderTime, names_haproxy};
 
 const FORMAT: Option<Format> = Some(Format::Haproxy);
 
@@ -434,11 +434,6 @@ fn parse_inner(line: &[u8]) -> Result<(Event<'_>, Times), ParseError> {
             Err(ParseError::new(FORMAT, ParseErrorKind::NotRecognized, 0))
         }
     }
-}
-
-/// Whether a syslog tag names HAProxy (`haproxy`, `haproxy-ingress`, `[HAPROXY]`, ...).
-fn names_haproxy(tag: &[u8]) -> bool {
-    tag.windows(7).any(|w| w.eq_ignore_ascii_case(b"haproxy"))
 }
 
 /// Whether a line looks like HAProxy's: a syslog tag naming HAProxy, an admin stderr label, a
