@@ -1137,3 +1137,72 @@ fn unknown_upstream_errors_are_failures_and_the_summary_lists_them() {
         v["upstreams"].as_array().unwrap().iter().map(|u| u["failures"].as_u64().unwrap()).sum();
     assert_eq!(failures, 5);
 }
+
+#[test]
+fn bare_program_tags_are_haproxy_events_with_any_format_choice() {
+    // testdata/haproxy/bare-tags.log: `journalctl -o cat` output, no date or host.
+    let log = testdata("haproxy/bare-tags.log");
+    for format in ["haproxy", "auto"] {
+        let evs = events(&ok(&["events", "--format", format, &log]));
+        let classes: Vec<&str> = evs.iter().map(|e| e.class.as_str()).collect();
+        assert_eq!(
+            classes,
+            [
+                "upstream_down",
+                "upstream_down",
+                "no_live_upstreams",
+                "no_live_upstreams",
+                "connect_refused",
+                "health_check_failed",
+                "upstream_up",
+                "info",
+                "info",
+                "info",
+            ],
+            "--format {format}"
+        );
+        for ev in &evs {
+            assert_eq!(ev.format, "haproxy", "--format {format}");
+        }
+        assert_eq!(evs[0].upstream.as_deref(), Some("web2"));
+        assert_eq!(evs[0].upstream_group.as_deref(), Some("be_app"));
+        assert_eq!(evs[4].client.as_deref(), Some("192.0.2.1:56932"));
+    }
+}
+
+#[test]
+fn health_messages_count_apart_from_responses_and_their_copies_once() {
+    // testdata/haproxy/copies.log: one client 503 and health/admin messages, each written
+    // to stderr and to syslog; the DOWN at 04:10:12 is a second state change.
+    let doc: serde_json::Value =
+        serde_json::from_str(&ok(&["summary", "-o", "json", &testdata("haproxy/copies.log")]))
+            .unwrap();
+    assert_eq!(doc["events"], 10);
+    assert_eq!(doc["copies"], 4);
+    let rows: Vec<(String, String, u64)> = doc["upstreams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["unit"].as_str().unwrap().to_owned(),
+                r["upstream"].as_str().unwrap_or("-").to_owned(),
+                r["total"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("responses".to_owned(), "debian11-3".to_owned(), 1),
+            // Rows by failures: `no_live_upstreams` is one, a server state change is not.
+            ("notices".to_owned(), "web_server02".to_owned(), 1),
+            ("notices".to_owned(), "debian11-3".to_owned(), 3),
+            ("notices".to_owned(), "-".to_owned(), 1),
+        ]
+    );
+    let notices = &doc["upstreams"][2]["classes"];
+    assert_eq!(notices["upstream_down"], 2);
+    assert_eq!(notices["upstream_up"], 1);
+    assert_eq!(doc["upstreams"][0]["classes"]["connect_refused"], 1);
+}

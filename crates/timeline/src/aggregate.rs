@@ -89,11 +89,16 @@ fn unit_byte(unit: Unit) -> u8 {
     match unit {
         Unit::Attempts => 0,
         Unit::Responses => 1,
+        Unit::Notices => 2,
     }
 }
 
 fn unit_of_byte(b: u8) -> Unit {
-    if b == 0 { Unit::Attempts } else { Unit::Responses }
+    match b {
+        0 => Unit::Attempts,
+        1 => Unit::Responses,
+        _ => Unit::Notices,
+    }
 }
 
 impl Aggregator {
@@ -122,7 +127,7 @@ impl Aggregator {
         let (series, peer) = Aggregator::names_of(ev);
         let series = series.map_or(NONE, |s| self.intern(s));
         let peer = peer.map_or(NONE, |p| self.intern(p));
-        self.add(series, Unit::of(ev.format), time.unix_seconds(), peer, ev.class, 1);
+        self.add(series, Unit::of_event(ev), time.unix_seconds(), peer, ev.class, 1);
     }
 
     pub(crate) fn add(

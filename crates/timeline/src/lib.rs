@@ -104,7 +104,11 @@
 //! An event of a format whose [`Format::counts_attempts`] is true (the nginx error log) is one
 //! attempt to reach an upstream; an event of an access-log format is one response to a client.
 //! One request can produce several attempts and one response, so the two are never added:
-//! every per-upstream count is kept per [`Unit`].
+//! every per-upstream count is kept per [`Unit`]. A health or admin message of HAProxy
+//! (`Server web/app1 is DOWN`) is neither: it counts in [`Unit::Notices`], so one client 503
+//! stays one response however many state changes surround it. The second copy of such a
+//! message (HAProxy writes them to stderr and to syslog) is an event but is not counted again
+//! ([`Summary::copies`]).
 //!
 //! # Memory
 //!
@@ -122,6 +126,7 @@ use logparse::{Class, Event, Format, ParseError, ParseErrorKind, Timestamp};
 pub mod aggregate;
 pub mod analysis;
 pub mod bucket;
+mod copies;
 pub mod deploy;
 pub mod live;
 pub mod markers;
@@ -159,29 +164,51 @@ fn format_index(format: Format) -> usize {
     Format::ALL.iter().position(|&f| f == format).unwrap_or(0)
 }
 
-/// What one event of a format counts: an attempt to reach an upstream or a client response.
+/// What one event counts: an attempt to reach an upstream, a client response, or a health or
+/// admin message of the proxy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Unit {
     /// One attempt to reach an upstream (error logs; a request may make several).
     Attempts,
-    /// One response to a client (access logs).
+    /// One response to a client (access logs, HAProxy traffic lines).
     Responses,
+    /// One health-check or admin message of the proxy (HAProxy `Server x/y is DOWN`,
+    /// `Health check for ... failed`, `Proxy x started`): no client request behind it.
+    Notices,
 }
 
 impl Unit {
-    /// Both units, attempts first.
-    pub const ALL: [Unit; 2] = [Unit::Attempts, Unit::Responses];
+    /// Every unit: attempts, responses, notices.
+    pub const ALL: [Unit; 3] = [Unit::Attempts, Unit::Responses, Unit::Notices];
 
-    /// The unit that events of `format` count.
+    /// The unit that the request events of `format` count (its health and admin messages
+    /// count [`Unit::Notices`]; see [`Unit::of_event`]).
     pub const fn of(format: Format) -> Unit {
         if format.counts_attempts() { Unit::Attempts } else { Unit::Responses }
     }
 
-    /// The stable lower-case plural name: `attempts` or `responses`.
+    /// The unit `ev` counts: [`Unit::Notices`] for an HAProxy health or admin message, else
+    /// the unit of its format.
+    pub fn of_event(ev: &Event<'_>) -> Unit {
+        match &ev.fields {
+            logparse::Fields::Haproxy(f)
+                if matches!(
+                    f.kind,
+                    logparse::haproxy::LogKind::Health | logparse::haproxy::LogKind::Admin
+                ) =>
+            {
+                Unit::Notices
+            }
+            _ => Unit::of(ev.format),
+        }
+    }
+
+    /// The stable lower-case plural name: `attempts`, `responses` or `notices`.
     pub const fn as_str(self) -> &'static str {
         match self {
             Unit::Attempts => "attempts",
             Unit::Responses => "responses",
+            Unit::Notices => "notices",
         }
     }
 
@@ -189,6 +216,7 @@ impl Unit {
         match self {
             Unit::Attempts => 0,
             Unit::Responses => 1,
+            Unit::Notices => 2,
         }
     }
 }
@@ -276,12 +304,12 @@ type Counts = [u64; NCLASS];
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Upstream {
     name: Option<Box<[u8]>>,
-    counts: [Counts; 2],
+    counts: [Counts; 3],
 }
 
 impl Upstream {
     fn new(name: Option<Box<[u8]>>) -> Upstream {
-        Upstream { name, counts: [[0; NCLASS]; 2] }
+        Upstream { name, counts: [[0; NCLASS]; 3] }
     }
 
     /// The upstream key ([`Event::upstream_key`]); `None` for events that name no upstream.
@@ -374,6 +402,9 @@ pub struct Summary {
     recent: Option<usize>,
     /// The messages the parsers did not recognize.
     unrecognized: messages::Unrecognized,
+    /// Health and admin messages counted, to find their second copies: the upstream key and
+    /// class of each, to take a count back in a merge.
+    copies: copies::Copies<(Option<Box<[u8]>>, Class)>,
 }
 
 impl Summary {
@@ -390,8 +421,22 @@ impl Summary {
             self.last = Some(self.last.map_or(t, |l| l.max(t)));
         }
         self.formats[format_index(ev.format)] += 1;
+        let unit = Unit::of_event(ev);
+        if let Some((key, second)) = copies::key_of(ev, unit == Unit::Notices)
+            && self.copies.is_copy(key, second, || (ev.upstream_key().map(Box::from), ev.class))
+        {
+            return;
+        }
         let row = self.row(ev.upstream_key());
-        self.upstreams[row].counts[Unit::of(ev.format).index()][class_index(ev.class)] += 1;
+        self.upstreams[row].counts[unit.index()][class_index(ev.class)] += 1;
+    }
+
+    /// Events not counted per upstream because they are a second copy of a health or admin
+    /// message counted already: HAProxy writes these both to stderr and to syslog, and a
+    /// reader of both sees each twice (same class, upstream and text, at most a second apart;
+    /// see [`Unit::Notices`]). They are part of [`events`](Summary::events).
+    pub fn copies(&self) -> u64 {
+        self.copies.found
     }
 
     /// Counts one event (already counted with [`push_event`](Summary::push_event)) whose
@@ -466,6 +511,11 @@ impl Summary {
             let row = self.row(u.name());
             self.upstreams[row].add(u);
         }
+        for (name, class) in self.copies.merge(other.copies) {
+            let row = self.row(name.as_deref());
+            let n = &mut self.upstreams[row].counts[Unit::Notices.index()][class_index(class)];
+            *n = n.saturating_sub(1);
+        }
         self.unrecognized = std::mem::take(&mut self.unrecognized).merge(other.unrecognized);
         self
     }
@@ -521,7 +571,7 @@ impl Summary {
 
     /// The units that occur among the counted events.
     pub fn units(&self) -> impl Iterator<Item = Unit> + '_ {
-        Unit::ALL.into_iter().filter(|u| self.formats().any(|(f, _)| Unit::of(f) == *u))
+        Unit::ALL.into_iter().filter(|&u| self.upstreams.iter().any(|r| r.total(u) > 0))
     }
 
     /// The unparsed reasons, most frequent first (ties by format, then reason).
@@ -685,6 +735,7 @@ impl PartialEq for Summary {
             && self.first == other.first
             && self.last == other.last
             && self.formats == other.formats
+            && self.copies.found == other.copies.found
             && self.reasons() == other.reasons()
             && sorted_rows(self) == sorted_rows(other)
     }

@@ -263,3 +263,44 @@ fn a_narrow_table_keeps_the_top_classes_and_sums_the_rest() {
     assert_eq!((all.top.len(), all.rest.len()), (5, 0));
     assert_eq!(s.columns(u, 5).top.len(), 5);
 }
+
+/// The stderr and syslog copies of one HAProxy message (testdata/haproxy/copies.log), and a
+/// client 503 between them.
+const COPIES: [&[u8]; 4] = [
+    b"Feb 19 04:03:06 debian11 haproxy[4418]: [WARNING] 049/040306 (4418) : Server web_servers/debian11-3 is DOWN, reason: Layer4 connection problem, info: \"Connection refused\", check duration: 0ms. 1 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue.",
+    b"Feb 19 04:03:05 debian11 haproxy[4418]: 10.2.0.1:56932 [19/Feb/2023:04:03:02.911] web_proxy web_servers/debian11-3 0/0/-1/-1/3009 503 221 - - SC-- 1/1/0/0/3 0/0 \"GET / HTTP/1.1\"",
+    b"Feb 19 04:03:07 debian11 haproxy[4418]: Server web_servers/debian11-3 is DOWN, reason: Layer4 connection problem, info: \"Connection refused\", check duration: 0ms. 1 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue.",
+    b"Feb 19 04:03:09 debian11 haproxy[4418]: Server web_servers/debian11-3 is DOWN, reason: Layer4 connection problem, info: \"Connection refused\", check duration: 0ms. 1 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue.",
+];
+
+fn summary_of(lines: &[&[u8]]) -> Summary {
+    let mut opts = logparse::Options::default();
+    opts.year = Some(2023);
+    let mut s = Summary::new();
+    for line in lines {
+        s.push_event(&logparse::haproxy::parse_with(line, &opts).unwrap());
+    }
+    s
+}
+
+#[test]
+fn haproxy_message_copies_count_once_as_notices_in_one_pass_and_merged() {
+    let row = |s: &Summary| {
+        let r = s.upstreams().find(|r| r.name() == Some(&b"debian11-3"[..])).unwrap();
+        (
+            r.count(Unit::Notices, Class::UpstreamDown),
+            r.count(Unit::Responses, Class::ConnectRefused),
+            r.total(Unit::Responses),
+        )
+    };
+    let whole = summary_of(&COPIES);
+    // The copy a second later is merged; the DOWN three seconds later is a state change.
+    assert_eq!(row(&whole), (2, 1, 1));
+    assert_eq!((whole.events(), whole.copies()), (4, 1));
+    assert_eq!(whole.units().collect::<Vec<_>>(), [Unit::Responses, Unit::Notices]);
+    for cut in 0..=COPIES.len() {
+        let merged = summary_of(&COPIES[..cut]).merge(summary_of(&COPIES[cut..]));
+        assert_eq!(row(&merged), (2, 1, 1), "cut at {cut}");
+        assert_eq!(merged, whole, "cut at {cut}");
+    }
+}

@@ -49,14 +49,14 @@
 //! {
 //!   "schema_version": 1,
 //!   "time_range": {"first": "...Z", "last": "...Z"} | null,
-//!   "lines": N, "events": N, "excluded": N, "continuation": N, "unparsed": N,
+//!   "lines": N, "events": N, "copies": N, "excluded": N, "continuation": N, "unparsed": N,
 //!   "formats": [{"format": "nginx-error", "events": N, "unit": "attempts"}],
 //!   "unparsed_reasons": [{"format": "nginx-error" | null, "reason": "not recognized",
 //!                         "count": N, "samples": [{"source", "line", "text", "clipped"}]}],
 //!   "unrecognized_events": N,
 //!   "unrecognized": [{"format": "nginx-error", "message": "foo() failed (N: ...)", "count": N,
 //!                     "sample": {"source", "line", "text"}}],
-//!   "upstreams": [{"unit": "attempts" | "responses", "upstream": "10.0.0.1:80" | null,
+//!   "upstreams": [{"unit": "attempts" | "responses" | "notices", "upstream": "10.0.0.1:80" | null,
 //!                  "failures": N, "total": N, "classes": {"connect_refused": N, ...}}],
 //!   "hints": [{"class": "connect_refused", "unit": "attempts", "count": N, "hint": "..."}]
 //! }
@@ -65,7 +65,12 @@
 //! `lines = events + excluded + continuation + unparsed`, where `excluded` counts events
 //! that the filters left out. `unit` says what a count is: `attempts` (nginx error log: one
 //! event per attempt to reach an upstream; a request may make several) or `responses` (access
-//! logs: one per client response). Counts of different units are never added together: an
+//! logs and HAProxy traffic lines: one per client response) or `notices` (HAProxy health and
+//! admin messages: one per message, `Server x/y is DOWN`, not a client response). `copies`
+//! (part of `events`) counts second copies of one health or admin message that were not
+//! counted again: HAProxy writes these to stderr and to syslog, and a reader of both sees each
+//! twice (same class, upstream and text, at most a second apart). Counts of different units
+//! are never added together: an
 //! upstream seen in both kinds of log has one row per unit. `classes` lists only non-zero
 //! counts; `failures` sums the classes that are upstream failures. Rows come sorted by
 //! failures, descending.
@@ -336,6 +341,7 @@ pub fn write_summary(
         "time_range": time_range,
         "lines": s.lines(),
         "events": s.events(),
+        "copies": s.copies(),
         "excluded": s.excluded(),
         "continuation": s.continuation(),
         "unparsed": s.unparsed(),

@@ -143,6 +143,7 @@ fn unit_note(unit: Unit) -> &'static str {
     match unit {
         Unit::Attempts => "error-log events: one per attempt to reach an upstream",
         Unit::Responses => "access-log events: one per response to a client",
+        Unit::Notices => "HAProxy: one per message of a state change, not a client response",
     }
 }
 
@@ -168,6 +169,16 @@ pub fn write(w: &mut impl Write, s: &Summary, hints: &[Hint], style: Style) -> i
     }
     counts.push(("  continuation", s.continuation(), "  (later lines of multi-line entries)"));
     counts.push(("  unparsed", s.unparsed(), ""));
+    if s.copies() > 0 {
+        counts.insert(
+            2,
+            (
+                "    copies",
+                s.copies(),
+                "  (second copies of a health or admin message, counted once)",
+            ),
+        );
+    }
     let digits = counts.iter().map(|c| c.1.to_string().len()).max().unwrap_or(1);
     writeln!(w, "{:<16}{range}", "Time range")?;
     for (label, n, note) in counts {
@@ -224,6 +235,7 @@ pub fn write(w: &mut impl Write, s: &Summary, hints: &[Hint], style: Style) -> i
         let title = match unit {
             Unit::Attempts => "Attempts per upstream",
             Unit::Responses => "Responses per upstream",
+            Unit::Notices => "Health and admin messages per upstream",
         };
         writeln!(w, "\n{title} ({})", unit_note(unit))?;
         let (classes, other) = fit(s, unit, &rows, classes, style.width);
@@ -260,6 +272,7 @@ fn counted(n: u64, unit: Unit) -> &'static str {
     match (unit, n) {
         (Unit::Attempts, 1) => "attempt",
         (Unit::Responses, 1) => "response",
+        (Unit::Notices, 1) => "notice",
         (u, _) => u.as_str(),
     }
 }

@@ -298,10 +298,19 @@ pub(crate) fn request_host(request: &[u8]) -> Option<&[u8]> {
     (!host.is_empty() && host != b"-" && (bracketed || !host.contains(&b':'))).then_some(host)
 }
 
-/// Whether an `ip:port` field has the shape of one (a colon before a port); values are not
-/// otherwise checked, since real logs carry anonymized addresses (`xxx.xx.xx.xxx:8557`).
+/// Whether an `ip:port` field has the shape of one: a colon before a port, and an address
+/// made of the bytes of IPv4 and IPv6 addresses (hex digits, `.`, `:`, brackets, a `%zone`),
+/// where real logs may also carry anonymized addresses (`xxx.xx.xx.xxx:8557`, `*`). A host
+/// name is not an address: AWS writes the client's and the target's IP, never a name.
 pub(crate) fn is_addr(b: &[u8]) -> bool {
-    memchr::memrchr(b':', b).is_some_and(|i| i > 0 && i + 1 < b.len())
+    memchr::memrchr(b':', b).is_some_and(|i| {
+        i > 0
+            && i + 1 < b.len()
+            && b[..i].iter().all(|&c| {
+                c.is_ascii_hexdigit()
+                    || matches!(c, b'.' | b':' | b'[' | b']' | b'%' | b'x' | b'X' | b'*')
+            })
+    })
 }
 
 /// A request line that is only dashes and spaces (`- - -`, `- - - `): no request was read.

@@ -3,7 +3,7 @@
 use super::fields::{Fields, LogKind};
 use crate::bytes::{contains, digit_run, find, finder, parse_u64, trim};
 use crate::class::{Class, Phase};
-use crate::event::Event;
+use crate::event::{Event, Level};
 use crate::format::Format;
 
 /// Classifies an admin message (the text after any stderr label). Returns `false` when the
@@ -57,6 +57,10 @@ pub(super) fn parse<'a>(msg: &'a [u8], ev: &mut Event<'a>, f: &mut Fields<'a>) -
             return true;
         }
     }
+    if startup_failure(msg, ev, f) {
+        set(ev, f, LogKind::Admin, Class::ProxyError, Phase::None);
+        return true;
+    }
     const OTHERS: [&[u8]; 12] = [
         b"Stopping ",
         b"Pausing ",
@@ -76,6 +80,60 @@ pub(super) fn parse<'a>(msg: &'a [u8], ev: &mut Event<'a>, f: &mut Fields<'a>) -
         return true;
     }
     false
+}
+
+/// Whether `msg` is an alert that stops HAProxy from starting or serving (taxonomy: the proxy's
+/// own configuration error is `proxy_error`); sets [`Fields::proxy`] when the message names one.
+///
+/// Always fatal by their wording: `Fatal errors found in configuration.` and `Error(s) found in
+/// configuration file : F` (haproxy.c), `[haproxy.main()] Some protocols failed to start their
+/// listeners! Exiting.` (haproxy.c), `Proxy 'X': unable to find required default_backend|
+/// use_backend: 'Y'.` and `Proxy 'X': loop detected for ...` (proxy.c). Fatal only at `alert`
+/// or `emerg` level, since HAProxy writes the same template as a warning when it goes on:
+/// `Starting frontend X: cannot bind socket ...` (proxy.c up to 2.3, protocol.c 2.4 on),
+/// `Binding [file:line] for frontend X: protocol P: ...` (protocol.c), `parsing [file:line] :
+/// ...` (cfgparse.c) and other `Proxy 'X': ...` alerts.
+fn startup_failure<'a>(msg: &'a [u8], ev: &Event<'a>, f: &mut Fields<'a>) -> bool {
+    let alert = matches!(ev.level, Some(Level::Alert | Level::Emerg));
+    if msg.starts_with(b"Fatal errors found in configuration")
+        || msg.starts_with(b"Error(s) found in configuration file")
+        || (msg.starts_with(b"[") && contains(msg, b"] Some protocols failed to start"))
+    {
+        return true;
+    }
+    if let Some(rest) = msg.strip_prefix(b"Proxy '")
+        && let Some(q) = memchr::memchr(b'\'', rest)
+        && rest.get(q + 1) == Some(&b':')
+    {
+        let what = rest[q + 2..].trim_ascii_start();
+        if alert
+            || what.starts_with(b"unable to find required ")
+            || what.starts_with(b"loop detected for ")
+        {
+            f.proxy = Some(&rest[..q]);
+            return true;
+        }
+        return false;
+    }
+    if !alert {
+        return false;
+    }
+    if let Some(rest) = msg.strip_prefix(b"Starting ").or_else(|| {
+        let rest = msg.strip_prefix(b"Binding [")?;
+        let close = memchr::memchr(b']', rest)?;
+        rest[close + 1..].strip_prefix(b" for ")
+    }) {
+        // `<type> <name>: ...`.
+        let Some(sp) = memchr::memchr(b' ', rest) else { return false };
+        if !matches!(&rest[..sp], b"frontend" | b"backend" | b"listen" | b"proxy" | b"peers") {
+            return false;
+        }
+        let name = &rest[sp + 1..];
+        let Some(colon) = memchr::memchr(b':', name) else { return false };
+        f.proxy = Some(&name[..colon]);
+        return true;
+    }
+    msg.starts_with(b"parsing [")
 }
 
 /// Whether `msg` is an admin message HAProxy is known to write (one that [`parse`] reads).

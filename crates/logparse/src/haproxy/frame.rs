@@ -201,6 +201,11 @@ fn tag_token(t: &[u8]) -> Option<(&[u8], Option<u32>)> {
     (colon && plain).then_some((body, None))
 }
 
+/// Whether a syslog tag names HAProxy (`haproxy`, `haproxy-ingress`, `[HAPROXY]`, ...).
+pub(super) fn names_haproxy(tag: &[u8]) -> bool {
+    tag.windows(7).any(|w| w.eq_ignore_ascii_case(b"haproxy"))
+}
+
 /// A bare word that can be a tag without pid or colon (`haproxy-ingress`).
 fn bare_word(t: &[u8]) -> bool {
     t.first().is_some_and(|c| c.is_ascii_alphabetic())
@@ -374,8 +379,36 @@ pub(super) fn frame(line: &[u8]) -> Frame<'_> {
             }
         }
         host_and_tag(line, q, &mut f);
+    } else {
+        bare_tag(line, p, &mut f);
     }
     f
+}
+
+/// A program tag with no date or host in front (`journalctl -o cat`, pasted terminal output):
+/// `haproxy[3569]: MSG`, `haproxy: MSG`, or `haproxy MSG` when MSG is a stderr label or a known
+/// admin message. Only tags naming HAProxy count, so other programs' lines stay unframed.
+fn bare_tag<'a>(line: &'a [u8], at: usize, f: &mut Frame<'a>) {
+    let (t, end) = token(line, at);
+    let after = skip_spaces(line, end);
+    if let Some((name, pid)) = tag_token(t) {
+        if names_haproxy(name) {
+            f.tag = Some(name);
+            f.pid = pid;
+            f.msg_start = after;
+            f.framed = true;
+        }
+        return;
+    }
+    let rest = line.get(after..).unwrap_or_default();
+    if after > end
+        && bare_word(t)
+        && names_haproxy(t)
+        && (label(rest).is_some() || admin::is_known(rest))
+    {
+        f.tag = Some(t);
+        f.msg_start = after;
+    }
 }
 
 /// The stderr label at the start of `msg`.

@@ -15,6 +15,8 @@
 //! Feb 19 04:03:03 debian11 haproxy[4418]: MESSAGE                    rsyslog file, journald
 //! 2024-11-18T12:48:56.327006+01:00 hermes haproxy[2275324] MESSAGE   rsyslog ISO template
 //! haproxy_1          | MESSAGE                                       docker-compose, raw
+//! haproxy[44]: MESSAGE                                              journalctl -o cat, pastes
+//! haproxy MESSAGE                     (a known admin message only)   pastes
 //! ```
 //!
 //! The message is a traffic line in one of the built-in formats (`src/log.c`), a health or
@@ -34,7 +36,9 @@
 //! changes are `upstream_down` / `upstream_up`, with the check's cause in
 //! [`Fields::cause`]; `Health check ... failed` is `health_check_failed`; `backend X has no
 //! server available!` is `no_live_upstreams`; `Connect() failed for backend X: no free ports.`
-//! is `proxy_error` (the proxy's own resource). Other admin messages are `info`.
+//! is `proxy_error` (the proxy's own resource), and so are the startup alerts that stop the
+//! proxy from serving (`Starting frontend x: cannot bind socket`, `Proxy 'x': unable to find
+//! required default_backend`, fatal configuration errors). Other admin messages are `info`.
 //!
 //! # Event fields
 //!
@@ -98,7 +102,7 @@ use crate::format::Format;
 use crate::options::Options;
 use crate::time::{Timestamp, civil_from_days, civil_to_unix, days_from_civil, is_new_year};
 pub use fields::{Fields, LogKind};
-use frame::{Civil, HeaderTime};
+use frame::{Civil, HeaderTime, names_haproxy};
 
 const FORMAT: Option<Format> = Some(Format::Haproxy);
 
@@ -430,11 +434,6 @@ fn parse_inner(line: &[u8]) -> Result<(Event<'_>, Times), ParseError> {
             Err(ParseError::new(FORMAT, ParseErrorKind::NotRecognized, 0))
         }
     }
-}
-
-/// Whether a syslog tag names HAProxy (`haproxy`, `haproxy-ingress`, `[HAPROXY]`, ...).
-fn names_haproxy(tag: &[u8]) -> bool {
-    tag.windows(7).any(|w| w.eq_ignore_ascii_case(b"haproxy"))
 }
 
 /// Whether a line looks like HAProxy's: a syslog tag naming HAProxy, an admin stderr label, a

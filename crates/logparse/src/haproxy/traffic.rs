@@ -205,6 +205,16 @@ fn set_backend_server<'a>(ev: &mut Event<'a>, f: &mut Fields<'a>, bs: &'a [u8]) 
 
 /// `ip:port` split on the last `:`; `unix:N` and redacted forms are kept whole.
 fn set_client<'a>(ev: &mut Event<'a>, f: &mut Fields<'a>, c: &'a [u8]) {
+    // `%ci:%cp` is an address (IPv4, IPv6, `unix:N`), or one redacted with `x` or `*`; a host
+    // name or other text there is not taken for the client.
+    let address = c.starts_with(b"unix:")
+        || c.iter().all(|&b| {
+            b.is_ascii_hexdigit()
+                || matches!(b, b'.' | b':' | b'[' | b']' | b'%' | b'x' | b'X' | b'*')
+        });
+    if !address {
+        return;
+    }
     ev.client = Some(c);
     if let Some(i) = memchr::memrchr(b':', c)
         && i + 1 < c.len()

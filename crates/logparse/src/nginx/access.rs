@@ -77,6 +77,19 @@
 //! | `$request` and the others | text (the escape rule only): garbage request lines stay readable |
 //!
 //! An empty value fits every shape (`escape=json` writes nothing for a missing value).
+//!
+//! One repair is made, where the shape leaves no doubt: a `$remote_addr` (or
+//! `$realip_remote_addr`, `$server_addr`) value of several words whose last word is an IPv4 or
+//! IPv6 address and whose other words are addresses or host names gives that last address.
+//! It reads the lines of `$host $remote_addr - ...` layouts (`shop.example.com 192.0.2.10 - -
+//! [...]`) and of forwarded-for lists logged where the address goes (`192.0.2.1, 198.51.100.7
+//! - - [...]`, also in quotes) without their `log_format`. The **last** address is the peer:
+//! nginx's `$proxy_add_x_forwarded_for` is the request's `X-Forwarded-For` with `$remote_addr`
+//! appended, so its last entry is the address of the connection nginx accepted, and the earlier
+//! ones are claims of earlier hops or of the client. Any other value that is not an address
+//! (`192.0.2.10 shop.example.com`, free text) stays an [`ParseErrorKind::InvalidField`]: the
+//! engine counts such lines as unparsed and warns once per input, naming the variable, with a
+//! hint to pass the `log_format`.
 //! `escape=none` leaves only the shapes. The variable names are those of nginx's variable
 //! index (<https://nginx.org/en/docs/varindex.html>); the escaping is `ngx_http_log_escape`
 //! of `ngx_http_log_module.c`.
@@ -154,7 +167,9 @@ mod log_format;
 pub use fields::{Attempt, Attempts, Fields, Upstreams};
 use fields::{dash_or_empty, parse_decimal_micros, parse_seconds, parse_status, valid_list};
 pub use log_format::{Escape, FormatError, LogFormat};
-use log_format::{MAIN_TAIL, MAIN_UPSTREAM_TAIL, Slot, UPSTREAMINFO_TAIL, Var, fits, named};
+use log_format::{
+    MAIN_TAIL, MAIN_UPSTREAM_TAIL, Shape, Slot, UPSTREAMINFO_TAIL, Var, fits, named, peer_address,
+};
 
 const FORMAT: Option<Format> = Some(Format::NginxAccess);
 
@@ -187,10 +202,14 @@ impl LogFormat {
                     ParseError::new(FORMAT, ParseErrorKind::MissingField(slot.label), at)
                 })?
             };
-            let value = &line[at..end];
+            let mut value = &line[at..end];
             let invalid = || ParseError::new(FORMAT, ParseErrorKind::InvalidField(slot.label), at);
             if !fits(slot.shape, value, c.escape) {
-                return Err(invalid());
+                // A client address with a host name or a forwarded-for list around it.
+                match peer_address(value).filter(|_| slot.shape == Shape::Address) {
+                    Some(peer) => value = peer,
+                    None => return Err(invalid()),
+                }
             }
             rec.assign(slot.var, value).map_err(|()| invalid())?;
             at = end + slot.literal.len();
@@ -586,16 +605,22 @@ impl Parser {
 /// of address characters and the time must be a valid `$time_local`, so nginx error-log lines
 /// never match.
 pub fn looks_like_combined(line: &[u8]) -> bool {
-    let head = &line[..line.len().min(64)];
+    let head = &line[..line.len().min(160)];
     let Some(sp) = memchr::memchr(b' ', head) else { return false };
-    if sp == 0
-        || !head[..sp].iter().all(|&c| {
+    let plain = sp > 0
+        && head[..sp].iter().all(|&c| {
             c.is_ascii_alphanumeric() || matches!(c, b'.' | b':' | b'[' | b']' | b'%' | b'-' | b'_')
         })
-        || !line[sp..].starts_with(b" - ")
-    {
-        return false;
-    }
+        && line[sp..].starts_with(b" - ");
+    // A host name or a forwarded-for list before the address (see `peer_address`).
+    let sp = if plain {
+        sp
+    } else {
+        match memchr::memmem::find(head, b" - ") {
+            Some(i) if i > 0 && peer_address(&head[..i]).is_some() => i,
+            _ => return false,
+        }
+    };
     let window = &line[sp + 3..line.len().min(sp + 3 + 256)];
     let Some(open) = memchr::memmem::find(window, b" [").map(|i| sp + 3 + i + 2).or_else(|| {
         // `$remote_user` of `-` puts the bracket right after ` - - `.

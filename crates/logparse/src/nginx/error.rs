@@ -354,6 +354,17 @@ fn split_upstream(v: &[u8]) -> UpstreamValue<'_> {
     UpstreamValue { scheme, peer, uri: (!uri.is_empty()).then_some(uri) }
 }
 
+/// Whether `v` can be the client address of an error line: IPv4 or IPv6 (with a `%zone`),
+/// `unix:`, or an address anonymized with `x` or `*`.
+fn is_client_address(v: &[u8]) -> bool {
+    v.starts_with(b"unix:")
+        || v.iter().any(|&c| c == b'.' || c == b':')
+            && v.iter().all(|&c| {
+                c.is_ascii_hexdigit()
+                    || matches!(c, b'.' | b':' | b'[' | b']' | b'%' | b'x' | b'X' | b'*')
+            })
+}
+
 /// The context keys after `client:`, in nginx's order.
 const KEYS: [&[u8]; 7] = [
     b", server: ",
@@ -558,7 +569,9 @@ fn parse_inner<'a>(
     ev.class = verdict.class;
     ev.phase = phase;
     ev.level = head.level;
-    ev.client = context.client;
+    // nginx writes the connection's address here (`c->addr_text`); text of another shape (a
+    // name, a list) is not one, and is not taken for the client.
+    ev.client = context.client.filter(|c| is_client_address(c));
     ev.server = context.server;
     ev.request = context.request;
     ev.host = context.host;

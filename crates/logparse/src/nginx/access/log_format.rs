@@ -195,8 +195,32 @@ fn is_address(v: &[u8]) -> bool {
         Some(i) => (&v[..i], &v[i + 1..]),
         None => (v, &b""[..]),
     };
-    ip.iter().all(|&b| b.is_ascii_hexdigit() || matches!(b, b'.' | b':' | b'[' | b']'))
+    ip.iter().any(|&b| b == b'.' || b == b':')
+        && ip.iter().all(|&b| b.is_ascii_hexdigit() || matches!(b, b'.' | b':' | b'[' | b']'))
         && zone.iter().all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b']'))
+}
+
+/// The peer's address in a value that should be one address but holds a few words: a host
+/// name before it (`$host $remote_addr` read as `$remote_addr`), or a forwarded-for list
+/// (`192.0.2.1, 198.51.100.7`, bare or in quotes). `None` unless the shape is unambiguous:
+/// the last word is an IPv4 or IPv6 address and every word before it is an address or a host
+/// name.
+///
+/// The last address is taken because it is the one the nearest hop wrote: nginx's
+/// `$proxy_add_x_forwarded_for` is the client's `X-Forwarded-For` with `$remote_addr` appended,
+/// so its last entry is exactly the `$remote_addr` of the connection, and the entries before it
+/// are what earlier hops (or the client itself) claimed. A host name comes before the address
+/// in the layouts seen (`$host $remote_addr`, `$server_name $remote_addr`).
+pub(super) fn peer_address(v: &[u8]) -> Option<&[u8]> {
+    let v = v.strip_prefix(b"\"").and_then(|v| v.strip_suffix(b"\"")).unwrap_or(v);
+    let mut words = v.split(|&b| b == b',' || b == b' ').filter(|w| !w.is_empty());
+    let last = words.next_back()?;
+    let ip = |w: &[u8]| is_address(w) && w.iter().any(|&b| b == b'.' || b == b':');
+    let host = |w: &[u8]| {
+        w.iter().any(u8::is_ascii_alphabetic)
+            && w.iter().all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+    };
+    (ip(last) && words.all(|w| ip(w) || host(w))).then_some(last)
 }
 
 fn is_integer(v: &[u8]) -> bool {
