@@ -87,7 +87,7 @@
 
 mod admin;
 pub(crate) mod fields;
-mod frame;
+pub(crate) mod frame;
 mod traffic;
 
 use crate::bytes::trim;

@@ -37,6 +37,11 @@
 //! - The timestamp is local time without a zone: [`Options::tz`](crate::Options) converts it.
 //! - Anything before the timestamp is ignored: `docker-compose` (`nginx.1 | `), Docker and
 //!   `kubectl logs --prefix` RFC 3339 prefixes, s6 stamps, syslog headers, quoting (`> `).
+//! - nginx's console form, `nginx: [emerg] message` (what it writes to standard error before
+//!   an error log is open, and `nginx -t`'s verdicts, `nginx: configuration file ... test
+//!   failed`), alone or after the syslog header journald and syslog put before a unit's
+//!   output (`Jul  3 09:12:44 web1 nginx[812]: nginx: ...`): the header's time applies, with
+//!   the year of [`Options::year`](crate::Options) (none: the time is unknown).
 //! - Lines whose start was cut off (no timestamp, no level, only `*CID` or only the message)
 //!   are still classified, with `time` `None`.
 //! - Lines cut at nginx's 2048-byte limit or by an editor (unclosed quotes) keep every field
@@ -491,8 +496,15 @@ fn parse_inner<'a>(
     if trim(line).is_empty() {
         return Err(ParseError::new(FORMAT, ParseErrorKind::Empty, 0));
     }
-    let head = locate_header(line);
-    let has_header = head.level.is_some();
+    let mut head = locate_header(line);
+    let mut time = head.ts.and_then(|at| times.get(&line[at..], opts));
+    let console = if head.level.is_none() { console_form(line, opts) } else { None };
+    if let Some(c) = &console {
+        head.level = c.level;
+        head.msg_start = c.msg_start;
+        time = c.time;
+    }
+    let has_header = head.level.is_some() || console.is_some();
     let rest = &line[head.msg_start..];
 
     // The context starts at the first `client: ` preceded by `, ` or `, udp `; lines without a
@@ -554,7 +566,7 @@ fn parse_inner<'a>(
     let stream = context.stream || finder!(b", udp client: ").find(rest).is_some();
 
     let mut ev = Event::new(Format::NginxError, line);
-    ev.time = head.ts.and_then(|at| times.get(&line[at..], opts));
+    ev.time = time;
     ev.class = verdict.class;
     ev.phase = phase;
     ev.level = head.level;
@@ -594,7 +606,10 @@ fn parse_inner<'a>(
         // The peer name is the upstream{} block's name here.
         ev.upstream_group = ev.upstream;
     }
-    fields.implied_status = implied_status(&verdict, phase, stream, msg);
+    // A console line is about the proxy itself (startup, `nginx -t`), never a request's.
+    if console.is_none() {
+        fields.implied_status = implied_status(&verdict, phase, stream, msg);
+    }
     ev.fields = EventFields::NginxError(fields);
 
     let opens = verdict.class == Class::AppStderr && ctx.is_none() && action.is_none() && {
@@ -603,6 +618,55 @@ fn parse_inner<'a>(
         !(body.len() >= 2 && body.ends_with(b"\""))
     };
     Ok((ev, opens))
+}
+
+/// What nginx wrote to its standard error (`nginx -t`, startup), as a service manager kept it.
+struct Console {
+    /// The time of the syslog header, when there is one and the year is known.
+    time: Option<Timestamp>,
+    /// The `[level]` after `nginx: `; `nginx -t`'s own verdicts have none.
+    level: Option<Level>,
+    /// Where the message starts.
+    msg_start: usize,
+}
+
+/// Reads the console form, `nginx: [level] message` or `nginx: message`, alone or after a
+/// syslog header (`Jul  3 09:12:44 web1 nginx[812]: nginx: [emerg] ...`, as journald and
+/// syslog keep a unit's standard error).
+///
+/// nginx writes this form where no error log is open yet: `ngx_log_error_core` and
+/// `ngx_log_stderr` (`src/core/ngx_log.c`) put `nginx: ` before the line, without nginx's
+/// own timestamp, pid or connection number. The syslog header's time is read in `opts.tz`,
+/// with `opts.year` (the header has no year; without one the time is unknown).
+fn console_form(line: &[u8], opts: &Options) -> Option<Console> {
+    let mut at = line.iter().take_while(|c| c.is_ascii_whitespace()).count();
+    let mut time = None;
+    if let Some((civil, len)) = crate::haproxy::frame::legacy_time(&line[at..]) {
+        // `HOST TAG[PID]: ` after the time.
+        let after = &line[at + len..];
+        let host_at = after.iter().take_while(|&&c| c == b' ').count();
+        let host_len = memchr::memchr(b' ', &after[host_at..])?;
+        let tag_at = host_at + host_len + 1;
+        let tag_len = memchr::memchr(b' ', &after[tag_at..])?;
+        crate::haproxy::frame::tag_token(&after[tag_at..tag_at + tag_len])?;
+        time = opts.year.and_then(|year| {
+            let c = civil;
+            civil_to_unix(year, c.month, c.day, c.hour, c.minute, c.second)
+                .map(|local| Timestamp::from_unix_seconds(opts.tz.local_to_utc(local)))
+        });
+        at += len + tag_at + tag_len + 1;
+    }
+    let rest = line.get(at..)?.strip_prefix(b"nginx: ")?;
+    at += b"nginx: ".len();
+    let mut level = None;
+    if rest.first() == Some(&b'[')
+        && let Some(close) = memchr::memchr(b']', &rest[..rest.len().min(9)])
+        && let Some(l) = Level::from_name(&rest[1..close])
+    {
+        level = Some(l);
+        at += close + 1 + rest[close + 1..].iter().take_while(|&&c| c == b' ').count();
+    }
+    Some(Console { time, level, msg_start: at })
 }
 
 /// The class of a message the catalog does not know: a failure of unknown cause
