@@ -209,6 +209,7 @@ enum FormatArg {
     Haproxy,
     Alb,
     Elb,
+    IngressController,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -649,6 +650,7 @@ impl Args {
             FormatArg::Haproxy => Some(engine::logparse::Format::Haproxy),
             FormatArg::Alb => Some(engine::logparse::Format::Alb),
             FormatArg::Elb => Some(engine::logparse::Format::Elb),
+            FormatArg::IngressController => Some(engine::logparse::Format::IngressController),
         };
         Config::new(crate::config::Raw {
             mode,

@@ -29,6 +29,9 @@ pub fn detect_line(line: &[u8]) -> Option<Format> {
     if crate::haproxy::looks_like(line) {
         return Some(Format::Haproxy);
     }
+    if crate::ingress::looks_like(line) {
+        return Some(Format::IngressController);
+    }
     None
 }
 

@@ -88,6 +88,8 @@ pub enum Fields<'a> {
     Elb(crate::aws::elb::fields::Fields<'a>),
     /// Fields of an HAProxy line.
     Haproxy(crate::haproxy::fields::Fields<'a>),
+    /// Fields of an ingress-nginx controller line.
+    IngressController(crate::ingress::fields::Fields<'a>),
 }
 
 impl<'a> Fields<'a> {
@@ -103,6 +105,7 @@ impl<'a> Fields<'a> {
             Fields::Alb(x) => x.visit(f),
             Fields::Elb(x) => x.visit(f),
             Fields::Haproxy(x) => x.visit(f),
+            Fields::IngressController(x) => x.visit(f),
         }
     }
 }

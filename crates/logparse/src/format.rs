@@ -17,12 +17,20 @@ pub enum Format {
     Alb,
     /// AWS Classic Load Balancer (ELB) access logs.
     Elb,
+    /// The ingress-nginx controller's own (klog) lines, beside its nginx logs.
+    IngressController,
 }
 
 impl Format {
     /// Every format, in the order detection tries them.
-    pub const ALL: [Format; 5] =
-        [Format::NginxError, Format::NginxAccess, Format::Haproxy, Format::Alb, Format::Elb];
+    pub const ALL: [Format; 6] = [
+        Format::NginxError,
+        Format::NginxAccess,
+        Format::Haproxy,
+        Format::Alb,
+        Format::Elb,
+        Format::IngressController,
+    ];
 
     /// The stable name used on the command line and in output.
     pub const fn as_str(self) -> &'static str {
@@ -32,6 +40,7 @@ impl Format {
             Format::Haproxy => "haproxy",
             Format::Alb => "alb",
             Format::Elb => "elb",
+            Format::IngressController => "ingress-controller",
         }
     }
 

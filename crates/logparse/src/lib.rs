@@ -40,6 +40,9 @@
 //! - [`haproxy`]: HAProxy traffic lines (HTTP, HTTPS, CLF, TCP, connection errors), health
 //!   checks and admin messages, in every syslog, journald, stderr and container framing.
 //!
+//! - [`ingress`]: the ingress-nginx controller's own klog lines (`W0412 10:02:11.120533 7
+//!   controller.go:1112] ...`), which share `kubectl logs` with its access and error logs.
+//!
 //! [`detect`] tells formats apart by their shape, per line or per input.
 //!
 //! # Untrusted input
@@ -89,6 +92,7 @@ pub mod error;
 pub mod event;
 mod format;
 pub mod haproxy;
+pub mod ingress;
 pub mod lines;
 pub mod nginx;
 mod options;

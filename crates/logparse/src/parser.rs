@@ -5,7 +5,7 @@ use crate::error::{ParseError, ParseErrorKind};
 use crate::event::Event;
 use crate::format::Format;
 use crate::options::Options;
-use crate::{aws, haproxy, nginx};
+use crate::{aws, haproxy, ingress, nginx};
 
 /// A line parser for one input: a fixed format, or detection per line.
 ///
@@ -102,6 +102,7 @@ impl Parser {
             Format::Alb => aws::alb::parse(line),
             Format::Elb => aws::elb::parse(line),
             Format::Haproxy => self.haproxy.parse(line),
+            Format::IngressController => ingress::parse_with(line, &self.opts),
         }
     }
 

@@ -58,6 +58,11 @@ fn haproxy_logs_have_their_annotated_classes() {
 }
 
 #[test]
+fn ingress_controller_cases() {
+    check(&load::cases_toml("ingress-controller/cases.toml"));
+}
+
+#[test]
 fn alb_cases() {
     check(&load::cases_toml("alb/cases.toml"));
 }

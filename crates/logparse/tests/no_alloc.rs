@@ -202,6 +202,13 @@ fn elb_lines_parse_without_allocating() {
     assert_no_allocation("elb", parser, &lines);
 }
 
+#[test]
+fn ingress_controller_lines_parse_without_allocating() {
+    let lines = lines_of(&load::cases_toml("ingress-controller/cases.toml"));
+    let parser = Setup { format: Some(Format::IngressController), ..Setup::default() }.parser();
+    assert_no_allocation("ingress-controller", parser, &lines);
+}
+
 /// Detection per line, over the journal that mixes all five formats and over every fixture
 /// line of every format.
 #[test]
@@ -220,7 +227,7 @@ fn detected_lines_parse_without_allocating() {
     }
     all.extend(lines_of(&load::aws_classes("alb", Format::Alb)));
     all.extend(lines_of(&load::aws_classes("elb", Format::Elb)));
-    for dir in ["nginx-error", "nginx-access", "haproxy", "alb", "elb"] {
+    for dir in ["nginx-error", "nginx-access", "haproxy", "alb", "elb", "ingress-controller"] {
         all.extend(lines_of(&load::cases_toml(&format!("{dir}/cases.toml"))));
     }
     all.extend(load::corpus_rows().iter().map(|r| r.line.as_bytes().to_vec()));

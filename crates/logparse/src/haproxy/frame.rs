@@ -8,16 +8,16 @@ use crate::time::{digits2, digits4, month_from_abbrev};
 
 /// A calendar time read from the line, before the year and zone are settled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) struct Civil {
-    pub year: i32,
-    pub month: u32,
-    pub day: u32,
-    pub hour: u32,
-    pub minute: u32,
-    pub second: u32,
-    pub micros: u32,
+pub(crate) struct Civil {
+    pub(crate) year: i32,
+    pub(crate) month: u32,
+    pub(crate) day: u32,
+    pub(crate) hour: u32,
+    pub(crate) minute: u32,
+    pub(crate) second: u32,
+    pub(crate) micros: u32,
     /// The UTC offset written in the line, in seconds east.
-    pub offset: Option<i32>,
+    pub(crate) offset: Option<i32>,
 }
 
 /// The time in the header.
@@ -112,7 +112,7 @@ fn offset(b: &[u8]) -> Option<(i32, usize)> {
 }
 
 /// `Mmm dd HH:MM:SS` (day space-padded or not): the time and its length.
-pub(super) fn legacy_time(b: &[u8]) -> Option<(Civil, usize)> {
+pub(crate) fn legacy_time(b: &[u8]) -> Option<(Civil, usize)> {
     let month = month_from_abbrev(b)?;
     if b.get(3) != Some(&b' ') {
         return None;
@@ -180,7 +180,7 @@ fn pri(line: &[u8], at: usize) -> Option<(u8, usize)> {
 }
 
 /// A syslog tag token: `name[pid]:`, `name[pid]` or `name:`. Returns the name and pid.
-fn tag_token(t: &[u8]) -> Option<(&[u8], Option<u32>)> {
+pub(crate) fn tag_token(t: &[u8]) -> Option<(&[u8], Option<u32>)> {
     let (body, colon) = match t.strip_suffix(b":") {
         Some(b) => (b, true),
         None => (t, false),

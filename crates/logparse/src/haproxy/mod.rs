@@ -91,7 +91,7 @@
 
 mod admin;
 pub(crate) mod fields;
-mod frame;
+pub(crate) mod frame;
 mod traffic;
 
 use crate::bytes::trim;

@@ -37,12 +37,21 @@
 //! - The timestamp is local time without a zone: [`Options::tz`](crate::Options) converts it.
 //! - Anything before the timestamp is ignored: `docker-compose` (`nginx.1 | `), Docker and
 //!   `kubectl logs --prefix` RFC 3339 prefixes, s6 stamps, syslog headers, quoting (`> `).
+//! - nginx's console form, `nginx: [emerg] message` (what it writes to standard error before
+//!   an error log is open, and `nginx -t`'s verdicts, `nginx: configuration file ... test
+//!   failed`), alone or after the syslog header journald and syslog put before a unit's
+//!   output (`Jul  3 09:12:44 web1 nginx[812]: nginx: ...`): the header's time applies, with
+//!   the year of [`Options::year`](crate::Options) (none: the time is unknown).
 //! - Lines whose start was cut off (no timestamp, no level, only `*CID` or only the message)
 //!   are still classified, with `time` `None`.
 //! - Lines cut at nginx's 2048-byte limit or by an editor (unclosed quotes) keep every field
 //!   that is complete.
 //! - `FastCGI sent in stderr` entries span several physical lines; the lines after the first
-//!   are reported as [`ParseErrorKind::Continuation`].
+//!   are reported as [`ParseErrorKind::Continuation`]. The entry's last line carries its
+//!   context (`...line 9" while reading response header from upstream, client: ...,
+//!   upstream: "fastcgi://unix:/run/php/fpm.sock:"`); read without the lines before it (cut
+//!   by `tail`, `grep` or a rotation) it is an `app_stderr` event with that context and no
+//!   time, its message the application's text without the closing quote.
 //! - Upstreams are `IP:port`, `[IPv6]:port`, `unix:/path` (with or without nginx's trailing
 //!   `:`), or the upstream group's name for `no live upstreams`.
 //! - A message the catalog does not know is a failure of unknown cause (`gateway_error`) when
@@ -102,13 +111,21 @@ pub fn parse_with<'a>(line: &'a [u8], opts: &Options) -> Result<Event<'a>, Parse
 ///
 /// After a `FastCGI sent in stderr: "...` line whose quote is not closed on the same line,
 /// every following line without an nginx header is a continuation of that entry, until a line
-/// that closes it.
+/// that closes it. The entry's event is its first line's (time, level, message).
+///
+/// nginx writes an entry in one piece of at most 2047 bytes (`NGX_MAX_ERROR_STR`,
+/// `src/core/ngx_log.h`): the line that reaches that size is the entry's last, cut before its
+/// context, and the lines after it are no longer inside the entry.
 #[derive(Clone, Debug, Default)]
 pub struct Parser {
     opts: Options,
-    open_stderr: bool,
+    /// The bytes of the open multi-line entry so far, from its timestamp (newlines included).
+    open: Option<usize>,
     times: TimeCache,
 }
+
+/// The largest entry nginx writes, without its final newline (`NGX_MAX_ERROR_STR` - 1).
+const MAX_ENTRY: usize = 2047;
 
 /// The last timestamp converted, to skip the conversion for the next lines of the same second.
 #[derive(Clone, Debug, Default)]
@@ -136,34 +153,37 @@ impl TimeCache {
 impl Parser {
     /// A parser with the given options.
     pub fn new(opts: Options) -> Parser {
-        Parser { opts, open_stderr: false, times: TimeCache::default() }
+        Parser { opts, open: None, times: TimeCache::default() }
     }
 
     /// Parses the next line of the input.
     pub fn parse<'a>(&mut self, line: &'a [u8]) -> Result<Event<'a>, ParseError> {
-        if self.open_stderr {
+        if let Some(bytes) = &mut self.open {
             let head = locate_header(line);
             if head.ts.is_none() && head.level.is_none() {
-                // Still inside the entry; it ends with the line that carries the context.
+                // Still inside the entry; it ends with the line that carries the context, or
+                // with the line that reaches nginx's size limit.
+                *bytes += 1 + line.len();
                 if finder!(b"\" while ").find(line).is_some()
                     || finder!(b", client: ").find(line).is_some()
                     || trim(line).ends_with(b"\"")
+                    || *bytes >= MAX_ENTRY
                 {
-                    self.open_stderr = false;
+                    self.open = None;
                 }
                 return Err(ParseError::new(FORMAT, ParseErrorKind::Continuation, 0));
             }
         }
         // A line with a header ends any open entry, whether or not it parses.
-        self.open_stderr = false;
+        self.open = None;
         let (ev, opens) = parse_inner(line, &self.opts, &mut self.times)?;
-        self.open_stderr = opens;
+        self.open = opens.map(|ts_at| ev.raw.len().saturating_sub(ts_at));
         Ok(ev)
     }
 
     /// Forgets any open multi-line entry (call it between inputs).
     pub fn reset(&mut self) {
-        self.open_stderr = false;
+        self.open = None;
     }
 }
 
@@ -492,18 +512,26 @@ fn looks_like_continuation(text: &[u8]) -> bool {
             && t.get(1 + digit_run(&t[1..])) == Some(&b' '))
 }
 
-/// Parses a line; the flag says whether it opens a multi-line FastCGI stderr entry.
+/// Parses a line; the second value, when the line opens a multi-line FastCGI stderr entry, is
+/// where its timestamp starts.
 fn parse_inner<'a>(
     line: &'a [u8],
     opts: &Options,
     times: &mut TimeCache,
-) -> Result<(Event<'a>, bool), ParseError> {
+) -> Result<(Event<'a>, Option<usize>), ParseError> {
     let line = crate::lines::strip_cr(line);
     if trim(line).is_empty() {
         return Err(ParseError::new(FORMAT, ParseErrorKind::Empty, 0));
     }
-    let head = locate_header(line);
-    let has_header = head.level.is_some();
+    let mut head = locate_header(line);
+    let mut time = head.ts.and_then(|at| times.get(&line[at..], opts));
+    let console = if head.level.is_none() { console_form(line, opts) } else { None };
+    if let Some(c) = &console {
+        head.level = c.level;
+        head.msg_start = c.msg_start;
+        time = c.time;
+    }
+    let has_header = head.level.is_some() || console.is_some();
     let rest = &line[head.msg_start..];
 
     // The context starts at the first `client: ` preceded by `, ` or `, udp `; lines without a
@@ -523,8 +551,8 @@ fn parse_inner<'a>(
         }
     }
     // Strip quoting and the bytes a lost header left behind.
-    let msg = trim(msg);
-    let msg = if has_header { msg } else { strip_lead_junk(msg) };
+    let quoted = trim(msg);
+    let msg = if has_header { quoted } else { strip_lead_junk(quoted) };
 
     let context = ctx.map(parse_context).unwrap_or_default();
     let errno = errno_of(msg);
@@ -538,21 +566,23 @@ fn parse_inner<'a>(
         found = classify(&buf[..n], action, errno).filter(|v| v.class != Class::AppStderr);
     }
 
+    let mut msg = msg;
     if !has_header {
         // Without a header, a line must be recognizably nginx's: a known message, or nginx
-        // context. Lines inside a FastCGI stderr entry are continuations.
-        let unknown = found.is_none();
-        if looks_like_continuation(msg) && !msg.starts_with(b"FastCGI") {
+        // context. The last line of a multi-line FastCGI stderr entry, read without the lines
+        // before it (cut by `tail`, `grep` or a rotation), closes the stderr quote before the
+        // action and context: it is the entry's event, without a time. The other lines
+        // inside such an entry are continuations.
+        let closes_entry = action.is_some() && ctx.is_some() && quoted.ends_with(b"\"");
+        let inside_entry = looks_like_continuation(msg) && !msg.starts_with(b"FastCGI");
+        if closes_entry && (found.is_none() || inside_entry) {
+            found = Some(Verdict { class: Class::AppStderr, nginx_timer: false });
+            msg = stderr_tail(quoted);
+        } else if inside_entry {
             return Err(ParseError::new(FORMAT, ParseErrorKind::Continuation, 0));
         }
-        if unknown {
-            let quote_closed_before_action = action.is_some() && msg.ends_with(b"\"");
-            if quote_closed_before_action {
-                return Err(ParseError::new(FORMAT, ParseErrorKind::Continuation, 0));
-            }
-            if ctx.is_none() && action.is_none() {
-                return Err(ParseError::new(FORMAT, ParseErrorKind::NotRecognized, 0));
-            }
+        if found.is_none() && ctx.is_none() && action.is_none() {
+            return Err(ParseError::new(FORMAT, ParseErrorKind::NotRecognized, 0));
         }
     }
 
@@ -565,7 +595,7 @@ fn parse_inner<'a>(
     let stream = context.stream || finder!(b", udp client: ").find(rest).is_some();
 
     let mut ev = Event::new(Format::NginxError, line);
-    ev.time = head.ts.and_then(|at| times.get(&line[at..], opts));
+    ev.time = time;
     ev.class = verdict.class;
     ev.phase = phase;
     ev.level = head.level;
@@ -607,7 +637,10 @@ fn parse_inner<'a>(
         // The peer name is the upstream{} block's name here.
         ev.upstream_group = ev.upstream;
     }
-    fields.implied_status = implied_status(&verdict, phase, stream, msg);
+    // A console line is about the proxy itself (startup, `nginx -t`), never a request's.
+    if console.is_none() {
+        fields.implied_status = implied_status(&verdict, phase, stream, msg);
+    }
     ev.fields = EventFields::NginxError(fields);
 
     let opens = verdict.class == Class::AppStderr && ctx.is_none() && action.is_none() && {
@@ -615,7 +648,62 @@ fn parse_inner<'a>(
         let body = &msg[msg.len().min(b"FastCGI sent in stderr: ".len())..];
         !(body.len() >= 2 && body.ends_with(b"\""))
     };
-    Ok((ev, opens))
+    Ok((ev, opens.then(|| head.ts.unwrap_or(0))))
+}
+
+/// The text of an entry's last line before its context: the end of the application's
+/// output, without the closing quote and the indentation.
+fn stderr_tail(msg: &[u8]) -> &[u8] {
+    trim(msg.strip_suffix(b"\"").unwrap_or(msg))
+}
+
+/// What nginx wrote to its standard error (`nginx -t`, startup), as a service manager kept it.
+struct Console {
+    /// The time of the syslog header, when there is one and the year is known.
+    time: Option<Timestamp>,
+    /// The `[level]` after `nginx: `; `nginx -t`'s own verdicts have none.
+    level: Option<Level>,
+    /// Where the message starts.
+    msg_start: usize,
+}
+
+/// Reads the console form, `nginx: [level] message` or `nginx: message`, alone or after a
+/// syslog header (`Jul  3 09:12:44 web1 nginx[812]: nginx: [emerg] ...`, as journald and
+/// syslog keep a unit's standard error).
+///
+/// nginx writes this form where no error log is open yet: `ngx_log_error_core` and
+/// `ngx_log_stderr` (`src/core/ngx_log.c`) put `nginx: ` before the line, without nginx's
+/// own timestamp, pid or connection number. The syslog header's time is read in `opts.tz`,
+/// with `opts.year` (the header has no year; without one the time is unknown).
+fn console_form(line: &[u8], opts: &Options) -> Option<Console> {
+    let mut at = line.iter().take_while(|c| c.is_ascii_whitespace()).count();
+    let mut time = None;
+    if let Some((civil, len)) = crate::haproxy::frame::legacy_time(&line[at..]) {
+        // `HOST TAG[PID]: ` after the time.
+        let after = &line[at + len..];
+        let host_at = after.iter().take_while(|&&c| c == b' ').count();
+        let host_len = memchr::memchr(b' ', &after[host_at..])?;
+        let tag_at = host_at + host_len + 1;
+        let tag_len = memchr::memchr(b' ', &after[tag_at..])?;
+        crate::haproxy::frame::tag_token(&after[tag_at..tag_at + tag_len])?;
+        time = opts.year.and_then(|year| {
+            let c = civil;
+            civil_to_unix(year, c.month, c.day, c.hour, c.minute, c.second)
+                .map(|local| Timestamp::from_unix_seconds(opts.tz.local_to_utc(local)))
+        });
+        at += len + tag_at + tag_len + 1;
+    }
+    let rest = line.get(at..)?.strip_prefix(b"nginx: ")?;
+    at += b"nginx: ".len();
+    let mut level = None;
+    if rest.first() == Some(&b'[')
+        && let Some(close) = memchr::memchr(b']', &rest[..rest.len().min(9)])
+        && let Some(l) = Level::from_name(&rest[1..close])
+    {
+        level = Some(l);
+        at += close + 1 + rest[close + 1..].iter().take_while(|&&c| c == b' ').count();
+    }
+    Some(Console { time, level, msg_start: at })
 }
 
 /// The class of a message the catalog does not know: a failure of unknown cause

@@ -646,6 +646,7 @@ fn known_fields(format: Format) -> &'static [&'static str] {
             "active_servers",
             "backup_servers",
         ],
+        Format::IngressController => &["thread", "source", "service_port"],
         _ => &[],
     }
 }

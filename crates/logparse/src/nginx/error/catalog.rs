@@ -300,6 +300,17 @@ pub(super) const RULES: &[Rule] = &[
         }),
     ),
     rule(Test::Failed(Call::Local), Meaning::Is(Class::ProxyError)),
+    // `nginx -t`'s verdicts, written to standard error without a level (`src/core/nginx.c`,
+    // `src/core/ngx_cycle.c`): a failed test is the proxy's own problem.
+    rule(
+        Test::AnyEndingWith(b"configuration file ", b" test failed"),
+        Meaning::Is(Class::ProxyError),
+    ),
+    rule(Test::AnyEndingWith(b"configuration file ", b" syntax is ok"), Meaning::Is(Class::Info)),
+    rule(
+        Test::AnyEndingWith(b"configuration file ", b" test is successful"),
+        Meaning::Is(Class::Info),
+    ),
     // The proxy's own limits and configuration.
     any(
         &[

@@ -38,6 +38,68 @@ fn fastcgi_multiline_entry_is_one_event_and_continuations() {
     );
 }
 
+/// The last line of every entry of `app_stderr.multiline.log`, read without the lines before
+/// it, is an `app_stderr` event with the entry's context and no time; inside its entry it is a
+/// continuation (the entry's event is its first line).
+#[test]
+fn fastcgi_entry_last_line_alone_is_an_event_with_its_context() {
+    let log = include_bytes!("../../../../../testdata/nginx-error/app_stderr.multiline.log");
+    let mut p = Parser::new(Options::default());
+    let mut got = Vec::new();
+    for (i, line) in crate::lines::Lines::new(log).enumerate() {
+        let in_order = p.parse(line);
+        let closes = !has_header(line) && finder!(b"\" while ").find(line).is_some();
+        if closes {
+            assert_eq!(in_order.unwrap_err().kind, ParseErrorKind::Continuation);
+            let ev = parse(line).unwrap();
+            let EventFields::NginxError(f) = &ev.fields else { panic!("not nginx error fields") };
+            assert_eq!((ev.class, ev.time, ev.level), (Class::AppStderr, None, None));
+            assert!(ev.client.is_some() && ev.request.is_some() && f.action.is_some());
+            got.push((
+                i + 1,
+                ev.upstream.map(|u| crate::text(u).to_string()),
+                ev.phase,
+                crate::text(ev.message).to_string(),
+            ));
+        }
+    }
+    let fpm = || Some("unix:/run/php/fpm.sock".to_owned());
+    let php82 = || Some("unix:/run/php/php8.2-fpm.sock".to_owned());
+    assert_eq!(
+        got,
+        [
+            (5, php82(), Phase::Header, "thrown in /var/www/app/Cart.php on line 88".to_owned()),
+            (8, php82(), Phase::Header, "totals ok".to_owned()),
+            (12, fpm(), Phase::Header, "thrown in /srv/app/x.php on line 9".to_owned()),
+            (
+                14,
+                Some("172.19.0.6:9000".to_owned()),
+                Phase::Body,
+                "PHP message: PHP Notice:  Trying to access array offset on value of type null in /srv/app/cart.php on line 4".to_owned()
+            ),
+            (16, fpm(), Phase::Header, String::new()),
+        ]
+    );
+}
+
+/// nginx cuts an entry at 2047 bytes, before its context: the line that reaches the size is
+/// the entry's last; the next line is no longer inside it.
+#[test]
+fn fastcgi_multiline_entry_cut_at_nginx_size_limit_ends_there() {
+    let first = b"2024/03/14 09:44:00 [error] 7#7: *5 FastCGI sent in stderr: \"PHP message: dump";
+    let filler = vec![b'x'; 1000];
+    // The entry's bytes: the first line, a newline, the filler, a newline, the last line.
+    let last = vec![b'y'; MAX_ENTRY - first.len() - 2 - filler.len()];
+    let mut p = Parser::new(Options::default());
+    assert_eq!(p.parse(first).unwrap().class, Class::AppStderr);
+    assert_eq!(p.parse(&filler).unwrap_err().kind, ParseErrorKind::Continuation);
+    assert_eq!(p.parse(&last).unwrap_err().kind, ParseErrorKind::Continuation);
+    assert_eq!(
+        p.parse(b"some arbitrary app text").unwrap_err().kind,
+        ParseErrorKind::NotRecognized
+    );
+}
+
 #[test]
 fn open_stderr_entry_swallows_arbitrary_text_until_closed() {
     let mut p = Parser::new(Options::default());
