@@ -352,6 +352,16 @@ pub(super) const CALLS: &[(&[u8], Call)] = &[
     (b"SSL_sendfile", Call::Transport),
     (b"SSL_shutdown", Call::Transport),
     (b"kevent", Call::Transport),
+    (b"sendto", Call::Transport),
+    (b"sendfilev", Call::Transport),
+    (b"SSL_read_early_data", Call::Transport),
+    (b"SSL_write_early_data", Call::Transport),
+    // nginx for Windows (`src/os/win32/`): winsock's names for recv(), send() and their UDP
+    // forms (`WSARecv() or WSAGetOverlappedResult() failed` names WSARecv first).
+    (b"WSARecv", Call::Transport),
+    (b"WSASend", Call::Transport),
+    (b"WSARecvFrom", Call::Transport),
+    (b"WSASendTo", Call::Transport),
     (b"socket", Call::Local),
     (b"bind", Call::Local),
     (b"setsockopt", Call::Local),
@@ -368,6 +378,13 @@ pub(super) const CALLS: &[(&[u8], Call)] = &[
     (b"SSL_set_alpn_protos", Call::Local),
     (b"SSL_set_session", Call::Local),
     (b"SSL_new", Call::Local),
+    (b"getsockname", Call::Local),
+    // nginx for Windows: socket(), ioctl() on sockets, closesocket(), and the file calls.
+    (b"WSASocketW", Call::Local),
+    (b"ioctlsocket", Call::Local),
+    (b"closesocket", Call::Local),
+    (b"WriteFile", Call::Local),
+    (b"ReadFile", Call::Local),
 ];
 
 /// What an errno number says, for the classes of [`Meaning::ByErrno`].
