@@ -444,6 +444,7 @@ fn default_phase(class: Class) -> Phase {
         | Class::TlsCertificate => Phase::Connect,
         Class::InvalidHeader | Class::HeaderTooBig => Phase::Header,
         Class::InvalidBody => Phase::Body,
+        Class::UpstreamDown | Class::UpstreamUp | Class::HealthCheckFailed => Phase::Health,
         _ => Phase::None,
     }
 }
@@ -669,13 +670,38 @@ fn strip_lead_junk(msg: &[u8]) -> &[u8] {
     &msg[start..]
 }
 
-/// The peer named in `connect() to ADDR failed`, for lines without `upstream:`.
+/// The peer a message names, for lines without `upstream:`: `connect() to ADDR failed`, and
+/// the health checks' `... peer: ADDR` (nginx_upstream_check_module, Tengine),
+/// `healthcheck: peer ADDR is turned down` and `healthcheck: failed to connect to ADDR: ...`
+/// (lua-resty-upstream-healthcheck).
 fn peer_in_message(msg: &[u8]) -> Option<&[u8]> {
-    let at = finder!(b"() to ").find(msg)?;
-    let rest = &msg[at + 6..];
-    let end = finder!(b" failed").find(rest)?;
-    let peer = trim(&rest[..end]);
-    (!peer.is_empty() && !peer.contains(&b' ')).then_some(peer)
+    if let Some(at) = finder!(b"() to ").find(msg) {
+        let rest = &msg[at + 6..];
+        let end = finder!(b" failed").find(rest)?;
+        let peer = trim(&rest[..end]);
+        return (!peer.is_empty() && !peer.contains(&b' ')).then_some(peer);
+    }
+    if let Some(at) = finder!(b"peer: ").find(msg) {
+        return peer_token(&msg[at + 6..]);
+    }
+    let at = finder!(b"healthcheck: ").find(msg)?;
+    let rest = &msg[at + 13..];
+    let after = [&b"peer "[..], b"connect to ", b"handshake to ", b"request to ", b"from "]
+        .iter()
+        .find_map(|m| find(rest, m).map(|i| &rest[i + m.len()..]))?;
+    peer_token(after)
+}
+
+/// The address at the start of `text`: up to a space, a comma or a `: ` (an address holds
+/// colons, `host:port`, `[v6]:port`, `unix:/path`); `None` when empty.
+fn peer_token(text: &[u8]) -> Option<&[u8]> {
+    let text = text.trim_ascii_start();
+    let mut end = text.iter().position(|&c| c == b' ' || c == b',').unwrap_or(text.len());
+    if let Some(i) = find(&text[..end], b": ") {
+        end = i;
+    }
+    let peer = text[..end].strip_suffix(b":").unwrap_or(&text[..end]);
+    (!peer.is_empty()).then_some(peer)
 }
 
 #[cfg(test)]

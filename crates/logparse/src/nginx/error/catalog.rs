@@ -194,6 +194,29 @@ pub(super) const RULES: &[Rule] = &[
         Class::ClientError,
     ),
     rule(Test::ClientSide, Meaning::Is(Class::ClientError)),
+    // Active health checks, logged by their timers without a client or `upstream:`; the peer is
+    // named in the message. nginx_upstream_check_module (also compiled into Tengine, and ported
+    // to stream by ngx_stream_upstream_check_module) and OpenResty's
+    // lua-resty-upstream-healthcheck (`healthcheck: ...` after the `[lua]` prefix).
+    any(&[b"disable check peer", b"is turned down after "], Class::UpstreamDown),
+    any(&[b"enable check peer", b"is turned up after "], Class::UpstreamUp),
+    any(
+        &[
+            b"check time out with peer",
+            b"error with peer: ",
+            b"check pool NULL with peer",
+            b"failed with peer: ",
+            b"check peer closed connection with an incomplete response",
+            b"check fastcgi ",
+            b"healthcheck: failed to connect to ",
+            b"healthcheck: failed to ssl handshake to ",
+            b"healthcheck: failed to send request to ",
+            b"healthcheck: failed to receive status line from ",
+            b"healthcheck: bad status line from ",
+            b"healthcheck: bad status code from ",
+        ],
+        Class::HealthCheckFailed,
+    ),
     any(
         &[
             b"no live upstreams",
