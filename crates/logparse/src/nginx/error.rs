@@ -589,7 +589,11 @@ fn parse_inner<'a>(
         }
     }
     if ev.upstream.is_none() {
-        ev.upstream = peer_in_message(msg);
+        ev.upstream = if verdict.class == Class::DnsFailure {
+            name_in_dns_message(msg)
+        } else {
+            peer_in_message(msg)
+        };
     }
     if verdict.class == Class::NoLiveUpstreams {
         // The peer name is the upstream{} block's name here.
@@ -690,6 +694,33 @@ fn peer_in_message(msg: &[u8]) -> Option<&[u8]> {
         .iter()
         .find_map(|m| find(rest, m).map(|i| &rest[i + m.len()..]))?;
     peer_token(after)
+}
+
+/// The upstream name a DNS failure names: `host not found in upstream "NAME"` and `... in
+/// upstream "NAME" in file:N` (startup), `NAME could not be resolved (N: ...)` (also
+/// `'NAME'`, `"NAME"` and `service S of NAME`), `no resolver defined to resolve NAME`,
+/// `unexpected DNS response for NAME`. `None` for the resolver's own socket errors
+/// (`recv() failed ... while resolving, resolver: ADDR`), which name the resolver instead.
+fn name_in_dns_message(msg: &[u8]) -> Option<&[u8]> {
+    if let Some(at) = finder!(b"in upstream \"").find(msg) {
+        let rest = &msg[at + 13..];
+        let end = memchr::memchr(b'"', rest)?;
+        return (end > 0).then(|| &rest[..end]);
+    }
+    if let Some(at) = finder!(b" could not be resolved").find(msg) {
+        let head = &msg[..at];
+        let start = head.iter().rposition(|&c| c == b' ').map_or(0, |i| i + 1);
+        let name = head[start..].trim_ascii();
+        let name = name.strip_prefix(b"'").and_then(|n| n.strip_suffix(b"'")).unwrap_or(name);
+        let name = name.strip_prefix(b"\"").and_then(|n| n.strip_suffix(b"\"")).unwrap_or(name);
+        return (!name.is_empty()).then_some(name);
+    }
+    for marker in [&b"no resolver defined to resolve "[..], b"DNS response for "] {
+        if let Some(at) = find(msg, marker) {
+            return peer_token(&msg[at + marker.len()..]);
+        }
+    }
+    None
 }
 
 /// The address at the start of `text`: up to a space, a comma or a `: ` (an address holds
