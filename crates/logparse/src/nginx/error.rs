@@ -550,6 +550,7 @@ fn parse_inner<'a>(
     let verdict = found.unwrap_or_else(|| Verdict {
         class: unknown_class(head.level, action, context.upstream.is_some()),
         nginx_timer: false,
+        refused: None,
     });
     let phase = action.map_or_else(|| default_phase(verdict.class), |(_, p, _)| p);
     let stream = context.stream || finder!(b", udp client: ").find(rest).is_some();
@@ -599,7 +600,12 @@ fn parse_inner<'a>(
         // The peer name is the upstream{} block's name here.
         ev.upstream_group = ev.upstream;
     }
-    fields.implied_status = implied_status(&verdict, phase, stream, msg);
+    fields.implied_status = match verdict.refused {
+        // Only an HTTP request gets a status: its lines name it (`request:`), stream lines
+        // never do (a refused stream connection is closed).
+        Some(status) => context.request.is_some().then_some(status),
+        None => implied_status(&verdict, phase, stream, msg),
+    };
     ev.fields = EventFields::NginxError(fields);
 
     let opens = verdict.class == Class::AppStderr && ctx.is_none() && action.is_none() && {
