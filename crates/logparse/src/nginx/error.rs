@@ -475,6 +475,7 @@ fn default_phase(class: Class) -> Phase {
         | Class::TlsCertificate => Phase::Connect,
         Class::InvalidHeader | Class::HeaderTooBig => Phase::Header,
         Class::InvalidBody => Phase::Body,
+        Class::UpstreamDown | Class::UpstreamUp | Class::HealthCheckFailed => Phase::Health,
         _ => Phase::None,
     }
 }
@@ -590,6 +591,7 @@ fn parse_inner<'a>(
     let verdict = found.unwrap_or_else(|| Verdict {
         class: unknown_class(head.level, action, context.upstream.is_some()),
         nginx_timer: false,
+        refused: None,
     });
     let phase = action.map_or_else(|| default_phase(verdict.class), |(_, p, _)| p);
     let stream = context.stream || finder!(b", udp client: ").find(rest).is_some();
@@ -631,7 +633,11 @@ fn parse_inner<'a>(
         }
     }
     if ev.upstream.is_none() {
-        ev.upstream = peer_in_message(msg);
+        ev.upstream = if verdict.class == Class::DnsFailure {
+            name_in_dns_message(msg)
+        } else {
+            peer_in_message(msg)
+        };
     }
     if verdict.class == Class::NoLiveUpstreams {
         // The peer name is the upstream{} block's name here.
@@ -639,7 +645,12 @@ fn parse_inner<'a>(
     }
     // A console line is about the proxy itself (startup, `nginx -t`), never a request's.
     if console.is_none() {
-        fields.implied_status = implied_status(&verdict, phase, stream, msg);
+        fields.implied_status = match verdict.refused {
+            // Only an HTTP request gets a status: its lines name it (`request:`), stream lines
+            // never do (a refused stream connection is closed).
+            Some(status) => context.request.is_some().then_some(status),
+            None => implied_status(&verdict, phase, stream, msg),
+        };
     }
     ev.fields = EventFields::NginxError(fields);
 
@@ -770,13 +781,65 @@ fn strip_lead_junk(msg: &[u8]) -> &[u8] {
     &msg[start..]
 }
 
-/// The peer named in `connect() to ADDR failed`, for lines without `upstream:`.
+/// The peer a message names, for lines without `upstream:`: `connect() to ADDR failed`, and
+/// the health checks' `... peer: ADDR` (nginx_upstream_check_module, Tengine),
+/// `healthcheck: peer ADDR is turned down` and `healthcheck: failed to connect to ADDR: ...`
+/// (lua-resty-upstream-healthcheck).
 fn peer_in_message(msg: &[u8]) -> Option<&[u8]> {
-    let at = finder!(b"() to ").find(msg)?;
-    let rest = &msg[at + 6..];
-    let end = finder!(b" failed").find(rest)?;
-    let peer = trim(&rest[..end]);
-    (!peer.is_empty() && !peer.contains(&b' ')).then_some(peer)
+    if let Some(at) = finder!(b"() to ").find(msg) {
+        let rest = &msg[at + 6..];
+        let end = finder!(b" failed").find(rest)?;
+        let peer = trim(&rest[..end]);
+        return (!peer.is_empty() && !peer.contains(&b' ')).then_some(peer);
+    }
+    if let Some(at) = finder!(b"peer: ").find(msg) {
+        return peer_token(&msg[at + 6..]);
+    }
+    let at = finder!(b"healthcheck: ").find(msg)?;
+    let rest = &msg[at + 13..];
+    let after = [&b"peer "[..], b"connect to ", b"handshake to ", b"request to ", b"from "]
+        .iter()
+        .find_map(|m| find(rest, m).map(|i| &rest[i + m.len()..]))?;
+    peer_token(after)
+}
+
+/// The upstream name a DNS failure names: `host not found in upstream "NAME"` and `... in
+/// upstream "NAME" in file:N` (startup), `NAME could not be resolved (N: ...)` (also
+/// `'NAME'`, `"NAME"` and `service S of NAME`), `no resolver defined to resolve NAME`,
+/// `unexpected DNS response for NAME`. `None` for the resolver's own socket errors
+/// (`recv() failed ... while resolving, resolver: ADDR`), which name the resolver instead.
+fn name_in_dns_message(msg: &[u8]) -> Option<&[u8]> {
+    if let Some(at) = finder!(b"in upstream \"").find(msg) {
+        let rest = &msg[at + 13..];
+        let end = memchr::memchr(b'"', rest)?;
+        return (end > 0).then(|| &rest[..end]);
+    }
+    if let Some(at) = finder!(b" could not be resolved").find(msg) {
+        let head = &msg[..at];
+        let start = head.iter().rposition(|&c| c == b' ').map_or(0, |i| i + 1);
+        let name = head[start..].trim_ascii();
+        let name = name.strip_prefix(b"'").and_then(|n| n.strip_suffix(b"'")).unwrap_or(name);
+        let name = name.strip_prefix(b"\"").and_then(|n| n.strip_suffix(b"\"")).unwrap_or(name);
+        return (!name.is_empty()).then_some(name);
+    }
+    for marker in [&b"no resolver defined to resolve "[..], b"DNS response for "] {
+        if let Some(at) = find(msg, marker) {
+            return peer_token(&msg[at + marker.len()..]);
+        }
+    }
+    None
+}
+
+/// The address at the start of `text`: up to a space, a comma or a `: ` (an address holds
+/// colons, `host:port`, `[v6]:port`, `unix:/path`); `None` when empty.
+fn peer_token(text: &[u8]) -> Option<&[u8]> {
+    let text = text.trim_ascii_start();
+    let mut end = text.iter().position(|&c| c == b' ' || c == b',').unwrap_or(text.len());
+    if let Some(i) = find(&text[..end], b": ") {
+        end = i;
+    }
+    let peer = text[..end].strip_suffix(b":").unwrap_or(&text[..end]);
+    (!peer.is_empty()).then_some(peer)
 }
 
 #[cfg(test)]

@@ -11,7 +11,9 @@
 //!   class; a message no rule takes is unknown: `gateway_error` at level `error` or worse in
 //!   an upstream context, `info` otherwise (see `unknown_class` in `nginx/error.rs`).
 //! - [`CALLS`] and [`ERRNOS`]: the system and library calls of `name() failed (N: text)`
-//!   messages, and what their errno numbers say.
+//!   messages (with the names nginx for Windows gives them), and what their errno numbers
+//!   say; [`UNIX_FILE_ERRNOS`] and [`WINDOWS_FILE_ERRNOS`]: the status a failed open of a file
+//!   to serve answers.
 //!
 //! The message texts are the format strings nginx passes to `ngx_log_error` (mostly
 //! `src/http/ngx_http_upstream.c`, the proxy, FastCGI, uwsgi, SCGI, gRPC and memcached modules
@@ -79,6 +81,14 @@ pub(super) enum Meaning {
     Reset,
     /// A failed call: the class follows from the kind of its errno number ([`ERRNOS`]).
     ByErrno(ErrnoClasses),
+    /// nginx refused the request itself and answers it with this status: `client_error`.
+    Refused(u16),
+    /// A file nginx could not open or stat to serve it (`open() "/srv/www/x" failed (2: ...)`,
+    /// `ngx_http_static_module.c`): the errno numbers of the table are refused requests, with
+    /// their status (`client_error`); any other errno, a temporary file (a name of ten
+    /// digits, `ngx_create_temp_file`), or a file opened during an action (a temporary file
+    /// while reading upstream) is the proxy's own problem (`proxy_error`).
+    StaticFile(&'static [(u32, u16)]),
 }
 
 /// The class of a failed call for each kind of errno number.
@@ -130,6 +140,25 @@ pub(super) const COMMON: &[(&[u8], Meaning)] = &[
     (b"send() failed (32: Broken pipe)", Meaning::Reset),
 ];
 
+/// The errno numbers of a failed static-file open and the status nginx answers with
+/// (`ngx_http_static_module.c`: ENOENT, ENOTDIR and ENAMETOOLONG give 404; EACCES, EMLINK
+/// and ELOOP give 403), on Linux and the BSDs and macOS.
+pub(super) const UNIX_FILE_ERRNOS: &[(u32, u16)] = &[
+    (2, 404),  // ENOENT
+    (20, 404), // ENOTDIR
+    (36, 404), // ENAMETOOLONG, Linux
+    (63, 404), // ENAMETOOLONG, BSD, macOS
+    (13, 403), // EACCES
+    (31, 403), // EMLINK
+    (40, 403), // ELOOP, Linux
+    (62, 403), // ELOOP, BSD, macOS
+];
+
+/// The same for nginx for Windows (`src/os/win32/ngx_errno.h`): ERROR_FILE_NOT_FOUND,
+/// ERROR_PATH_NOT_FOUND (its ENOTDIR) and ERROR_BAD_PATHNAME (its ENAMETOOLONG) give 404,
+/// ERROR_ACCESS_DENIED gives 403.
+pub(super) const WINDOWS_FILE_ERRNOS: &[(u32, u16)] = &[(2, 404), (3, 404), (161, 404), (5, 403)];
+
 /// How a rule tests a message.
 #[derive(Clone, Copy, Debug)]
 pub(super) enum Test {
@@ -167,6 +196,10 @@ const fn any(texts: &'static [&'static [u8]], class: Class) -> Rule {
     rule(Test::Any(texts), Meaning::Is(class))
 }
 
+const fn refused(texts: &'static [&'static [u8]], status: u16) -> Rule {
+    rule(Test::Any(texts), Meaning::Refused(status))
+}
+
 /// Texts of failed TLS handshakes (`src/event/ngx_event_openssl.c`).
 pub(super) const TLS_HANDSHAKE: &[&[u8]] = &[
     b"SSL_do_handshake() failed",
@@ -194,6 +227,45 @@ pub(super) const RULES: &[Rule] = &[
         Class::ClientError,
     ),
     rule(Test::ClientSide, Meaning::Is(Class::ClientError)),
+    // Requests nginx refuses itself (access, limit_req, limit_conn, index, auth_basic modules),
+    // with the status it answers; `limit_req_status` and `limit_conn_status` can change the 503.
+    // What only delays a request, or would refuse it in a dry run, lets it go on.
+    any(
+        &[
+            b"delaying request",
+            b"limiting requests, dry run",
+            b"limiting connections, dry run",
+            b"delaying unauthorized request",
+        ],
+        Class::Info,
+    ),
+    refused(&[b"limiting requests, excess:", b"limiting connections by zone"], 503),
+    refused(&[b"access forbidden by rule", b"\" is forbidden"], 403),
+    refused(&[b"\" is not found", b"\" is not a regular file"], 404),
+    refused(&[b"\": password mismatch", b"\" was not found in \""], 401),
+    // Active health checks, logged by their timers without a client or `upstream:`; the peer is
+    // named in the message. nginx_upstream_check_module (also compiled into Tengine, and ported
+    // to stream by ngx_stream_upstream_check_module) and OpenResty's
+    // lua-resty-upstream-healthcheck (`healthcheck: ...` after the `[lua]` prefix).
+    any(&[b"disable check peer", b"is turned down after "], Class::UpstreamDown),
+    any(&[b"enable check peer", b"is turned up after "], Class::UpstreamUp),
+    any(
+        &[
+            b"check time out with peer",
+            b"error with peer: ",
+            b"check pool NULL with peer",
+            b"failed with peer: ",
+            b"check peer closed connection with an incomplete response",
+            b"check fastcgi ",
+            b"healthcheck: failed to connect to ",
+            b"healthcheck: failed to ssl handshake to ",
+            b"healthcheck: failed to send request to ",
+            b"healthcheck: failed to receive status line from ",
+            b"healthcheck: bad status line from ",
+            b"healthcheck: bad status code from ",
+        ],
+        Class::HealthCheckFailed,
+    ),
     any(
         &[
             b"no live upstreams",
@@ -299,6 +371,8 @@ pub(super) const RULES: &[Rule] = &[
             none: Class::ConnectionReset,
         }),
     ),
+    rule(Test::Failed(Call::File), Meaning::StaticFile(UNIX_FILE_ERRNOS)),
+    rule(Test::Failed(Call::WindowsFile), Meaning::StaticFile(WINDOWS_FILE_ERRNOS)),
     rule(Test::Failed(Call::Local), Meaning::Is(Class::ProxyError)),
     // `nginx -t`'s verdicts, written to standard error without a level (`src/core/nginx.c`,
     // `src/core/ngx_cycle.c`): a failed test is the proxy's own problem.
@@ -344,8 +418,13 @@ pub(super) enum Call {
     Connect,
     /// A call that moves bytes over an established connection.
     Transport,
-    /// A call on the proxy's own host (sockets it sets up, temporary files).
+    /// A call on the proxy's own host (sockets it sets up, writes to temporary files).
     Local,
+    /// A call that opens or looks up a file, with the errno numbers of Linux and the BSDs: a
+    /// file to serve ([`Meaning::StaticFile`]) or a temporary file.
+    File,
+    /// The same on nginx for Windows, with Windows' error numbers.
+    WindowsFile,
 }
 
 /// The calls nginx names in `name() failed` messages.
@@ -363,12 +442,29 @@ pub(super) const CALLS: &[(&[u8], Call)] = &[
     (b"SSL_sendfile", Call::Transport),
     (b"SSL_shutdown", Call::Transport),
     (b"kevent", Call::Transport),
+    (b"sendto", Call::Transport),
+    (b"sendfilev", Call::Transport),
+    (b"SSL_read_early_data", Call::Transport),
+    (b"SSL_write_early_data", Call::Transport),
+    // nginx for Windows (`src/os/win32/`): winsock's names for recv(), send() and their UDP
+    // forms (`WSARecv() or WSAGetOverlappedResult() failed` names WSARecv first).
+    (b"WSARecv", Call::Transport),
+    (b"WSASend", Call::Transport),
+    (b"WSARecvFrom", Call::Transport),
+    (b"WSASendTo", Call::Transport),
     (b"socket", Call::Local),
     (b"bind", Call::Local),
     (b"setsockopt", Call::Local),
     (b"getsockopt", Call::Local),
     (b"ioctl", Call::Local),
-    (b"open", Call::Local),
+    (b"open", Call::File),
+    (b"openat", Call::File),
+    (b"stat", Call::File),
+    (b"lstat", Call::File),
+    (b"fstat", Call::File),
+    (b"CreateFile", Call::WindowsFile),
+    (b"GetFileAttributesEx", Call::WindowsFile),
+    (b"GetFileInformationByHandle", Call::WindowsFile),
     (b"pwrite", Call::Local),
     (b"write", Call::Local),
     (b"accept4", Call::Local),
@@ -379,6 +475,13 @@ pub(super) const CALLS: &[(&[u8], Call)] = &[
     (b"SSL_set_alpn_protos", Call::Local),
     (b"SSL_set_session", Call::Local),
     (b"SSL_new", Call::Local),
+    (b"getsockname", Call::Local),
+    // nginx for Windows: socket(), ioctl() on sockets, closesocket(), and the file calls.
+    (b"WSASocketW", Call::Local),
+    (b"ioctlsocket", Call::Local),
+    (b"closesocket", Call::Local),
+    (b"WriteFile", Call::Local),
+    (b"ReadFile", Call::Local),
 ];
 
 /// What an errno number says, for the classes of [`Meaning::ByErrno`].

@@ -17,6 +17,9 @@ use crate::class::{Class, Phase};
 pub(super) struct Verdict {
     pub(super) class: Class,
     pub(super) nginx_timer: bool,
+    /// The status nginx answers a request it refused itself ([`Meaning::Refused`],
+    /// [`Meaning::StaticFile`]).
+    pub(super) refused: Option<u16>,
 }
 
 /// A searcher for every text of every rule, in the order of [`RULES`] (empty for rules
@@ -34,9 +37,16 @@ static SEARCHERS: LazyLock<Vec<Vec<Finder<'static>>>> = LazyLock::new(|| {
         .collect()
 });
 
-/// What `meaning` gives with this action and errno.
-fn resolve(meaning: Meaning, action: Option<(&[u8], Phase, bool)>, errno: Option<u32>) -> Verdict {
-    let plain = |class| Verdict { class, nginx_timer: false };
+/// What `meaning` gives with this message, action and errno.
+fn resolve(
+    meaning: Meaning,
+    msg: &[u8],
+    action: Option<(&[u8], Phase, bool)>,
+    errno: Option<u32>,
+) -> Verdict {
+    let plain = |class| Verdict { class, nginx_timer: false, refused: None };
+    let refused =
+        |status| Verdict { class: Class::ClientError, nginx_timer: false, refused: Some(status) };
     match meaning {
         Meaning::Is(class) => plain(class),
         Meaning::Timer => Verdict {
@@ -46,8 +56,19 @@ fn resolve(meaning: Meaning, action: Option<(&[u8], Phase, bool)>, errno: Option
                 Class::ResponseTimeout
             },
             nginx_timer: true,
+            refused: None,
         },
-        Meaning::ConnectTimer => Verdict { class: Class::ConnectTimeout, nginx_timer: true },
+        Meaning::ConnectTimer => {
+            Verdict { class: Class::ConnectTimeout, nginx_timer: true, refused: None }
+        }
+        Meaning::Refused(status) => refused(status),
+        Meaning::StaticFile(table) => {
+            let status = errno.and_then(|n| table.iter().find(|&&(e, _)| e == n)).map(|e| e.1);
+            match status {
+                Some(status) if action.is_none() && !names_temp_file(msg) => refused(status),
+                _ => plain(Class::ProxyError),
+            }
+        }
         Meaning::Reset => plain(if action.is_some_and(|(_, _, client)| client) {
             Class::ClientError
         } else {
@@ -63,6 +84,17 @@ fn resolve(meaning: Meaning, action: Option<(&[u8], Phase, bool)>, errno: Option
             },
         }),
     }
+}
+
+/// Whether the first quoted path of the message is a temporary file of nginx's: its last
+/// component is ten digits (`ngx_create_temp_file` in `src/core/ngx_file.c`).
+fn names_temp_file(msg: &[u8]) -> bool {
+    let Some(open) = memchr::memchr(b'"', msg) else { return false };
+    let rest = &msg[open + 1..];
+    let Some(close) = memchr::memchr(b'"', rest) else { return false };
+    let path = &rest[..close];
+    let name = path.rsplit(|&c| c == b'/' || c == b'\\').next().unwrap_or(path);
+    name.len() == 10 && name.iter().all(u8::is_ascii_digit)
 }
 
 /// The kind of an errno number, `None` for one without a kind of its own.
@@ -100,7 +132,7 @@ pub(super) fn classify(
             Test::Failed(kind) => call() == Some(kind),
         };
         if holds {
-            return Some(resolve(rule.meaning, action, errno));
+            return Some(resolve(rule.meaning, msg, action, errno));
         }
     }
     None
@@ -116,7 +148,7 @@ pub(super) fn classify_common(msg: &[u8], action: Option<(&[u8], Phase, bool)>) 
         return None;
     }
     let &(_, meaning) = COMMON.iter().find(|&&(text, _)| text == msg)?;
-    Some(resolve(meaning, action, None))
+    Some(resolve(meaning, msg, action, None))
 }
 
 /// Matches the text after ` while ` against the known actions ([`catalog::ACTIONS`]).

@@ -39,6 +39,12 @@ fn expected(meaning: Meaning, action: Option<Action>, errno: Option<u32>) -> Cla
         Meaning::ConnectTimer => Class::ConnectTimeout,
         Meaning::Reset if client_side => Class::ClientError,
         Meaning::Reset => Class::ConnectionReset,
+        Meaning::Refused(_) => Class::ClientError,
+        // The built messages name no path, so never a temporary file.
+        Meaning::StaticFile(table) => match errno {
+            Some(n) if action.is_none() && table.iter().any(|e| e.0 == n) => Class::ClientError,
+            _ => Class::ProxyError,
+        },
         Meaning::ByErrno(c) => match errno.map(|n| ERRNOS.iter().find(|e| e.0 == n).map(|e| e.1)) {
             None => c.none,
             Some(None) => c.other,
