@@ -77,8 +77,15 @@
 //!   prefixes (logasap, redispatch); status `-1`; `<BADREQ>`; requests cut at the log length
 //!   limit without their closing quote ([`Fields::truncated`]); fields after the request (the
 //!   HTTPS tail, custom `bc_err=...`), kept in [`Fields::extra`].
-//! - Custom formats without the captured cookies; other custom formats (JSON, reordered
-//!   fields) are read only for their termination state ([`LogKind::Custom`]).
+//! - Custom formats read by two anchors, so that a token added or dropped cannot shift a
+//!   field: `backend/server` is the first token after the frontend holding a `/` (a Host header
+//!   or unique id between it and the timers is skipped; a host name there is the event's
+//!   `host`), and the termination state is the token before the `ac/fc/bc/sc/rc` tuple,
+//!   wherever it is after the timers (extra tokens after the bytes, no captured cookies).
+//!   Timers other than 3 (TCP) or 5 (HTTP) are not named ([`LogKind::Custom`]). A status or
+//!   byte count that is not a number is [`ParseErrorKind::InvalidField`]: such a line needs
+//!   its `log-format`. Other custom formats (JSON, reordered fields) are read only for their
+//!   termination state ([`LogKind::Custom`]).
 //! - The old TCP lines with three timers and a two-letter state.
 //! - Admin messages in both wordings (`backend 'web' has no ...` on stderr, `backend web has
 //!   no ...` in syslog), and lines cut by `systemctl status` (`reason: Layer7 wron>`).
@@ -417,6 +424,9 @@ fn parse_inner(line: &[u8]) -> Result<(Event<'_>, Times), ParseError> {
         }
         traffic::Outcome::Missing(name, at) => {
             Err(ParseError::new(FORMAT, ParseErrorKind::MissingField(name), msg_offset + at))
+        }
+        traffic::Outcome::Invalid(name, at) => {
+            Err(ParseError::new(FORMAT, ParseErrorKind::InvalidField(name), msg_offset + at))
         }
         // An unknown message is HAProxy's only when the syslog tag says so; other programs'
         // lines under a syslog header (sshd, systemd) are not events of this format.

@@ -108,9 +108,24 @@ fn slashed(t: &[u8]) -> Option<([i64; 5], usize, bool)> {
     Some((v, n, plus_last))
 }
 
-/// Timers: 5 (HTTP) or 3 (TCP) `/`-separated integers.
-fn timers(t: &[u8]) -> Option<([i64; 5], usize, bool)> {
-    slashed(t).filter(|&(_, n, _)| n == 3 || n == 5)
+/// Timers: 3 (TCP), 5 (HTTP) or, in custom formats, up to 10 `/`-separated integers; only
+/// the first 5 values are kept.
+fn any_timers(t: &[u8]) -> Option<([i64; 5], usize, bool)> {
+    let mut v = [0i64; 5];
+    let mut n = 0;
+    let mut plus_last = false;
+    for part in t.split(|&c| c == b'/') {
+        if n == 10 {
+            return None;
+        }
+        let (x, plus) = int(part)?;
+        if n < 5 {
+            v[n] = x;
+        }
+        plus_last = plus;
+        n += 1;
+    }
+    (n >= 3).then_some((v, n, plus_last))
 }
 
 /// `ac/fc/bc/sc/rc`: five counts, the last possibly `+N`.
@@ -222,6 +237,9 @@ pub(super) enum Outcome {
     Read,
     /// An accept date was found but the line is cut before what is needed.
     Missing(&'static str, usize),
+    /// A field is where the layout puts it but does not hold a value of its kind (a custom
+    /// format that only `--haproxy-log-format` describes).
+    Invalid(&'static str, usize),
     /// No accept date and no termination state: not a traffic line.
     NotTraffic,
 }
@@ -262,60 +280,79 @@ pub(super) fn parse<'a>(
         ev.message = trim(&msg[tk.at[0].1..]);
         return Outcome::Read;
     }
-    let Some(t) = (1..tk.n.min(10)).find(|&i| tok(i).and_then(timers).is_some()) else {
+    let Some(t) = (1..tk.n.min(10)).find(|&i| tok(i).and_then(any_timers).is_some()) else {
         return if custom(msg, ev, f) { Outcome::Read } else { Outcome::Missing("timers", de) };
     };
-    let (tv, nt, plus) = tok(t).and_then(timers).unwrap_or_default();
-    let bs = tok(t - 1).unwrap_or_default();
-    set_backend_server(ev, f, bs);
-    if t >= 2 {
-        let fe = trim(&msg[tk.at[0].0..tk.at[t - 1].0]);
+    // The termination state is the token before the `ac/fc/bc/sc/rc` tuple, wherever it is
+    // after the timers: tokens a custom format adds or drops cannot move it.
+    let Some(s) = (t + 1..tk.n)
+        .find(|&i| tok(i).is_some_and(state_token) && tok(i + 1).and_then(conns).is_some())
+    else {
+        return Outcome::Missing("termination_state", tk.at[t].1);
+    };
+    let state = tok(s).unwrap_or_default();
+    let (tv, nt, plus) = tok(t).and_then(any_timers).unwrap_or_default();
+    // `backend/server` is the first token after the frontend that holds a `/`; tokens between
+    // it and the timers were added by a custom format (a Host header, a unique id).
+    let b = (1..t).find(|&i| tok(i).is_some_and(|x| x.contains(&b'/'))).unwrap_or(t - 1);
+    set_backend_server(ev, f, tok(b).unwrap_or_default());
+    if b >= 1 {
+        let fe = trim(&msg[tk.at[0].0..tk.at[b - 1].1]);
         ev.server = (!fe.is_empty()).then_some(fe);
     }
+    if b + 2 == t {
+        ev.host = tok(b + 1).filter(|h| host_name(h));
+    }
+    let http = state.len() == 4;
     let mut j = t + 1;
-    if nt == 5 {
-        f.kind = LogKind::Http;
-        f.request_ms = Some(tv[0]);
-        f.queue_ms = Some(tv[1]);
-        f.connect_ms = Some(tv[2]);
-        f.response_ms = Some(tv[3]);
-        f.total_ms = Some(tv[4]);
-        match tok(j).and_then(int) {
-            Some((s, false)) => {
-                f.status_raw = Some(s);
-                ev.status = u16::try_from(s).ok().filter(|&s| s < 1000);
+    match (nt, http) {
+        (5, true) => {
+            f.kind = LogKind::Http;
+            f.request_ms = Some(tv[0]);
+            f.queue_ms = Some(tv[1]);
+            f.connect_ms = Some(tv[2]);
+            f.response_ms = Some(tv[3]);
+            f.total_ms = Some(tv[4]);
+        }
+        (3, false) => {
+            f.kind = LogKind::Tcp;
+            f.queue_ms = Some(tv[0]);
+            f.connect_ms = Some(tv[1]);
+            f.total_ms = Some(tv[2]);
+        }
+        // Which timer is which depends on the format: none is named rather than one misnamed.
+        _ => f.kind = LogKind::Custom,
+    }
+    if http {
+        let Some(raw) = tok(j).filter(|_| j < s) else {
+            return Outcome::Missing("status", tk.at[t].1);
+        };
+        match int(raw) {
+            Some((v, false)) if (-1..1000).contains(&v) => {
+                f.status_raw = Some(v);
+                ev.status = u16::try_from(v).ok().filter(|v| (100..1000).contains(v));
                 j += 1;
             }
-            _ => return Outcome::Missing("status", tk.at[t].1),
+            _ => return Outcome::Invalid("status", tk.at[j].0),
         }
-    } else {
-        f.kind = LogKind::Tcp;
-        f.queue_ms = Some(tv[0]);
-        f.connect_ms = Some(tv[1]);
-        f.total_ms = Some(tv[2]);
     }
     f.logasap = plus;
-    match tok(j).and_then(count) {
+    match tok(j).filter(|_| j < s).and_then(count) {
         Some((b, p)) => {
             f.bytes = Some(b);
             f.logasap |= p;
             j += 1;
         }
+        None if j < s => return Outcome::Invalid("bytes", tk.at[j].0),
         None => return Outcome::Missing("bytes", tk.at[j - 1].1),
     }
-    // The termination state is the token before the `ac/fc/bc/sc/rc` tuple; the captured
-    // cookies (absent in some custom formats) come before it.
-    let Some(s) = (j..(j + 3).min(tk.n))
-        .find(|&i| tok(i).is_some_and(state_token) && tok(i + 1).and_then(conns).is_some())
-    else {
-        return Outcome::Missing("termination_state", tk.at[j - 1].1);
-    };
+    // The captured cookies (absent in some custom formats) come just before the state.
     if s == j + 2 {
         let dash = |t: &'a [u8]| (t != b"-").then_some(t);
         f.request_cookie = tok(j).and_then(dash);
         f.response_cookie = tok(j + 1).and_then(dash);
     }
-    f.termination_state = tok(s);
+    f.termination_state = Some(state);
     if let Some((c, p)) = tok(s + 1).and_then(conns) {
         set_conns(f, c, p);
     }
@@ -374,7 +411,8 @@ fn tail<'a>(msg: &'a [u8], mut p: usize, ev: &mut Event<'a>, f: &mut Fields<'a>)
             f.bc_err = Some(&v[..end]).filter(|v| !v.is_empty() && *v != b"-");
         }
     }
-    ev.host = absolute_uri_host(ev.request).or_else(|| capture_host(f.request_captures));
+    ev.host =
+        absolute_uri_host(ev.request).or_else(|| capture_host(f.request_captures)).or(ev.host);
 }
 
 /// The HTTPS tail: `fc_err/ssl_fc_err/ssl_c_err/ssl_c_ca_err/resumed sni/version/cipher`.
@@ -410,18 +448,21 @@ fn absolute_uri_host(req: Option<&[u8]>) -> Option<&[u8]> {
 
 /// A captured request header that is obviously a host name (`www.example.com[:port]`).
 fn capture_host(caps: Option<&[u8]>) -> Option<&[u8]> {
-    caps?.split(|&c| c == b'|').map(trim).find(|v| {
-        let colons = v.iter().filter(|&&c| c == b':').count();
-        let name = match memchr::memchr(b':', v) {
-            Some(i) => &v[..i],
-            None => v,
-        };
-        let last_label = name.rsplit(|&c| c == b'.').next().unwrap_or_default();
-        colons <= 1
-            && name.contains(&b'.')
-            && name.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_'))
-            && last_label.first().is_some_and(u8::is_ascii_alphabetic)
-    })
+    caps?.split(|&c| c == b'|').map(trim).find(|v| host_name(v))
+}
+
+/// Whether `v` is obviously a host name (`www.example.com[:port]`).
+fn host_name(v: &[u8]) -> bool {
+    let colons = v.iter().filter(|&&c| c == b':').count();
+    let name = match memchr::memchr(b':', v) {
+        Some(i) => &v[..i],
+        None => v,
+    };
+    let last_label = name.rsplit(|&c| c == b'.').next().unwrap_or_default();
+    colons <= 1
+        && name.contains(&b'.')
+        && name.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_'))
+        && last_label.first().is_some_and(u8::is_ascii_alphabetic)
 }
 
 /// CLF: `"ci" - - [date] "request" ST B "" "" cp ms "ft" "b" "s" TR Tw Tc Tr Ta tsc ac fc bc sc
