@@ -95,6 +95,7 @@
 mod admin;
 pub(crate) mod fields;
 mod frame;
+pub mod log_format;
 mod traffic;
 
 use crate::bytes::trim;
@@ -106,6 +107,7 @@ use crate::options::Options;
 use crate::time::{Timestamp, civil_from_days, civil_to_unix, days_from_civil, is_new_year};
 pub use fields::{Fields, LogKind};
 use frame::{Civil, HeaderTime};
+pub use log_format::{FormatError, LogFormat};
 
 const FORMAT: Option<Format> = Some(Format::Haproxy);
 
@@ -189,7 +191,7 @@ pub fn parse(line: &[u8]) -> Result<Event<'_>, ParseError> {
 /// Parses one HAProxy line without state: a year-less syslog time takes its year from the
 /// accept date in the same line or from [`Options::year`], and has no time otherwise.
 pub fn parse_with<'a>(line: &'a [u8], opts: &Options) -> Result<Event<'a>, ParseError> {
-    let (mut ev, t) = parse_inner(line)?;
+    let (mut ev, t) = parse_inner(line, None)?;
     let year = match t.header {
         Some(HeaderTime::NoYear(h)) => t.line_year(h.month).or(opts.year),
         _ => opts.year.or(t.accept.map(|a| a.year)),
@@ -203,6 +205,7 @@ pub fn parse_with<'a>(line: &'a [u8], opts: &Options) -> Result<Event<'a>, Parse
 #[derive(Clone, Debug)]
 pub struct Parser {
     opts: Options,
+    format: Option<LogFormat>,
     year: Option<i32>,
     last_month: u32,
     now_year: i32,
@@ -228,14 +231,26 @@ impl Parser {
     /// A parser that takes `now` as the current time (for reproducible results).
     pub fn with_now(opts: Options, now: Timestamp) -> Parser {
         let (now_year, now_month, ..) = now.to_civil_utc();
-        let mut p = Parser { opts, year: None, last_month: 0, now_year, now_month };
+        let mut p = Parser { opts, format: None, year: None, last_month: 0, now_year, now_month };
         p.reset();
         p
     }
 
+    /// Reads traffic lines with `format` (a `log-format`, see [`LogFormat`]) instead of
+    /// recognizing the built-in formats; health and admin messages are read as before.
+    pub fn with_format(mut self, format: LogFormat) -> Parser {
+        self.format = Some(format);
+        self
+    }
+
+    /// The options this parser was made with.
+    pub fn options(&self) -> &Options {
+        &self.opts
+    }
+
     /// Parses the next line of the input.
     pub fn parse<'a>(&mut self, line: &'a [u8]) -> Result<Event<'a>, ParseError> {
-        let (mut ev, t) = parse_inner(line)?;
+        let (mut ev, t) = parse_inner(line, self.format.as_ref())?;
         let month = match t.header {
             Some(HeaderTime::NoYear(h)) => Some(h.month),
             _ => None,
@@ -358,7 +373,10 @@ fn to_utc(c: Civil, offset: Option<i32>, opts: &Options) -> Option<Timestamp> {
 }
 
 /// Parses everything but the time.
-fn parse_inner(line: &[u8]) -> Result<(Event<'_>, Times), ParseError> {
+fn parse_inner<'a>(
+    line: &'a [u8],
+    format: Option<&LogFormat>,
+) -> Result<(Event<'a>, Times), ParseError> {
     let line = crate::lines::strip_cr(line);
     if trim(line).is_empty() {
         return Err(ParseError::new(FORMAT, ParseErrorKind::Empty, 0));
@@ -407,6 +425,17 @@ fn parse_inner(line: &[u8]) -> Result<(Event<'_>, Times), ParseError> {
         return Ok((ev, times));
     }
     let mut accept = None;
+    if let Some(format) = format {
+        format
+            .read(msg, &mut ev, &mut f, &mut accept)
+            .map_err(|(kind, at)| ParseError::new(FORMAT, kind, msg_offset + at))?;
+        times.accept = accept;
+        let state = f.termination_state.unwrap_or_default();
+        let nosrv = f.server_name == Some(b"<NOSRV>");
+        (ev.class, ev.phase) = classify_state(state, ev.status, nosrv);
+        ev.fields = EventFields::Haproxy(f);
+        return Ok((ev, times));
+    }
     match traffic::parse(msg, &mut ev, &mut f, &mut accept) {
         traffic::Outcome::Read => {
             times.accept = accept;
@@ -455,7 +484,7 @@ pub fn looks_like(line: &[u8]) -> bool {
     if fr.tag.is_some_and(names_haproxy) {
         return true;
     }
-    match parse_inner(line) {
+    match parse_inner(line, None) {
         Ok((ev, _)) => match &ev.fields {
             EventFields::Haproxy(f) if f.kind != LogKind::Admin => true,
             // Admin events count only when the message is one HAProxy writes.

@@ -13,20 +13,27 @@ const MAX_TOKENS: usize = 24;
 /// `[dd/Mmm/yyyy:HH:MM:SS[.mmm]]` or `[... +zzzz]` (CLF) at the start of `b`: the date and the
 /// length up to and including `]`.
 pub(super) fn accept_date(b: &[u8]) -> Option<(Civil, usize)> {
-    let h = b.get(..21)?;
-    if h[0] != b'[' || h[3] != b'/' || h[7] != b'/' || h[12] != b':' {
+    if b.first() != Some(&b'[') {
         return None;
     }
-    if h[15] != b':' || h[18] != b':' {
+    let (c, len) = date_value(&b[1..])?;
+    (b.get(1 + len) == Some(&b']')).then_some((c, len + 2))
+}
+
+/// `dd/Mmm/yyyy:HH:MM:SS[.mmm][ +zzzz]` at the start of `b` (what `%t`, `%tr`, `%trg`, `%trl`,
+/// `%T` and `%Tl` write): the date and its length.
+pub(super) fn date_value(b: &[u8]) -> Option<(Civil, usize)> {
+    let h = b.get(..20)?;
+    if h[2] != b'/' || h[6] != b'/' || h[11] != b':' || h[14] != b':' || h[17] != b':' {
         return None;
     }
-    let day = digits2(&h[1..])?;
-    let month = month_from_abbrev(&h[4..])?;
-    let year = digits4(&h[8..])? as i32;
-    let hour = digits2(&h[13..])?;
-    let minute = digits2(&h[16..])?;
-    let second = digits2(&h[19..])?;
-    let mut p = 21;
+    let day = digits2(h)?;
+    let month = month_from_abbrev(&h[3..])?;
+    let year = digits4(&h[7..])? as i32;
+    let hour = digits2(&h[12..])?;
+    let minute = digits2(&h[15..])?;
+    let second = digits2(&h[18..])?;
+    let mut p = 20;
     let mut micros = 0;
     if b.get(p) == Some(&b'.') {
         let d = digit_run(&b[p + 1..]).min(9);
@@ -54,10 +61,7 @@ pub(super) fn accept_date(b: &[u8]) -> Option<(Civil, usize)> {
         offset = Some(sign * (oh * 3600 + om * 60) as i32);
         p += 6;
     }
-    if b.get(p) != Some(&b']') {
-        return None;
-    }
-    Some((Civil { year, month, day, hour, minute, second, micros, offset }, p + 1))
+    Some((Civil { year, month, day, hour, minute, second, micros, offset }, p))
 }
 
 /// The first accept date in `msg`: its start, the date and its end.
@@ -67,7 +71,7 @@ fn find_accept(msg: &[u8]) -> Option<(usize, Civil, usize)> {
 }
 
 /// A signed integer with an optional `+` (logasap, redispatch): value and whether `+` was there.
-fn int(t: &[u8]) -> Option<(i64, bool)> {
+pub(super) fn int(t: &[u8]) -> Option<(i64, bool)> {
     let (plus, t) = match t.strip_prefix(b"+") {
         Some(r) => (true, r),
         None => (false, t),
@@ -84,7 +88,7 @@ fn int(t: &[u8]) -> Option<(i64, bool)> {
 }
 
 /// An unsigned count with an optional `+`.
-fn count(t: &[u8]) -> Option<(u64, bool)> {
+pub(super) fn count(t: &[u8]) -> Option<(u64, bool)> {
     match t.strip_prefix(b"+") {
         Some(r) => parse_u64(r).map(|v| (v, true)),
         None => parse_u64(t).map(|v| (v, false)),
@@ -129,7 +133,7 @@ fn any_timers(t: &[u8]) -> Option<([i64; 5], usize, bool)> {
 }
 
 /// `ac/fc/bc/sc/rc`: five counts, the last possibly `+N`.
-fn conns(t: &[u8]) -> Option<([u64; 5], bool)> {
+pub(super) fn conns(t: &[u8]) -> Option<([u64; 5], bool)> {
     let mut v = [0u64; 5];
     let mut n = 0;
     let mut plus = false;
@@ -187,7 +191,7 @@ impl Tokens {
 }
 
 /// Fills the connection counters and queues.
-fn set_conns(f: &mut Fields<'_>, c: [u64; 5], plus: bool) {
+pub(super) fn set_conns(f: &mut Fields<'_>, c: [u64; 5], plus: bool) {
     f.actconn = Some(c[0]);
     f.feconn = Some(c[1]);
     f.beconn = Some(c[2]);
@@ -219,7 +223,7 @@ fn set_backend_server<'a>(ev: &mut Event<'a>, f: &mut Fields<'a>, bs: &'a [u8]) 
 }
 
 /// `ip:port` split on the last `:`; `unix:N` and redacted forms are kept whole.
-fn set_client<'a>(ev: &mut Event<'a>, f: &mut Fields<'a>, c: &'a [u8]) {
+pub(super) fn set_client<'a>(ev: &mut Event<'a>, f: &mut Fields<'a>, c: &'a [u8]) {
     ev.client = Some(c);
     if let Some(i) = memchr::memrchr(b':', c)
         && i + 1 < c.len()
@@ -436,7 +440,7 @@ fn https_tail<'a>(extra: &'a [u8], f: &mut Fields<'a>) {
 }
 
 /// The host of an absolute request URI (`GET https://host/path HTTP/2.0`).
-fn absolute_uri_host(req: Option<&[u8]>) -> Option<&[u8]> {
+pub(super) fn absolute_uri_host(req: Option<&[u8]>) -> Option<&[u8]> {
     let req = req?;
     let sp = memchr::memchr(b' ', req)?;
     let uri = &req[sp + 1..];
@@ -447,12 +451,12 @@ fn absolute_uri_host(req: Option<&[u8]>) -> Option<&[u8]> {
 }
 
 /// A captured request header that is obviously a host name (`www.example.com[:port]`).
-fn capture_host(caps: Option<&[u8]>) -> Option<&[u8]> {
+pub(super) fn capture_host(caps: Option<&[u8]>) -> Option<&[u8]> {
     caps?.split(|&c| c == b'|').map(trim).find(|v| host_name(v))
 }
 
 /// Whether `v` is obviously a host name (`www.example.com[:port]`).
-fn host_name(v: &[u8]) -> bool {
+pub(super) fn host_name(v: &[u8]) -> bool {
     let colons = v.iter().filter(|&&c| c == b':').count();
     let name = match memchr::memchr(b':', v) {
         Some(i) => &v[..i],
