@@ -139,7 +139,8 @@ fn lines_with_zone_and_year_options_parse_without_allocating() {
         [(Format::NginxError, load::nginx_error_logs()), (Format::Haproxy, load::haproxy_logs())]
     {
         let lines: Vec<Vec<u8>> = cases.iter().flat_map(|(_, cases)| lines_of(cases)).collect();
-        let parser = Setup { format: Some(format), opts: opts.clone(), ..Setup::default() }.parser();
+        let parser =
+            Setup { format: Some(format), opts: opts.clone(), ..Setup::default() }.parser();
         assert_no_allocation(&format!("{format} with a zone table and a year"), parser, &lines);
     }
 }

@@ -93,6 +93,7 @@
 //!   framing and no known message is [`ParseErrorKind::NotRecognized`].
 
 mod admin;
+pub mod conf;
 pub(crate) mod fields;
 mod frame;
 pub mod log_format;
@@ -205,7 +206,8 @@ pub fn parse_with<'a>(line: &'a [u8], opts: &Options) -> Result<Event<'a>, Parse
 #[derive(Clone, Debug)]
 pub struct Parser {
     opts: Options,
-    format: Option<LogFormat>,
+    // Shared: a parser is cloned per chunk of input, the compiled format is not.
+    format: Option<std::sync::Arc<LogFormat>>,
     year: Option<i32>,
     last_month: u32,
     now_year: i32,
@@ -239,7 +241,7 @@ impl Parser {
     /// Reads traffic lines with `format` (a `log-format`, see [`LogFormat`]) instead of
     /// recognizing the built-in formats; health and admin messages are read as before.
     pub fn with_format(mut self, format: LogFormat) -> Parser {
-        self.format = Some(format);
+        self.format = Some(std::sync::Arc::new(format));
         self
     }
 
@@ -250,7 +252,7 @@ impl Parser {
 
     /// Parses the next line of the input.
     pub fn parse<'a>(&mut self, line: &'a [u8]) -> Result<Event<'a>, ParseError> {
-        let (mut ev, t) = parse_inner(line, self.format.as_ref())?;
+        let (mut ev, t) = parse_inner(line, self.format.as_deref())?;
         let month = match t.header {
             Some(HeaderTime::NoYear(h)) => Some(h.month),
             _ => None,
