@@ -120,6 +120,22 @@ struct Common {
     #[arg(long, value_name = "FORMAT|FILE[:NAME]", help_heading = INPUT)]
     nginx_log_format: Option<OsString>,
 
+    /// HAProxy's `log-format`, a built-in format by its option, or a haproxy.cfg defining it.
+    ///
+    /// Give the `log-format` string (`'%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B
+    /// %tsc ...'`, quoted or with `\ ` as in haproxy.cfg), a built-in format (`option httplog`,
+    /// `option httpslog`, `option tcplog`, `option httplog clf`, `option tcplog clf`, the word
+    /// `option` optional), or a haproxy.cfg: `FILE:NAME` takes the format the frontend, listen
+    /// or defaults section NAME logs with (its own `log-format` or `option`, else its
+    /// defaults'); `FILE` alone takes the one format all its frontends use. The `%` variables
+    /// read are listed in the docs of `logparse::haproxy::log_format`; the others are skipped.
+    /// Without this option, traffic lines are read as the built-in formats, anchored on
+    /// `backend/server` and the termination state; a line with a value that does not fit is
+    /// left unread. With `--format auto`, custom lines are recognized by their `haproxy` syslog
+    /// tag; use `--format haproxy` for lines without one.
+    #[arg(long, value_name = "FORMAT|FILE[:NAME]", help_heading = INPUT)]
+    haproxy_log_format: Option<OsString>,
+
     /// The year of syslog timestamps, which carry none (HAProxy `Mmm dd HH:MM:SS` headers).
     ///
     /// By default, for a file: the year of its first line that carries one (in its first
@@ -658,6 +674,7 @@ impl Args {
             format,
             tz: common.tz,
             nginx_log_format: common.nginx_log_format,
+            haproxy_log_format: common.haproxy_log_format,
             year: common.year,
             classes: common.class,
             upstreams: common.upstream,

@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use engine::input::paths::NameFilter;
+use engine::logparse::haproxy::LogFormat as HaproxyFormat;
+use engine::logparse::haproxy::conf::{Conf as HaproxyConf, SelectError as HaproxySelectError};
 use engine::logparse::nginx::access::LogFormat;
 use engine::logparse::nginx::access::conf::{Conf, SelectError};
 use engine::logparse::{Class, Format, Timestamp, Tz};
@@ -211,6 +213,8 @@ pub struct Raw {
     pub tz: String,
     /// `--nginx-log-format`: a format, a directive, or a file holding one.
     pub nginx_log_format: Option<OsString>,
+    /// `--haproxy-log-format`: a format, an option name, or a haproxy.cfg holding one.
+    pub haproxy_log_format: Option<OsString>,
     /// `--year`.
     pub year: Option<i32>,
     /// `--class` values.
@@ -278,6 +282,8 @@ impl Config {
             filter.until(u);
         }
         let access_format = raw.nginx_log_format.as_deref().map(parse_log_format).transpose()?;
+        let haproxy_format =
+            raw.haproxy_log_format.as_deref().map(parse_haproxy_format).transpose()?;
         let glob = raw
             .reading
             .glob
@@ -292,6 +298,7 @@ impl Config {
                 format: raw.format,
                 tz,
                 access_format,
+                haproxy_format,
                 year: raw.year,
                 filter,
                 chunked: !raw.reading.no_mmap,
@@ -309,13 +316,38 @@ impl Config {
 /// the format itself.
 fn parse_log_format(value: &std::ffi::OsStr) -> Result<LogFormat> {
     const FLAG: &str = "--nginx-log-format";
-    if let Some(file) = FileArg::of(value) {
+    if let Some(file) = FileArg::of(value, b'$') {
         return nginx_conf_format(&file, &file.read(FLAG)?)
             .with_context(|| format!("{FLAG} {}", value.to_string_lossy()));
     }
     let text = value.to_str().context("--nginx-log-format: the format is not UTF-8")?;
     LogFormat::new(text).with_context(|| {
         format!("invalid {FLAG} (give the format as written in nginx.conf, e.g. `log_format main '$remote_addr [$time_local] \"$request\" $status';`, or a file holding such directives)")
+    })
+}
+
+/// Reads `--haproxy-log-format`: a built-in format by its option name, a haproxy.cfg
+/// (`FILE[:NAME]`, see [`FileArg::of`]) or the `log-format` string itself.
+fn parse_haproxy_format(value: &std::ffi::OsStr) -> Result<HaproxyFormat> {
+    const FLAG: &str = "--haproxy-log-format";
+    let text = value.to_str();
+    if let Some(f) = text.and_then(|t| HaproxyFormat::new(t).ok()).filter(|f| f.name().is_some()) {
+        return Ok(f);
+    }
+    if let Some(file) = FileArg::of(value, b'%') {
+        let path = file.path.display().to_string();
+        let conf = HaproxyConf::parse(&file.read(FLAG)?)
+            .with_context(|| format!("{FLAG} {path}: a log-format does not compile"))?;
+        return conf.select(file.name.as_deref()).map_err(|e| match e {
+            HaproxySelectError::Ambiguous(..) => {
+                anyhow::anyhow!("{FLAG} {path}: {e}: choose one with {FLAG} {path}:NAME")
+            }
+            e => anyhow::anyhow!("{FLAG} {path}: {e}"),
+        });
+    }
+    let text = text.context("--haproxy-log-format: the format is not UTF-8")?;
+    HaproxyFormat::new(text).with_context(|| {
+        format!("invalid {FLAG} (give the log-format as written in haproxy.cfg, e.g. '%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %tsc %ac/%fc/%bc/%sc/%rc %{{+Q}}r', a built-in format such as `option httplog`, or a haproxy.cfg)")
     })
 }
 
@@ -377,6 +409,7 @@ impl Raw {
             format: None,
             tz: "UTC".into(),
             nginx_log_format: None,
+            haproxy_log_format: None,
             year: None,
             classes: vec![],
             upstreams: vec![],

@@ -25,10 +25,11 @@ impl FileArg {
     /// Whether `value` names a file, and which.
     ///
     /// In order: an existing file, taken whole (a file name holding `:` still opens); `PATH:NAME`
-    /// where `PATH` is an existing file and `NAME` has no `/`; any other value with no `$` (a
-    /// format always has a variable), taken as the path of a file that is missing. `None`
-    /// means the value is a format itself.
-    pub fn of(value: &OsStr) -> Option<FileArg> {
+    /// where `PATH` is an existing file and `NAME` has no `/`; any other value with no `sigil`
+    /// (the byte that starts a variable: `$` in nginx, `%` in HAProxy; a format always has a
+    /// variable), taken as the path of a file that is missing. `None` means the value is a
+    /// format itself.
+    pub fn of(value: &OsStr, sigil: u8) -> Option<FileArg> {
         let whole = PathBuf::from(value);
         if whole.is_file() {
             return Some(FileArg { path: whole, name: None });
@@ -44,7 +45,7 @@ impl FileArg {
                 }
             }
         }
-        (!bytes.contains(&b'$')).then_some(FileArg { path: whole, name: None })
+        (!bytes.contains(&sigil)).then_some(FileArg { path: whole, name: None })
     }
 
     /// The file's text; `flag` names the option in the error.
@@ -65,7 +66,7 @@ mod tests {
         std::fs::write(&conf, "").unwrap();
         let colon = dir.path().join("a:b.conf");
         std::fs::write(&colon, "").unwrap();
-        let of = |v: &std::path::Path| FileArg::of(v.as_os_str());
+        let of = |v: &std::path::Path| FileArg::of(v.as_os_str(), b'$');
         assert_eq!(of(&conf), Some(FileArg { path: conf.clone(), name: None }));
         let named = PathBuf::from(format!("{}:upstream_json", conf.display()));
         assert_eq!(
@@ -75,7 +76,12 @@ mod tests {
         assert_eq!(of(&colon), Some(FileArg { path: colon.clone(), name: None }));
         let missing = dir.path().join("missing.conf");
         assert_eq!(of(&missing), Some(FileArg { path: missing.clone(), name: None }));
-        assert_eq!(FileArg::of("$remote_addr [$time_local] $status".as_ref()), None);
-        assert_eq!(FileArg::of("log_format x '$status';".as_ref()), None);
+        assert_eq!(FileArg::of("$remote_addr [$time_local] $status".as_ref(), b'$'), None);
+        assert_eq!(FileArg::of("log_format x '$status';".as_ref(), b'$'), None);
+        assert_eq!(FileArg::of("%ci [%tr] %tsc".as_ref(), b'%'), None);
+        assert_eq!(
+            FileArg::of(conf.as_os_str(), b'%'),
+            Some(FileArg { path: conf.clone(), name: None })
+        );
     }
 }

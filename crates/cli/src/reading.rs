@@ -12,9 +12,10 @@ use crate::{interrupt, messages, report};
 /// `bar` and the configuration allow it and every input is a file).
 pub fn engine(config: &Config, bar: bool) -> (Engine, Vec<Input>, indicatif::ProgressBar) {
     let (custom, fixed) = (config.engine.access_format.is_some(), config.engine.format);
+    let haproxy_custom = config.engine.haproxy_format.is_some();
     let engine = Engine::new(config.engine.clone())
         .on_problem(|p| messages::error(p))
-        .on_misread(move |m| messages::warning(misread(m, custom, fixed)))
+        .on_misread(move |m| messages::warning(misread(m, custom, haproxy_custom, fixed)))
         .stop_when(interrupt::flag());
     let inputs = engine.expand(&config.inputs, config.glob.as_ref());
     let (total, all_files) = engine::input::total_size(&inputs);
@@ -38,8 +39,9 @@ pub fn collect<A: engine::Aggregate>(
 }
 
 /// What to say of an input most of whose first lines were not read, with the likely cause;
-/// `custom` says whether `--nginx-log-format` was given, `fixed` is `--format` unless auto.
-pub fn misread(m: &Misread, custom: bool, fixed: Option<Format>) -> String {
+/// `custom` says whether `--nginx-log-format` was given, `haproxy_custom` whether
+/// `--haproxy-log-format` was, `fixed` is `--format` unless auto.
+pub fn misread(m: &Misread, custom: bool, haproxy_custom: bool, fixed: Option<Format>) -> String {
     let share = m.unparsed * 100 / m.lines.max(1);
     let mut msg = format!(
         "{}: {} of its first {} lines ({share}%) were not read",
@@ -64,6 +66,16 @@ pub fn misread(m: &Misread, custom: bool, fixed: Option<Format>) -> String {
         _ if m.format == Some(Format::NginxAccess) && custom => {
             "the --nginx-log-format given does not describe these lines: pass the log_format \
              that wrote them (FILE:NAME picks one in a configuration file)"
+                .to_owned()
+        }
+        _ if m.format == Some(Format::Haproxy) && haproxy_custom => {
+            "the --haproxy-log-format given does not describe these lines: pass the log-format \
+             that wrote them (FILE:NAME picks a frontend's in a haproxy.cfg)"
+                .to_owned()
+        }
+        _ if m.format == Some(Format::Haproxy) => {
+            "if they are HAProxy lines of a log-format of your own, pass it with \
+             --haproxy-log-format (the string, or haproxy.cfg:FRONTEND)"
                 .to_owned()
         }
         _ if m.format == Some(Format::NginxAccess) || fixed.is_none() => {
@@ -94,7 +106,7 @@ mod tests {
             looks_like: Some((LooksLike::NginxPreset("combined"), 20)),
         };
         assert_eq!(
-            misread(&m, true, Some(Format::NginxAccess)),
+            misread(&m, true, false, Some(Format::NginxAccess)),
             "access.log: 20 of its first 20 lines (100%) were not read; `$upstream_addr` was missing or did not \
              fit in 20 of them; the lines look like nginx's `combined` format: pass the matching \
              --nginx-log-format, or none (gatelog reads `combined` without it)"
@@ -106,13 +118,23 @@ mod tests {
             ..m
         };
         assert!(
-            misread(&m, false, Some(Format::Haproxy)).ends_with(
+            misread(&m, false, false, Some(Format::Haproxy)).ends_with(
                 "the lines look like nginx-error lines: use --format auto or nginx-error"
             ),
             "{}",
-            misread(&m, false, Some(Format::Haproxy))
+            misread(&m, false, false, Some(Format::Haproxy))
+        );
+        let m = Misread { field: Some(("status", 20)), looks_like: None, ..m };
+        assert!(
+            misread(&m, false, false, Some(Format::Haproxy)).ends_with(
+                "pass it with --haproxy-log-format (the string, or haproxy.cfg:FRONTEND)"
+            )
+        );
+        assert!(
+            misread(&m, false, true, Some(Format::Haproxy))
+                .contains("the --haproxy-log-format given does not describe these lines")
         );
         let m = Misread { format: Some(Format::NginxAccess), looks_like: None, ..m };
-        assert!(misread(&m, true, None).contains("does not describe these lines"));
+        assert!(misread(&m, true, false, None).contains("does not describe these lines"));
     }
 }

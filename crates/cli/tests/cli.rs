@@ -1206,3 +1206,82 @@ fn health_messages_count_apart_from_responses_and_their_copies_once() {
     assert_eq!(notices["upstream_up"], 1);
     assert_eq!(doc["upstreams"][0]["classes"]["connect_refused"], 1);
 }
+
+fn haproxy_fixture(name: &str) -> String {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/haproxy").join(name);
+    p.to_str().unwrap().to_owned()
+}
+
+// Issue 10, item 8: a custom log-format with a Host header after backend/server gave the Host
+// as the backend; `--haproxy-log-format` takes the format as a string, a built-in option name
+// or a haproxy.cfg section.
+#[test]
+fn haproxy_log_format_from_a_string_an_option_or_a_cfg_section() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(haproxy_fixture("custom-host.log")).unwrap();
+    let lines: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+    let log = dir.path().join("haproxy.log");
+    std::fs::write(&log, lines.join("\n") + "\n").unwrap();
+    let log = log.to_str().unwrap().to_owned();
+    let cfg = haproxy_fixture("haproxy.cfg");
+    let format = "%ci:%cp [%tr] %ft %b/%s %[req.hdr(host)] %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %CS \
+                  %tsc %ac/%fc/%bc/%sc/%rc %sq/%bq %{+Q}r";
+    let section = format!("{cfg}:www-https");
+    for args in [&[][..], &["--haproxy-log-format", format], &["--haproxy-log-format", &section]] {
+        let mut all = vec!["events", "--year", "2021"];
+        all.extend_from_slice(args);
+        all.push(&log);
+        let evs = events(&ok(&all));
+        assert_eq!(evs.len(), lines.len(), "{args:?}");
+        let e = &evs[0];
+        assert_eq!(e.class, "connect_refused", "{args:?}");
+        assert_eq!(e.upstream_group.as_deref(), Some("app"), "{args:?}");
+        assert_eq!(e.upstream.as_deref(), Some("app-node2"), "{args:?}");
+        assert_eq!(e.server.as_deref(), Some("www-https~"), "{args:?}");
+        assert_eq!(e.host.as_deref(), Some("shop.example.com"), "{args:?}");
+        assert_eq!(e.status, Some(503));
+        let classes: Vec<&str> = evs.iter().map(|e| e.class.as_str()).collect();
+        assert_eq!(
+            classes,
+            [
+                "connect_refused",
+                "ok",
+                "response_timeout",
+                "prematurely_closed",
+                "no_live_upstreams",
+                "upstream_busy",
+                "client_abort",
+                "invalid_header",
+                "connection_reset",
+                "connect_timeout"
+            ],
+            "{args:?}"
+        );
+        assert_eq!(evs[2].host.as_deref(), Some("api.example.com"));
+        assert_eq!(evs[4].upstream, None);
+        assert_eq!(evs[6].status, None);
+    }
+    // `option httplog` (the www frontend's, by its defaults) did not write these lines: each is
+    // unread, never read with shifted fields.
+    let www = format!("{cfg}:www");
+    for value in ["option httplog", www.as_str()] {
+        let out = gatelog(&["summary", "-o", "json", "--haproxy-log-format", value, &log]);
+        let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+        let n = lines.len() as u64;
+        assert_eq!((doc["events"].as_u64(), doc["unparsed"].as_u64()), (Some(0), Some(n)));
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!("`request_ms` was missing or did not fit in {n} of them")),
+            "{err}"
+        );
+        assert!(err.contains("the --haproxy-log-format given does not describe"), "{err}");
+    }
+    // Two frontends with two formats: the file alone is ambiguous.
+    let out = gatelog(&["summary", "--haproxy-log-format", &cfg, &log]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("www, www-https"), "{}", stderr(&out));
+    assert!(stderr(&out).contains(":NAME"), "{}", stderr(&out));
+    let out = gatelog(&["summary", "--haproxy-log-format", "%ci %nope %tsc", &log]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("unknown log-format variable `%nope`"), "{}", stderr(&out));
+}

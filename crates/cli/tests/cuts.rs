@@ -312,6 +312,7 @@ fn each_command_help_lists_only_its_own_options() {
         "--quiet",
         "--format",
         "--nginx-log-format",
+        "--haproxy-log-format",
         "--year",
         "--tz",
         "--class",

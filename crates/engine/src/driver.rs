@@ -134,6 +134,8 @@ pub struct Options {
     pub tz: Tz,
     /// The nginx access log's `log_format`, when it is not one of the formats detected.
     pub access_format: Option<LogFormat>,
+    /// The HAProxy `log-format` of traffic lines, when it is not one of the built-in formats.
+    pub haproxy_format: Option<crate::logparse::haproxy::LogFormat>,
     /// The year of year-less syslog timestamps; `None` infers it per file (see the module
     /// docs).
     pub year: Option<i32>,
@@ -153,6 +155,7 @@ impl Default for Options {
             format: None,
             tz: Tz::Utc,
             access_format: None,
+            haproxy_format: None,
             year: None,
             filter: Filter::default(),
             chunked: true,
@@ -366,11 +369,14 @@ fn scan<E>(
 pub(crate) fn parser(options: &Options, year: Option<i32>) -> Parser {
     let mut opts = logparse::Options::with_tz(options.tz.clone());
     opts.year = year;
-    let parser = Parser::new(options.format, opts);
-    match &options.access_format {
-        Some(f) => parser.with_access_format(f.clone()),
-        None => parser,
+    let mut parser = Parser::new(options.format, opts);
+    if let Some(f) = &options.access_format {
+        parser = parser.with_access_format(f.clone());
     }
+    if let Some(f) = &options.haproxy_format {
+        parser = parser.with_haproxy_format(f.clone());
+    }
+    parser
 }
 
 /// See [`Engine::for_each_line`].

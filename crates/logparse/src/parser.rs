@@ -47,6 +47,18 @@ impl Parser {
         self
     }
 
+    /// Reads HAProxy traffic lines with `format` (an HAProxy `log-format`, see
+    /// [`haproxy::LogFormat`]) instead of recognizing the built-in formats.
+    ///
+    /// In detection mode, lines are taken for HAProxy's as before (a syslog tag naming
+    /// HAProxy, a known message, a built-in layout): give the format as `Some(Format::Haproxy)`
+    /// for custom lines without such a tag.
+    pub fn with_haproxy_format(mut self, format: haproxy::LogFormat) -> Parser {
+        let opts = self.haproxy.options().clone();
+        self.haproxy = haproxy::Parser::new(opts).with_format(format);
+        self
+    }
+
     /// The fixed format of this parser, `None` when it detects per line.
     pub fn format(&self) -> Option<Format> {
         self.format

@@ -139,7 +139,8 @@ fn lines_with_zone_and_year_options_parse_without_allocating() {
         [(Format::NginxError, load::nginx_error_logs()), (Format::Haproxy, load::haproxy_logs())]
     {
         let lines: Vec<Vec<u8>> = cases.iter().flat_map(|(_, cases)| lines_of(cases)).collect();
-        let parser = Setup { format: Some(format), opts: opts.clone(), log_format: None }.parser();
+        let parser =
+            Setup { format: Some(format), opts: opts.clone(), ..Setup::default() }.parser();
         assert_no_allocation(&format!("{format} with a zone table and a year"), parser, &lines);
     }
 }
@@ -182,6 +183,23 @@ fn haproxy_lines_parse_without_allocating_in_every_framing() {
     all.extend(lines_of(&load::cases_toml("haproxy/cases.toml")));
     all.extend(lines_of(&load::corpus_cases("haproxy", Format::Haproxy)));
     assert_no_allocation("haproxy, every file", parser(), &all);
+}
+
+/// Every HAProxy case read with its `log-format` (compiled once, before counting): the
+/// built-in formats by name and the custom ones.
+#[test]
+fn haproxy_lines_parse_without_allocating_with_a_compiled_log_format() {
+    let cases: Vec<Case> = load::cases_toml("haproxy/cases.toml")
+        .into_iter()
+        .filter(|c| c.setup.haproxy_log_format.is_some())
+        .filter(|c| c.setup.parser().parse(&c.line).is_ok())
+        .collect();
+    assert!(cases.len() >= 8, "only {} haproxy cases with a log-format", cases.len());
+    for case in &cases {
+        let mut lines = vec![case.line.clone(); 10];
+        lines.push(case.line.clone());
+        assert_no_allocation(&format!("haproxy {}", case.name), case.setup.parser(), &lines);
+    }
 }
 
 #[test]

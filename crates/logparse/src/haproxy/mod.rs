@@ -81,8 +81,15 @@
 //!   prefixes (logasap, redispatch); status `-1`; `<BADREQ>`; requests cut at the log length
 //!   limit without their closing quote ([`Fields::truncated`]); fields after the request (the
 //!   HTTPS tail, custom `bc_err=...`), kept in [`Fields::extra`].
-//! - Custom formats without the captured cookies; other custom formats (JSON, reordered
-//!   fields) are read only for their termination state ([`LogKind::Custom`]).
+//! - Custom formats read by two anchors, so that a token added or dropped cannot shift a
+//!   field: `backend/server` is the first token after the frontend holding a `/` (a Host header
+//!   or unique id between it and the timers is skipped; a host name there is the event's
+//!   `host`), and the termination state is the token before the `ac/fc/bc/sc/rc` tuple,
+//!   wherever it is after the timers (extra tokens after the bytes, no captured cookies).
+//!   Timers other than 3 (TCP) or 5 (HTTP) are not named ([`LogKind::Custom`]). A status or
+//!   byte count that is not a number is [`ParseErrorKind::InvalidField`]: such a line needs
+//!   its `log-format`. Other custom formats (JSON, reordered fields) are read only for their
+//!   termination state ([`LogKind::Custom`]).
 //! - The old TCP lines with three timers and a two-letter state.
 //! - Admin messages in both wordings (`backend 'web' has no ...` on stderr, `backend web has
 //!   no ...` in syslog), and lines cut by `systemctl status` (`reason: Layer7 wron>`).
@@ -90,8 +97,10 @@
 //!   framing and no known message is [`ParseErrorKind::NotRecognized`].
 
 mod admin;
+pub mod conf;
 pub(crate) mod fields;
 pub(crate) mod frame;
+pub mod log_format;
 mod traffic;
 
 use crate::bytes::trim;
@@ -103,6 +112,7 @@ use crate::options::Options;
 use crate::time::{Timestamp, civil_from_days, civil_to_unix, days_from_civil, is_new_year};
 pub use fields::{Fields, LogKind};
 use frame::{Civil, HeaderTime, names_haproxy};
+pub use log_format::{FormatError, LogFormat};
 
 const FORMAT: Option<Format> = Some(Format::Haproxy);
 
@@ -186,7 +196,7 @@ pub fn parse(line: &[u8]) -> Result<Event<'_>, ParseError> {
 /// Parses one HAProxy line without state: a year-less syslog time takes its year from the
 /// accept date in the same line or from [`Options::year`], and has no time otherwise.
 pub fn parse_with<'a>(line: &'a [u8], opts: &Options) -> Result<Event<'a>, ParseError> {
-    let (mut ev, t) = parse_inner(line)?;
+    let (mut ev, t) = parse_inner(line, None)?;
     let year = match t.header {
         Some(HeaderTime::NoYear(h)) => t.line_year(h.month).or(opts.year),
         _ => opts.year.or(t.accept.map(|a| a.year)),
@@ -200,6 +210,8 @@ pub fn parse_with<'a>(line: &'a [u8], opts: &Options) -> Result<Event<'a>, Parse
 #[derive(Clone, Debug)]
 pub struct Parser {
     opts: Options,
+    // Shared: a parser is cloned per chunk of input, the compiled format is not.
+    format: Option<std::sync::Arc<LogFormat>>,
     year: Option<i32>,
     last_month: u32,
     now_year: i32,
@@ -225,14 +237,26 @@ impl Parser {
     /// A parser that takes `now` as the current time (for reproducible results).
     pub fn with_now(opts: Options, now: Timestamp) -> Parser {
         let (now_year, now_month, ..) = now.to_civil_utc();
-        let mut p = Parser { opts, year: None, last_month: 0, now_year, now_month };
+        let mut p = Parser { opts, format: None, year: None, last_month: 0, now_year, now_month };
         p.reset();
         p
     }
 
+    /// Reads traffic lines with `format` (a `log-format`, see [`LogFormat`]) instead of
+    /// recognizing the built-in formats; health and admin messages are read as before.
+    pub fn with_format(mut self, format: LogFormat) -> Parser {
+        self.format = Some(std::sync::Arc::new(format));
+        self
+    }
+
+    /// The options this parser was made with.
+    pub fn options(&self) -> &Options {
+        &self.opts
+    }
+
     /// Parses the next line of the input.
     pub fn parse<'a>(&mut self, line: &'a [u8]) -> Result<Event<'a>, ParseError> {
-        let (mut ev, t) = parse_inner(line)?;
+        let (mut ev, t) = parse_inner(line, self.format.as_deref())?;
         let month = match t.header {
             Some(HeaderTime::NoYear(h)) => Some(h.month),
             _ => None,
@@ -355,7 +379,10 @@ fn to_utc(c: Civil, offset: Option<i32>, opts: &Options) -> Option<Timestamp> {
 }
 
 /// Parses everything but the time.
-fn parse_inner(line: &[u8]) -> Result<(Event<'_>, Times), ParseError> {
+fn parse_inner<'a>(
+    line: &'a [u8],
+    format: Option<&LogFormat>,
+) -> Result<(Event<'a>, Times), ParseError> {
     let line = crate::lines::strip_cr(line);
     if trim(line).is_empty() {
         return Err(ParseError::new(FORMAT, ParseErrorKind::Empty, 0));
@@ -404,6 +431,17 @@ fn parse_inner(line: &[u8]) -> Result<(Event<'_>, Times), ParseError> {
         return Ok((ev, times));
     }
     let mut accept = None;
+    if let Some(format) = format {
+        format
+            .read(msg, &mut ev, &mut f, &mut accept)
+            .map_err(|(kind, at)| ParseError::new(FORMAT, kind, msg_offset + at))?;
+        times.accept = accept;
+        let state = f.termination_state.unwrap_or_default();
+        let nosrv = f.server_name == Some(b"<NOSRV>");
+        (ev.class, ev.phase) = classify_state(state, ev.status, nosrv);
+        ev.fields = EventFields::Haproxy(f);
+        return Ok((ev, times));
+    }
     match traffic::parse(msg, &mut ev, &mut f, &mut accept) {
         traffic::Outcome::Read => {
             times.accept = accept;
@@ -421,6 +459,9 @@ fn parse_inner(line: &[u8]) -> Result<(Event<'_>, Times), ParseError> {
         }
         traffic::Outcome::Missing(name, at) => {
             Err(ParseError::new(FORMAT, ParseErrorKind::MissingField(name), msg_offset + at))
+        }
+        traffic::Outcome::Invalid(name, at) => {
+            Err(ParseError::new(FORMAT, ParseErrorKind::InvalidField(name), msg_offset + at))
         }
         // An unknown message is HAProxy's only when the syslog tag says so; other programs'
         // lines under a syslog header (sshd, systemd) are not events of this format.
@@ -444,7 +485,7 @@ pub fn looks_like(line: &[u8]) -> bool {
     if fr.tag.is_some_and(names_haproxy) {
         return true;
     }
-    match parse_inner(line) {
+    match parse_inner(line, None) {
         Ok((ev, _)) => match &ev.fields {
             EventFields::Haproxy(f) if f.kind != LogKind::Admin => true,
             // Admin events count only when the message is one HAProxy writes.

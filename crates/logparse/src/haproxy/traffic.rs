@@ -13,20 +13,27 @@ const MAX_TOKENS: usize = 24;
 /// `[dd/Mmm/yyyy:HH:MM:SS[.mmm]]` or `[... +zzzz]` (CLF) at the start of `b`: the date and the
 /// length up to and including `]`.
 pub(super) fn accept_date(b: &[u8]) -> Option<(Civil, usize)> {
-    let h = b.get(..21)?;
-    if h[0] != b'[' || h[3] != b'/' || h[7] != b'/' || h[12] != b':' {
+    if b.first() != Some(&b'[') {
         return None;
     }
-    if h[15] != b':' || h[18] != b':' {
+    let (c, len) = date_value(&b[1..])?;
+    (b.get(1 + len) == Some(&b']')).then_some((c, len + 2))
+}
+
+/// `dd/Mmm/yyyy:HH:MM:SS[.mmm][ +zzzz]` at the start of `b` (what `%t`, `%tr`, `%trg`, `%trl`,
+/// `%T` and `%Tl` write): the date and its length.
+pub(super) fn date_value(b: &[u8]) -> Option<(Civil, usize)> {
+    let h = b.get(..20)?;
+    if h[2] != b'/' || h[6] != b'/' || h[11] != b':' || h[14] != b':' || h[17] != b':' {
         return None;
     }
-    let day = digits2(&h[1..])?;
-    let month = month_from_abbrev(&h[4..])?;
-    let year = digits4(&h[8..])? as i32;
-    let hour = digits2(&h[13..])?;
-    let minute = digits2(&h[16..])?;
-    let second = digits2(&h[19..])?;
-    let mut p = 21;
+    let day = digits2(h)?;
+    let month = month_from_abbrev(&h[3..])?;
+    let year = digits4(&h[7..])? as i32;
+    let hour = digits2(&h[12..])?;
+    let minute = digits2(&h[15..])?;
+    let second = digits2(&h[18..])?;
+    let mut p = 20;
     let mut micros = 0;
     if b.get(p) == Some(&b'.') {
         let d = digit_run(&b[p + 1..]).min(9);
@@ -54,10 +61,7 @@ pub(super) fn accept_date(b: &[u8]) -> Option<(Civil, usize)> {
         offset = Some(sign * (oh * 3600 + om * 60) as i32);
         p += 6;
     }
-    if b.get(p) != Some(&b']') {
-        return None;
-    }
-    Some((Civil { year, month, day, hour, minute, second, micros, offset }, p + 1))
+    Some((Civil { year, month, day, hour, minute, second, micros, offset }, p))
 }
 
 /// The first accept date in `msg`: its start, the date and its end.
@@ -67,7 +71,7 @@ fn find_accept(msg: &[u8]) -> Option<(usize, Civil, usize)> {
 }
 
 /// A signed integer with an optional `+` (logasap, redispatch): value and whether `+` was there.
-fn int(t: &[u8]) -> Option<(i64, bool)> {
+pub(super) fn int(t: &[u8]) -> Option<(i64, bool)> {
     let (plus, t) = match t.strip_prefix(b"+") {
         Some(r) => (true, r),
         None => (false, t),
@@ -84,7 +88,7 @@ fn int(t: &[u8]) -> Option<(i64, bool)> {
 }
 
 /// An unsigned count with an optional `+`.
-fn count(t: &[u8]) -> Option<(u64, bool)> {
+pub(super) fn count(t: &[u8]) -> Option<(u64, bool)> {
     match t.strip_prefix(b"+") {
         Some(r) => parse_u64(r).map(|v| (v, true)),
         None => parse_u64(t).map(|v| (v, false)),
@@ -108,13 +112,28 @@ fn slashed(t: &[u8]) -> Option<([i64; 5], usize, bool)> {
     Some((v, n, plus_last))
 }
 
-/// Timers: 5 (HTTP) or 3 (TCP) `/`-separated integers.
-fn timers(t: &[u8]) -> Option<([i64; 5], usize, bool)> {
-    slashed(t).filter(|&(_, n, _)| n == 3 || n == 5)
+/// Timers: 3 (TCP), 5 (HTTP) or, in custom formats, up to 10 `/`-separated integers; only
+/// the first 5 values are kept.
+fn any_timers(t: &[u8]) -> Option<([i64; 5], usize, bool)> {
+    let mut v = [0i64; 5];
+    let mut n = 0;
+    let mut plus_last = false;
+    for part in t.split(|&c| c == b'/') {
+        if n == 10 {
+            return None;
+        }
+        let (x, plus) = int(part)?;
+        if n < 5 {
+            v[n] = x;
+        }
+        plus_last = plus;
+        n += 1;
+    }
+    (n >= 3).then_some((v, n, plus_last))
 }
 
 /// `ac/fc/bc/sc/rc`: five counts, the last possibly `+N`.
-fn conns(t: &[u8]) -> Option<([u64; 5], bool)> {
+pub(super) fn conns(t: &[u8]) -> Option<([u64; 5], bool)> {
     let mut v = [0u64; 5];
     let mut n = 0;
     let mut plus = false;
@@ -172,7 +191,7 @@ impl Tokens {
 }
 
 /// Fills the connection counters and queues.
-fn set_conns(f: &mut Fields<'_>, c: [u64; 5], plus: bool) {
+pub(super) fn set_conns(f: &mut Fields<'_>, c: [u64; 5], plus: bool) {
     f.actconn = Some(c[0]);
     f.feconn = Some(c[1]);
     f.beconn = Some(c[2]);
@@ -204,7 +223,7 @@ fn set_backend_server<'a>(ev: &mut Event<'a>, f: &mut Fields<'a>, bs: &'a [u8]) 
 }
 
 /// `ip:port` split on the last `:`; `unix:N` and redacted forms are kept whole.
-fn set_client<'a>(ev: &mut Event<'a>, f: &mut Fields<'a>, c: &'a [u8]) {
+pub(super) fn set_client<'a>(ev: &mut Event<'a>, f: &mut Fields<'a>, c: &'a [u8]) {
     // `%ci:%cp` is an address (IPv4, IPv6, `unix:N`), or one redacted with `x` or `*`; a host
     // name or other text there is not taken for the client.
     let address = c.starts_with(b"unix:")
@@ -232,6 +251,9 @@ pub(super) enum Outcome {
     Read,
     /// An accept date was found but the line is cut before what is needed.
     Missing(&'static str, usize),
+    /// A field is where the layout puts it but does not hold a value of its kind (a custom
+    /// format that only `--haproxy-log-format` describes).
+    Invalid(&'static str, usize),
     /// No accept date and no termination state: not a traffic line.
     NotTraffic,
 }
@@ -272,60 +294,79 @@ pub(super) fn parse<'a>(
         ev.message = trim(&msg[tk.at[0].1..]);
         return Outcome::Read;
     }
-    let Some(t) = (1..tk.n.min(10)).find(|&i| tok(i).and_then(timers).is_some()) else {
+    let Some(t) = (1..tk.n.min(10)).find(|&i| tok(i).and_then(any_timers).is_some()) else {
         return if custom(msg, ev, f) { Outcome::Read } else { Outcome::Missing("timers", de) };
     };
-    let (tv, nt, plus) = tok(t).and_then(timers).unwrap_or_default();
-    let bs = tok(t - 1).unwrap_or_default();
-    set_backend_server(ev, f, bs);
-    if t >= 2 {
-        let fe = trim(&msg[tk.at[0].0..tk.at[t - 1].0]);
+    // The termination state is the token before the `ac/fc/bc/sc/rc` tuple, wherever it is
+    // after the timers: tokens a custom format adds or drops cannot move it.
+    let Some(s) = (t + 1..tk.n)
+        .find(|&i| tok(i).is_some_and(state_token) && tok(i + 1).and_then(conns).is_some())
+    else {
+        return Outcome::Missing("termination_state", tk.at[t].1);
+    };
+    let state = tok(s).unwrap_or_default();
+    let (tv, nt, plus) = tok(t).and_then(any_timers).unwrap_or_default();
+    // `backend/server` is the first token after the frontend that holds a `/`; tokens between
+    // it and the timers were added by a custom format (a Host header, a unique id).
+    let b = (1..t).find(|&i| tok(i).is_some_and(|x| x.contains(&b'/'))).unwrap_or(t - 1);
+    set_backend_server(ev, f, tok(b).unwrap_or_default());
+    if b >= 1 {
+        let fe = trim(&msg[tk.at[0].0..tk.at[b - 1].1]);
         ev.server = (!fe.is_empty()).then_some(fe);
     }
+    if b + 2 == t {
+        ev.host = tok(b + 1).filter(|h| host_name(h));
+    }
+    let http = state.len() == 4;
     let mut j = t + 1;
-    if nt == 5 {
-        f.kind = LogKind::Http;
-        f.request_ms = Some(tv[0]);
-        f.queue_ms = Some(tv[1]);
-        f.connect_ms = Some(tv[2]);
-        f.response_ms = Some(tv[3]);
-        f.total_ms = Some(tv[4]);
-        match tok(j).and_then(int) {
-            Some((s, false)) => {
-                f.status_raw = Some(s);
-                ev.status = u16::try_from(s).ok().filter(|&s| s < 1000);
+    match (nt, http) {
+        (5, true) => {
+            f.kind = LogKind::Http;
+            f.request_ms = Some(tv[0]);
+            f.queue_ms = Some(tv[1]);
+            f.connect_ms = Some(tv[2]);
+            f.response_ms = Some(tv[3]);
+            f.total_ms = Some(tv[4]);
+        }
+        (3, false) => {
+            f.kind = LogKind::Tcp;
+            f.queue_ms = Some(tv[0]);
+            f.connect_ms = Some(tv[1]);
+            f.total_ms = Some(tv[2]);
+        }
+        // Which timer is which depends on the format: none is named rather than one misnamed.
+        _ => f.kind = LogKind::Custom,
+    }
+    if http {
+        let Some(raw) = tok(j).filter(|_| j < s) else {
+            return Outcome::Missing("status", tk.at[t].1);
+        };
+        match int(raw) {
+            Some((v, false)) if (-1..1000).contains(&v) => {
+                f.status_raw = Some(v);
+                ev.status = u16::try_from(v).ok().filter(|v| (100..1000).contains(v));
                 j += 1;
             }
-            _ => return Outcome::Missing("status", tk.at[t].1),
+            _ => return Outcome::Invalid("status", tk.at[j].0),
         }
-    } else {
-        f.kind = LogKind::Tcp;
-        f.queue_ms = Some(tv[0]);
-        f.connect_ms = Some(tv[1]);
-        f.total_ms = Some(tv[2]);
     }
     f.logasap = plus;
-    match tok(j).and_then(count) {
+    match tok(j).filter(|_| j < s).and_then(count) {
         Some((b, p)) => {
             f.bytes = Some(b);
             f.logasap |= p;
             j += 1;
         }
+        None if j < s => return Outcome::Invalid("bytes", tk.at[j].0),
         None => return Outcome::Missing("bytes", tk.at[j - 1].1),
     }
-    // The termination state is the token before the `ac/fc/bc/sc/rc` tuple; the captured
-    // cookies (absent in some custom formats) come before it.
-    let Some(s) = (j..(j + 3).min(tk.n))
-        .find(|&i| tok(i).is_some_and(state_token) && tok(i + 1).and_then(conns).is_some())
-    else {
-        return Outcome::Missing("termination_state", tk.at[j - 1].1);
-    };
+    // The captured cookies (absent in some custom formats) come just before the state.
     if s == j + 2 {
         let dash = |t: &'a [u8]| (t != b"-").then_some(t);
         f.request_cookie = tok(j).and_then(dash);
         f.response_cookie = tok(j + 1).and_then(dash);
     }
-    f.termination_state = tok(s);
+    f.termination_state = Some(state);
     if let Some((c, p)) = tok(s + 1).and_then(conns) {
         set_conns(f, c, p);
     }
@@ -384,7 +425,8 @@ fn tail<'a>(msg: &'a [u8], mut p: usize, ev: &mut Event<'a>, f: &mut Fields<'a>)
             f.bc_err = Some(&v[..end]).filter(|v| !v.is_empty() && *v != b"-");
         }
     }
-    ev.host = absolute_uri_host(ev.request).or_else(|| capture_host(f.request_captures));
+    ev.host =
+        absolute_uri_host(ev.request).or_else(|| capture_host(f.request_captures)).or(ev.host);
 }
 
 /// The HTTPS tail: `fc_err/ssl_fc_err/ssl_c_err/ssl_c_ca_err/resumed sni/version/cipher`.
@@ -408,7 +450,7 @@ fn https_tail<'a>(extra: &'a [u8], f: &mut Fields<'a>) {
 }
 
 /// The host of an absolute request URI (`GET https://host/path HTTP/2.0`).
-fn absolute_uri_host(req: Option<&[u8]>) -> Option<&[u8]> {
+pub(super) fn absolute_uri_host(req: Option<&[u8]>) -> Option<&[u8]> {
     let req = req?;
     let sp = memchr::memchr(b' ', req)?;
     let uri = &req[sp + 1..];
@@ -419,19 +461,22 @@ fn absolute_uri_host(req: Option<&[u8]>) -> Option<&[u8]> {
 }
 
 /// A captured request header that is obviously a host name (`www.example.com[:port]`).
-fn capture_host(caps: Option<&[u8]>) -> Option<&[u8]> {
-    caps?.split(|&c| c == b'|').map(trim).find(|v| {
-        let colons = v.iter().filter(|&&c| c == b':').count();
-        let name = match memchr::memchr(b':', v) {
-            Some(i) => &v[..i],
-            None => v,
-        };
-        let last_label = name.rsplit(|&c| c == b'.').next().unwrap_or_default();
-        colons <= 1
-            && name.contains(&b'.')
-            && name.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_'))
-            && last_label.first().is_some_and(u8::is_ascii_alphabetic)
-    })
+pub(super) fn capture_host(caps: Option<&[u8]>) -> Option<&[u8]> {
+    caps?.split(|&c| c == b'|').map(trim).find(|v| host_name(v))
+}
+
+/// Whether `v` is obviously a host name (`www.example.com[:port]`).
+pub(super) fn host_name(v: &[u8]) -> bool {
+    let colons = v.iter().filter(|&&c| c == b':').count();
+    let name = match memchr::memchr(b':', v) {
+        Some(i) => &v[..i],
+        None => v,
+    };
+    let last_label = name.rsplit(|&c| c == b'.').next().unwrap_or_default();
+    colons <= 1
+        && name.contains(&b'.')
+        && name.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_'))
+        && last_label.first().is_some_and(u8::is_ascii_alphabetic)
 }
 
 /// CLF: `"ci" - - [date] "request" ST B "" "" cp ms "ft" "b" "s" TR Tw Tc Tr Ta tsc ac fc bc sc

@@ -577,7 +577,7 @@ fn parse_inner<'a>(
         let closes_entry = action.is_some() && ctx.is_some() && quoted.ends_with(b"\"");
         let inside_entry = looks_like_continuation(msg) && !msg.starts_with(b"FastCGI");
         if closes_entry && (found.is_none() || inside_entry) {
-            found = Some(Verdict { class: Class::AppStderr, nginx_timer: false });
+            found = Some(Verdict { class: Class::AppStderr, nginx_timer: false, refused: None });
             msg = stderr_tail(quoted);
         } else if inside_entry {
             return Err(ParseError::new(FORMAT, ParseErrorKind::Continuation, 0));

@@ -123,8 +123,16 @@ impl RawSetup {
         if let Some(f) = &self.format {
             s.format = format_named(f);
         }
-        if let Some(f) = &self.log_format {
-            s.log_format = Some(LogFormat::new(f).map_err(|e| format!("log_format: {e}"))?);
+        // Under `format = "haproxy"` the key is an HAProxy `log-format`.
+        match &self.log_format {
+            Some(f) if s.format == Some(Format::Haproxy) => {
+                let f = logparse::haproxy::LogFormat::new(f);
+                s.haproxy_log_format = Some(f.map_err(|e| format!("log_format: {e}"))?);
+            }
+            Some(f) => {
+                s.log_format = Some(LogFormat::new(f).map_err(|e| format!("log_format: {e}"))?);
+            }
+            None => {}
         }
         if let Some(y) = self.year {
             s.opts.year = Some(y);

@@ -33,16 +33,21 @@ pub struct Setup {
     pub opts: Options,
     /// An nginx `log_format` to read access-log lines with, instead of the defaults.
     pub log_format: Option<LogFormat>,
+    /// An HAProxy `log-format` to read traffic lines with, instead of the built-in formats.
+    pub haproxy_log_format: Option<logparse::haproxy::LogFormat>,
 }
 
 impl Setup {
     /// A fresh parser for this setup.
     pub fn parser(&self) -> Parser {
-        let p = Parser::new(self.format, self.opts.clone());
-        match &self.log_format {
-            Some(f) => p.with_access_format(f.clone()),
-            None => p,
+        let mut p = Parser::new(self.format, self.opts.clone());
+        if let Some(f) = &self.log_format {
+            p = p.with_access_format(f.clone());
         }
+        if let Some(f) = &self.haproxy_log_format {
+            p = p.with_haproxy_format(f.clone());
+        }
+        p
     }
 }
 
