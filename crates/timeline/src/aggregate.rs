@@ -90,6 +90,7 @@ fn unit_byte(unit: Unit) -> u8 {
         Unit::Attempts => 0,
         Unit::Responses => 1,
         Unit::Notices => 2,
+        Unit::ControllerMessages => 3,
     }
 }
 
@@ -97,7 +98,8 @@ fn unit_of_byte(b: u8) -> Unit {
     match b {
         0 => Unit::Attempts,
         1 => Unit::Responses,
-        _ => Unit::Notices,
+        2 => Unit::Notices,
+        _ => Unit::ControllerMessages,
     }
 }
 

@@ -175,16 +175,28 @@ pub enum Unit {
     /// One health-check or admin message of the proxy (HAProxy `Server x/y is DOWN`,
     /// `Health check for ... failed`, `Proxy x started`): no client request behind it.
     Notices,
+    /// One line of the ingress-nginx controller's own log (klog: `W0412 10:02:11.120533 7
+    /// controller.go:1112] Service "shop/cart" does not have any active Endpoint.`): the
+    /// controller's view of its services, not a request.
+    ControllerMessages,
 }
 
 impl Unit {
-    /// Every unit: attempts, responses, notices.
-    pub const ALL: [Unit; 3] = [Unit::Attempts, Unit::Responses, Unit::Notices];
+    /// Every unit: attempts, responses, notices, controller messages.
+    pub const ALL: [Unit; 4] =
+        [Unit::Attempts, Unit::Responses, Unit::Notices, Unit::ControllerMessages];
 
     /// The unit that the request events of `format` count (its health and admin messages
-    /// count [`Unit::Notices`]; see [`Unit::of_event`]).
+    /// count [`Unit::Notices`]; see [`Unit::of_event`]). The events of the ingress-nginx
+    /// controller's log count [`Unit::ControllerMessages`].
     pub const fn of(format: Format) -> Unit {
-        if format.counts_attempts() { Unit::Attempts } else { Unit::Responses }
+        if format.counts_attempts() {
+            Unit::Attempts
+        } else if matches!(format, Format::IngressController) {
+            Unit::ControllerMessages
+        } else {
+            Unit::Responses
+        }
     }
 
     /// The unit `ev` counts: [`Unit::Notices`] for an HAProxy health or admin message, else
@@ -203,12 +215,14 @@ impl Unit {
         }
     }
 
-    /// The stable lower-case plural name: `attempts`, `responses` or `notices`.
+    /// The stable lower-case plural name: `attempts`, `responses`, `notices` or
+    /// `controller_messages`.
     pub const fn as_str(self) -> &'static str {
         match self {
             Unit::Attempts => "attempts",
             Unit::Responses => "responses",
             Unit::Notices => "notices",
+            Unit::ControllerMessages => "controller_messages",
         }
     }
 
@@ -217,6 +231,7 @@ impl Unit {
             Unit::Attempts => 0,
             Unit::Responses => 1,
             Unit::Notices => 2,
+            Unit::ControllerMessages => 3,
         }
     }
 }
@@ -304,12 +319,12 @@ type Counts = [u64; NCLASS];
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Upstream {
     name: Option<Box<[u8]>>,
-    counts: [Counts; 3],
+    counts: [Counts; Unit::ALL.len()],
 }
 
 impl Upstream {
     fn new(name: Option<Box<[u8]>>) -> Upstream {
-        Upstream { name, counts: [[0; NCLASS]; 3] }
+        Upstream { name, counts: [[0; NCLASS]; Unit::ALL.len()] }
     }
 
     /// The upstream key ([`Event::upstream_key`]); `None` for events that name no upstream.

@@ -304,3 +304,20 @@ fn haproxy_message_copies_count_once_as_notices_in_one_pass_and_merged() {
         assert_eq!(merged, whole, "cut at {cut}");
     }
 }
+
+#[test]
+fn ingress_controller_lines_count_as_controller_messages_apart_from_responses() {
+    let lines: [&[u8]; 2] = [
+        b"W0412 10:02:11.120533       7 controller.go:1112] Service \"shop/cart\" does not have any active Endpoint.",
+        b"I0412 10:02:12.000000       7 controller.go:200] Backend successfully reloaded",
+    ];
+    let mut s = Summary::new();
+    for line in lines {
+        s.push_event(&logparse::ingress::parse(line).unwrap());
+    }
+    let cart = s.upstreams().find(|r| r.name() == Some(&b"shop/cart"[..])).unwrap();
+    assert_eq!(cart.count(Unit::ControllerMessages, Class::NoLiveUpstreams), 1);
+    assert_eq!(cart.total(Unit::Responses), 0);
+    assert_eq!(s.units().collect::<Vec<_>>(), [Unit::ControllerMessages]);
+    assert_eq!(Unit::of(Format::IngressController).as_str(), "controller_messages");
+}
