@@ -1013,6 +1013,6 @@ fn note(sniff: &mut Sniff, at: &At<'_>, o: &Outcome<'_, '_>) {
     }
 }
 
-mod held;
+pub(crate) mod held;
 #[cfg(test)]
 mod tests;

@@ -57,6 +57,17 @@ impl Held {
         self.lines.push(HeldLine { line, carried: false, range: start..self.text.len() });
     }
 
+    /// How many lines are held.
+    pub(crate) fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// The `i`th held line and its bytes.
+    pub(crate) fn line(&self, i: usize) -> (&HeldLine, &[u8]) {
+        let l = &self.lines[i];
+        (l, &self.text[l.range.clone()])
+    }
+
     /// Whether the entry has reached [`MAX_LINES`] lines.
     pub(crate) fn is_full(&self) -> bool {
         self.lines.len() >= MAX_LINES

@@ -51,7 +51,9 @@
 //!   context (`...line 9" while reading response header from upstream, client: ...,
 //!   upstream: "fastcgi://unix:/run/php/fpm.sock:"`); read without the lines before it (cut
 //!   by `tail`, `grep` or a rotation) it is an `app_stderr` event with that context and no
-//!   time, its message the application's text without the closing quote.
+//!   time, its message the application's text without the closing quote. A reader that has
+//!   the whole entry gives it one event, its first line's with its last line's context
+//!   ([`entry_event`]; the engine's readers do this).
 //! - Upstreams are `IP:port`, `[IPv6]:port`, `unix:/path` (with or without nginx's trailing
 //!   `:`), or the upstream group's name for `no live upstreams`.
 //! - A message the catalog does not know is a failure of unknown cause (`gateway_error`) when
