@@ -23,6 +23,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use logparse::{Class, Event};
 
+use crate::copies::{self, Change, Copies};
 use crate::{NCLASS, Unit, class_index};
 
 /// The id of an interned name (a series or a peer) within one [`Aggregator`].
@@ -56,7 +57,13 @@ pub struct Aggregator {
     last: Option<i64>,
     events: u64,
     untimed: u64,
+    /// Health and admin messages seen, to count their copies once (see `copies`): the series,
+    /// peer and class of each.
+    copies: Copies<CopyOf>,
 }
+
+/// The series name, peer name and class of a health or admin message.
+type CopyOf = (Option<Box<[u8]>>, Option<Box<[u8]>>, Class);
 
 /// A series of an [`Aggregator`], as [`Aggregator::series`] lists them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -126,10 +133,54 @@ impl Aggregator {
             self.untimed += 1;
             return;
         };
-        let (series, peer) = Aggregator::names_of(ev);
-        let series = series.map_or(NONE, |s| self.intern(s));
-        let peer = peer.map_or(NONE, |p| self.intern(p));
-        self.add(series, Unit::of_event(ev), time.unix_seconds(), peer, ev.class, 1);
+        let (series_name, peer_name) = Aggregator::names_of(ev);
+        let series = series_name.map_or(NONE, |s| self.intern(s));
+        let peer = peer_name.map_or(NONE, |p| self.intern(p));
+        let unit = Unit::of_event(ev);
+        let second = time.unix_seconds();
+        let Some((key, _)) = copies::key_of(ev, unit == Unit::Notices) else {
+            self.add(series, unit, second, peer, ev.class, 1);
+            return;
+        };
+        // A health or admin message counts once per run of seconds, at the run's first
+        // second (see `copies`); its copies still widen the span.
+        self.widen(second);
+        let what = || (series_name.map(Box::from), peer_name.map(Box::from), ev.class);
+        let change = self.copies.see(key, second, what);
+        self.apply(series, peer, ev.class, change);
+    }
+
+    /// Extends the span to `second`.
+    fn widen(&mut self, second: i64) {
+        self.first = Some(self.first.map_or(second, |f| f.min(second)));
+        self.last = Some(self.last.map_or(second, |l| l.max(second)));
+    }
+
+    /// Applies a change of the counts of a health or admin message.
+    fn apply(&mut self, series: NameId, peer: NameId, class: Class, change: Change) {
+        if let Some(s) = change.add {
+            self.add(series, Unit::Notices, s, peer, class, 1);
+        }
+        if let Some(s) = change.remove {
+            self.take_back(series, peer, class, s);
+        }
+    }
+
+    /// Counts one health or admin message less at `second`.
+    fn take_back(&mut self, series: NameId, peer: NameId, class: Class, second: i64) {
+        let cell = Cell {
+            series,
+            unit: unit_byte(Unit::Notices),
+            second,
+            peer,
+            class: class_index(class) as u8,
+        };
+        if let Some(n) = self.cells.get_mut(&cell) {
+            *n -= 1;
+            if *n == 0 {
+                self.cells.remove(&cell);
+            }
+        }
     }
 
     pub(crate) fn add(
@@ -163,13 +214,34 @@ impl Aggregator {
     pub fn merge(mut self, other: Aggregator) -> Aggregator {
         self.events += other.events;
         self.untimed += other.untimed;
+        // The span covers every timed event, the copies not counted too.
+        for second in [other.first, other.last].into_iter().flatten() {
+            self.widen(second);
+        }
         let remap: Vec<NameId> = other.names.iter().map(|n| self.intern(n)).collect();
         let map = |id: NameId| if id == NONE { NONE } else { remap[id as usize] };
         for (c, n) in other.cells {
             let class = Class::ALL[usize::from(c.class).min(NCLASS - 1)];
             self.add(map(c.series), unit_of_byte(c.unit), c.second, map(c.peer), class, n);
         }
+        // Messages seen in both: count each run of the union once.
+        for ((series, peer, class), back, changes) in self.copies.merge(other.copies) {
+            let series = series.map_or(NONE, |s| self.intern(&s));
+            let peer = peer.map_or(NONE, |p| self.intern(&p));
+            for s in back {
+                self.take_back(series, peer, class, s);
+            }
+            for c in changes {
+                self.apply(series, peer, class, c);
+            }
+        }
         self
+    }
+
+    /// Health and admin messages not counted because they are copies of one counted already
+    /// (see [`Summary::copies`](crate::Summary::copies)).
+    pub fn copies(&self) -> u64 {
+        self.copies.found
     }
 
     /// Events pushed, with or without a time.
@@ -322,6 +394,11 @@ impl Aggregator {
     pub(crate) fn retain(&mut self, mut keep: impl FnMut(SeriesKey, i64) -> bool) {
         self.cells
             .retain(|c, _| keep(SeriesKey { id: c.series, unit: unit_of_byte(c.unit) }, c.second));
+        let index = &self.index;
+        self.copies.retain(|(series, _, _), second| {
+            let id = series.as_deref().map_or(Some(NONE), |s| index.get(s).copied());
+            id.is_some_and(|id| keep(SeriesKey { id, unit: Unit::Notices }, second))
+        });
     }
 
     /// The interned names, by id.

@@ -437,19 +437,25 @@ impl Summary {
         }
         self.formats[format_index(ev.format)] += 1;
         let unit = Unit::of_event(ev);
-        if let Some((key, second)) = copies::key_of(ev, unit == Unit::Notices)
-            && self.copies.is_copy(key, second, || (ev.upstream_key().map(Box::from), ev.class))
-        {
-            return;
-        }
         let row = self.row(ev.upstream_key());
-        self.upstreams[row].counts[unit.index()][class_index(ev.class)] += 1;
+        let n = &mut self.upstreams[row].counts[unit.index()][class_index(ev.class)];
+        match copies::key_of(ev, unit == Unit::Notices) {
+            // A message counts once per run of seconds (see `copies`).
+            Some((key, second)) => {
+                let what = || (ev.upstream_key().map(Box::from), ev.class);
+                let net = self.copies.see(key, second, what).net();
+                *n = n.saturating_add_signed(net);
+            }
+            None => *n += 1,
+        }
     }
 
     /// Events not counted per upstream because they are a second copy of a health or admin
     /// message counted already: HAProxy writes these both to stderr and to syslog, and a
     /// reader of both sees each twice (same class, upstream and text, at most a second apart;
-    /// see [`Unit::Notices`]). They are part of [`events`](Summary::events).
+    /// see [`Unit::Notices`]). A message seen at seconds each at most one from the next counts
+    /// once, however the input is split into parts. They are part of
+    /// [`events`](Summary::events).
     pub fn copies(&self) -> u64 {
         self.copies.found
     }
@@ -526,10 +532,13 @@ impl Summary {
             let row = self.row(u.name());
             self.upstreams[row].add(u);
         }
-        for (name, class) in self.copies.merge(other.copies) {
+        for ((name, class), back, changes) in self.copies.merge(other.copies) {
             let row = self.row(name.as_deref());
             let n = &mut self.upstreams[row].counts[Unit::Notices.index()][class_index(class)];
-            *n = n.saturating_sub(1);
+            *n = n.saturating_sub(back.len() as u64);
+            for c in changes {
+                *n = n.saturating_add_signed(c.net());
+            }
         }
         self.unrecognized = std::mem::take(&mut self.unrecognized).merge(other.unrecognized);
         self

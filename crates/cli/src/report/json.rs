@@ -72,7 +72,9 @@
 //! view of a service, not a client response). `copies`
 //! (part of `events`) counts second copies of one health or admin message that were not
 //! counted again: HAProxy writes these to stderr and to syslog, and a reader of both sees each
-//! twice (same class, upstream and text, at most a second apart). Counts of different units
+//! twice (same class, upstream and text, at most a second apart: a message seen at seconds
+//! each at most one from the next counts once, however the input was split for reading;
+//! timelines, spikes and the report count it the same way). Counts of different units
 //! are never added together: an
 //! upstream seen in both kinds of log has one row per unit. `classes` lists only non-zero
 //! counts; `failures` sums the classes that are upstream failures. Rows come sorted by

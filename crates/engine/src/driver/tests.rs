@@ -1,6 +1,7 @@
 use crate::logparse;
 use std::io::Write as _;
 
+use crate::logparse::Class;
 use proptest::prelude::*;
 use timeline::Summary;
 
@@ -432,4 +433,41 @@ fn a_fastcgi_entry_cut_by_a_file_edge_ends_there_and_its_last_line_stands_alone(
         (one_pass::<Entries>(&ENTRIES[..cut]), one_pass::<Entries>(&ENTRIES[cut..]));
     assert_eq!(first, Entries(vec![(1, true, None, "none".into())], 1, 0));
     assert_eq!(second.0[0], (3, false, Some("203.0.113.7".into()), "header".into()));
+}
+
+#[test]
+fn haproxy_message_copies_count_once_wherever_the_cuts_fall() {
+    // Each health and admin message twice (stderr and syslog copies, some a second apart).
+    let data: &[u8] = include_bytes!("../../../../testdata/haproxy/copies.log");
+    let whole = one_pass::<Summary>(data);
+    let timeline = one_pass::<timeline::Aggregator>(data);
+    let debian = whole.upstreams().find(|r| r.name() == Some(&b"debian11-3"[..])).unwrap();
+    let notices = |c| debian.count(timeline::Unit::Notices, c);
+    assert_eq!((notices(Class::UpstreamDown), notices(Class::UpstreamUp)), (2, 1));
+    assert_eq!(whole.copies(), timeline.copies());
+    assert!(whole.copies() >= 4, "{}", whole.copies());
+    let key = timeline.find(Some(b"web_servers"), timeline::Unit::Notices).unwrap();
+    let downs: u64 = timeline
+        .counts(key, i64::MIN, i64::MAX)
+        .filter(|c| c.class == Class::UpstreamDown)
+        .map(|c| c.n)
+        .sum();
+    assert_eq!(downs, 2, "the timeline counts each message once");
+    let lines = memchr::memchr_iter(b'\n', data).count();
+    let starts: Vec<usize> = (1..=lines + 1).map(|l| line_start(data, l)).collect();
+    for threads in [1, 2] {
+        pool(threads).install(|| {
+            for &a in &starts {
+                for &b in starts.iter().filter(|&&b| b >= a) {
+                    let ranges = cuts_at(data, &[a, b]);
+                    let (summary, _) = chunked::<Summary>(data, &ranges);
+                    assert_eq!(summary, whole, "{threads} threads, cuts at {a} and {b}");
+                    assert_eq!(summary.copies(), whole.copies());
+                    let (agg, _) = chunked::<timeline::Aggregator>(data, &ranges);
+                    assert_eq!(agg, timeline, "{threads} threads, cuts at {a} and {b}");
+                    assert_eq!(agg.copies(), timeline.copies());
+                }
+            }
+        });
+    }
 }
