@@ -699,7 +699,9 @@ fn parse_inner<'a>(
         let u = split_upstream(v);
         fields.upstream_scheme = u.scheme;
         fields.upstream_uri = u.uri;
-        if !u.peer.is_empty() {
+        // nginx writes the peer's name (an address, `unix:` path or configured name): text
+        // with spaces, quotes or commas is not one (an edited or damaged line).
+        if !u.peer.is_empty() && !u.peer.iter().any(|&c| matches!(c, b' ' | b'"' | b',')) {
             ev.upstream = Some(u.peer);
         }
     }
