@@ -68,7 +68,7 @@ pub struct Line<'a> {
     /// [`input::MAX_LINE`] bytes.
     pub text: &'a [u8],
     /// The event, or why the line is not one (a continuation of an earlier entry is an error
-    /// of kind [`ParseErrorKind::Continuation`](crate::logparse::ParseErrorKind::Continuation)).
+    /// of kind [`ParseErrorKind::Continuation`]).
     pub parsed: Result<Event<'a>, ParseError>,
 }
 
