@@ -166,6 +166,14 @@ fn times(format: Format) -> Vec<Slot> {
             bad("2018-07-02T22:23:61.186641Z"),
             bad("2018-07-02T22:23"),
         ],
+        Format::IngressController => vec![
+            ok("0412 10:02:11.120533", "2024-04-12T10:02:11.120533Z"),
+            ok("0229 23:59:59.000000", "2024-02-29T23:59:59Z"),
+            bad("1312 10:02:11.120533"),
+            bad("0431 10:02:11.120533"),
+            bad("0412 24:02:11.120533"),
+            bad("0412 10:60:11.120533"),
+        ],
         _ => vec![bad("")],
     }
 }
@@ -198,6 +206,7 @@ fn upstreams(format: Format) -> Vec<&'static str> {
             "some words here",
         ],
         Format::Haproxy => vec!["s1", "app-node2", "<NOSRV>"],
+        Format::IngressController => vec!["shop/cart", "default/api-v2", "shop cart", ""],
         _ => vec!["10.0.0.1:80", "[2001:db8::1]:80", "-", "not-an-address", "10.0.0.1"],
     }
 }
@@ -249,8 +258,18 @@ fn line_of(format: Format, v: &Values<'_>) -> String {
         Format::Elb => format!(
             "{time} my-lb {client}:2817 {up} {d} {d} {d} {status} 200 0 57 \"GET https://www.example.com:443/ HTTP/1.1\" \"curl/7.38.0\" DHE-RSA-AES128-SHA TLSv1.2"
         ),
+        Format::IngressController => format!(
+            "W{time}       7 controller.go:1112] Service \"{up}\" does not have any active Endpoint."
+        ),
         _ => String::new(),
     }
+}
+
+/// The options lines are read with: year-less klog times are in 2024.
+fn options() -> Options {
+    let mut opts = Options::default();
+    opts.year = Some(2024);
+    opts
 }
 
 proptest! {
@@ -269,7 +288,7 @@ proptest! {
         let upstream = upstreams[picks.2.index(upstreams.len())];
         let v = Values { client, status, time: time.text, duration, upstream };
         let line = line_of(f, &v);
-        for mut p in [Parser::new(Some(f), Options::default()), Parser::new(None, Options::default())] {
+        for mut p in [Parser::new(Some(f), options()), Parser::new(None, options())] {
             if let Ok(ev) = p.parse(line.as_bytes()) {
                 check_types(ev.format, line.as_bytes(), &ev, &time)?;
             }
@@ -316,11 +335,13 @@ fn well_typed_lines_of_every_format_give_events() {
         if line.is_empty() {
             continue;
         }
-        let ev = Parser::new(Some(f), Options::default()).parse(line.as_bytes()).unwrap();
-        assert!(ev.client.is_some_and(|c| c.starts_with(b"192.0.2.10")), "{f}: {line}");
+        let ev = Parser::new(Some(f), options()).parse(line.as_bytes()).unwrap();
+        if f != Format::IngressController {
+            assert!(ev.client.is_some_and(|c| c.starts_with(b"192.0.2.10")), "{f}: {line}");
+        }
         assert_eq!(ev.time.map(|t| t.to_string()).as_deref(), times(f)[0].expect, "{f}: {line}");
         assert!(ev.upstream.is_some(), "{f}: {line}");
-        if f != Format::NginxError {
+        if f != Format::NginxError && f != Format::IngressController {
             assert_eq!(ev.status, Some(502), "{f}");
         }
     }
