@@ -63,7 +63,16 @@ pub struct Aggregator {
 }
 
 /// The series name, peer name and class of a health or admin message.
-type CopyOf = (Option<Box<[u8]>>, Option<Box<[u8]>>, Class);
+pub(crate) type CopyOf = (Option<Box<[u8]>>, Option<Box<[u8]>>, Class);
+
+/// A change of the counts of a health or admin message, as [`Aggregator::see_copy`] made it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Moved {
+    /// The series of the message here.
+    pub(crate) series: NameId,
+    /// The change.
+    pub(crate) change: Change,
+}
 
 /// A series of an [`Aggregator`], as [`Aggregator::series`] lists them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -148,6 +157,24 @@ impl Aggregator {
         let what = || (series_name.map(Box::from), peer_name.map(Box::from), ev.class);
         let change = self.copies.see(key, second, what);
         self.apply(series, peer, ev.class, change);
+    }
+
+    /// The health and admin messages seen: key, series, peer and class, seconds.
+    pub(crate) fn copies_seen(
+        &self,
+    ) -> impl Iterator<Item = (u64, &CopyOf, &std::collections::BTreeSet<i64>)> + '_ {
+        self.copies.seen()
+    }
+
+    /// Counts the health or admin message `key` of `what` seen at `second`, as
+    /// [`push`](Aggregator::push) does, and says what changed in the counts.
+    pub(crate) fn see_copy(&mut self, key: u64, second: i64, what: &CopyOf) -> Moved {
+        let series = what.0.as_deref().map_or(NONE, |s| self.intern(s));
+        let peer = what.1.as_deref().map_or(NONE, |p| self.intern(p));
+        self.widen(second);
+        let change = self.copies.see(key, second, || what.clone());
+        self.apply(series, peer, what.2, change);
+        Moved { series, change }
     }
 
     /// Extends the span to `second`.

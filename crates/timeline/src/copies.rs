@@ -132,6 +132,11 @@ impl<T: Clone> Copies<T> {
         fixes
     }
 
+    /// Every message seen: its key, what its owner knows it by, and its seconds.
+    pub(crate) fn seen(&self) -> impl Iterator<Item = (u64, &T, &BTreeSet<i64>)> + '_ {
+        self.seen.iter().map(|(&key, (what, set))| (key, what, set))
+    }
+
     /// Forgets the seconds for which `keep(what, second)` is false (a live window moved on).
     pub(crate) fn retain(&mut self, mut keep: impl FnMut(&T, i64) -> bool) {
         self.seen.retain(|_, (what, set)| {

@@ -398,3 +398,38 @@ proptest! {
         prop_assert_eq!(whole_summary.copies(), seconds.len() as u64 - runs);
     }
 }
+
+/// HAProxy's `no server available` message of backend `web_servers` at `second` (Unix), as
+/// syslog keeps it.
+fn no_server_line(second: i64) -> String {
+    let t = Timestamp::from_unix_seconds(second).to_string();
+    let hms = &t[11..19];
+    format!("Feb 19 {hms} debian11 haproxy[4418]: backend web_servers has no server available!")
+}
+
+#[test]
+fn a_live_detector_counts_copies_in_separate_batches_once() {
+    // An hour of one message every five minutes, then a burst of thirty within ninety
+    // seconds; each message comes twice (its copy a second later), the copies in separate
+    // batches.
+    let start = 1_676_779_200; // 2023-02-19T04:00:00Z
+    let mut seconds: Vec<i64> = (0..12).map(|i| start + 300 * i).collect();
+    seconds.extend((0..30).map(|i| start + 3600 + 3 * i));
+    let mut lines = Vec::new();
+    for &s in &seconds {
+        lines.push(no_server_line(s));
+        lines.push(no_server_line(s + 1));
+    }
+    let bytes: Vec<&[u8]> = lines.iter().map(|l| l.as_bytes()).collect();
+    let whole = aggregator_of(&bytes);
+    assert_eq!(whole.copies(), seconds.len() as u64);
+    let mut d = live::Detector::new(analysis::Settings::default());
+    for line in &bytes {
+        d.push(&aggregator_of(&[line]));
+    }
+    let done = d.finish();
+    let want = analysis::analyze(&whole, &analysis::Settings::default());
+    assert!(!want.spikes.is_empty(), "the burst is a spike");
+    assert_eq!(done.analysis, want);
+    assert_eq!(done.late, 0);
+}

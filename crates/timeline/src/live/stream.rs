@@ -303,6 +303,10 @@ impl Detector {
         let remap: Vec<NameId> = batch.names().map(|n| self.cells.intern(n)).collect();
         let map = |id: NameId| if id == NONE { NONE } else { remap[id as usize] };
         for c in batch.raw() {
+            if c.unit == Unit::Notices {
+                // Counted from the batch's messages below, with those of earlier batches.
+                continue;
+            }
             if c.second < self.horizon {
                 self.late += c.n;
                 continue;
@@ -315,6 +319,27 @@ impl Detector {
                 Some((a, b)) => (a.min(c.second), b.max(c.second)),
                 None => (c.second, c.second),
             });
+        }
+        // A health or admin message counts once per run of seconds, across batches too (see
+        // `copies`): its counts move as its copies arrive.
+        for (key, what, seconds) in batch.copies_seen() {
+            for &second in seconds {
+                if second < self.horizon {
+                    self.late += 1;
+                    continue;
+                }
+                let moved = self.cells.see_copy(key, second, what);
+                let key = SeriesKey { id: moved.series, unit: Unit::Notices };
+                let changed = [moved.change.add, moved.change.remove];
+                for at in changed.into_iter().flatten().filter(|&t| t >= self.horizon) {
+                    let e = self.dirty.entry(key).or_insert(at);
+                    *e = (*e).min(at);
+                }
+                self.span = Some(match self.span {
+                    Some((a, b)) => (a.min(second), b.max(second)),
+                    None => (second, second),
+                });
+            }
         }
         if let Some((_, latest)) = self.span {
             let horizon = latest.saturating_sub(self.lag);
