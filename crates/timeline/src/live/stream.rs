@@ -298,7 +298,9 @@ impl Detector {
 
     /// Adds the counts of `batch` (the lines read since the last call) and scans the seconds
     /// that became final. The work is that of the new counts and of the seconds scanned, not of
-    /// the stream's history.
+    /// the stream's history. The copies of a health or admin message count once, as in one
+    /// pass (see [`Summary::copies`](crate::Summary::copies)), whichever batches they come in;
+    /// a copy of a second already final counts in [`Detector::late`].
     pub fn push(&mut self, batch: &Aggregator) {
         let remap: Vec<NameId> = batch.names().map(|n| self.cells.intern(n)).collect();
         let map = |id: NameId| if id == NONE { NONE } else { remap[id as usize] };
