@@ -32,6 +32,9 @@ pub fn detect_line(line: &[u8]) -> Option<Format> {
     if crate::ingress::looks_like(line) {
         return Some(Format::IngressController);
     }
+    if crate::envoy::looks_like(line) {
+        return Some(Format::Envoy);
+    }
     None
 }
 

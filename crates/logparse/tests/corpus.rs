@@ -47,3 +47,21 @@ fn elb_rows_all_classified() {
 fn haproxy_rows_all_classified() {
     check("haproxy", Format::Haproxy);
 }
+
+#[test]
+fn envoy_rows_all_classified() {
+    check("envoy", Format::Envoy);
+}
+
+/// The same rows with the format detected per line: each must be taken for an Envoy line.
+#[test]
+fn envoy_rows_all_classified_when_detected() {
+    let mut cases = load::corpus_cases("envoy", Format::Envoy);
+    for c in &mut cases {
+        c.setup.format = None;
+        c.expect.parsed_as = Some(Format::Envoy);
+        c.expect.detect = Some(Some(Format::Envoy));
+    }
+    let report = common::check(&cases);
+    assert_eq!(report.events, cases.len());
+}

@@ -1,0 +1,811 @@
+//! Envoy access logs, and Istio's (whose sidecars and gateways are Envoy).
+//!
+//! # Layouts
+//!
+//! [`parse`] reads, line by line and in any mix:
+//!
+//! - **Envoy's default text format** (Envoy docs, "Access logging", default format string):
+//!
+//!   ```text
+//!   [%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%"
+//!   %RESPONSE_CODE% %RESPONSE_FLAGS% %BYTES_RECEIVED% %BYTES_SENT% %DURATION%
+//!   %RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)% "%REQ(X-FORWARDED-FOR)%" "%REQ(USER-AGENT)%"
+//!   "%REQ(X-REQUEST-ID)%" "%REQ(:AUTHORITY)%" "%UPSTREAM_HOST%"
+//!   ```
+//!
+//! - **Istio's default text format** (istio.io, "Envoy Access Logs"): the same, with
+//!   `%RESPONSE_CODE_DETAILS% %CONNECTION_TERMINATION_DETAILS% "%UPSTREAM_TRANSPORT_FAILURE_REASON%"`
+//!   after the flags and `%UPSTREAM_CLUSTER% %UPSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_LOCAL_ADDRESS%
+//!   %DOWNSTREAM_REMOTE_ADDRESS% %REQUESTED_SERVER_NAME% %ROUTE_NAME%` after the upstream host;
+//!   its older forms: Istio up to 1.7 wrote `"%DYNAMIC_METADATA(istio.mixer:status)%"
+//!   "%UPSTREAM_TRANSPORT_FAILURE_REASON%"` in place of the details fields (layout `istio-1.5`),
+//!   and Istio 1.0-1.4 the quoted Mixer status alone (layout `istio-mixer`). The layout is told
+//!   by the fields between the flags and `%BYTES_RECEIVED%` (the first bare number): bare
+//!   words are the details fields, quoted ones the Mixer status and the failure reason.
+//! - **TCP-proxy lines** of the same layouts: the request is `"- - -"` and the response code
+//!   `0` (Envoy's docs say `-`; real Istio lines write `0`: istio#31555, #29109, #56356).
+//! - **JSON lines** (`json_format`, `typed_json_format`, Istio `accessLogEncoding: JSON`): one
+//!   object per line, recognized by its key names, not by their order: Envoy's operators in
+//!   snake_case (`response_flags`, `upstream_host`) or camelCase (`responseFlags`), a few
+//!   common aliases (`status`, `remote_addr`, `fullPath`) and one level of nested objects
+//!   (`"upstream": {"host": ...}` reads as `upstream_host`). Unknown keys are skipped, typed
+//!   `null` and `"-"` are "no value", and a known key holding the wrong type (an object for
+//!   `response_code`, text for `bytes_sent`) makes the line unparsed with
+//!   [`ParseErrorKind::InvalidField`] naming the key. Values are kept as written, escapes
+//!   included: the scanner never unescapes, so nothing is allocated, ever (see [`json`]).
+//! - **key=value lines** (envoy#9242): an optional `[time]`, then `key=value` pairs with the
+//!   same key names and aliases (`response_flag=UT status=200 upstream=127.0.0.1:7000`).
+//! - **Custom format strings**, with [`LogFormat`] (`--envoy-log-format`).
+//!
+//! # Event fields
+//!
+//! - `time`: `%START_TIME%` (ISO 8601 with `Z` or an offset; a bracket that holds a Unix
+//!   time in seconds among other words is read by it).
+//! - `status`: `%RESPONSE_CODE%`; `None` for `0` (no response was sent, kept in
+//!   [`Fields::response_code`]).
+//! - `upstream`: `%UPSTREAM_HOST%`, without the `tcp://` older Envoy put before it.
+//! - `upstream_group`: `%UPSTREAM_CLUSTER%`; an Istio cluster name
+//!   `outbound|8080||cart.shop.svc.cluster.local` gives the service and namespace,
+//!   `cart.shop` (its port is [`Fields::upstream_cluster_port`]); a cluster without a service
+//!   (`inbound|8000||`, `PassthroughCluster`) is taken whole.
+//! - `client`: `%DOWNSTREAM_REMOTE_ADDRESS%`, else the first `X-Forwarded-For` address.
+//! - `host`: `%REQ(:AUTHORITY)%`. `request`: the request line (`None` for `- - -`).
+//! - `message`: empty, as for other access logs. One event is one response.
+//!
+//! # Classification
+//!
+//! The first rule that gives a class decides; its name is [`Fields::rule`].
+//!
+//! 1. `details`: `%RESPONSE_CODE_DETAILS%`, when present and known, wins over the flags:
+//!    `via_upstream` is `upstream_5xx` for a 5xx and `ok` otherwise;
+//!    `upstream_reset_before_response_started{X}` and `upstream_reset_after_response_started{X}`
+//!    take the class of their cause `X` (below); `upstream_response_timeout`,
+//!    `upstream_per_try_timeout`, `upstream_max_stream_duration_reached` and `duration_timeout`
+//!    are `response_timeout`; `stream_idle_timeout` is `response_timeout` when an upstream
+//!    host was chosen and `client_error` otherwise; `no_healthy_upstream` is
+//!    `no_live_upstreams`; `route_not_found`, `filter_chain_not_found`, `cluster_not_found`,
+//!    `overload_manager` and `ext_authz_*` are `proxy_error`; `downstream_remote_disconnect`
+//!    is `client_abort`; `request_rate_limited`, `local_rate_limited`, `rbac_access_denied*`,
+//!    `http1.*`/`http2.*` codec errors and `request_payload_too_large` are `client_error`;
+//!    `direct_response` and `fault_filter_abort` are `ok`.
+//! 2. `flags`: `%RESPONSE_FLAGS%` (short or long names; with several, the strongest wins in
+//!    this order): `UH` NoHealthyUpstream and `LH` `no_live_upstreams`; `UF` connect failure
+//!    (below); `UO` overflow and `DO` drop-overload `upstream_busy`; `NR`, `NC`, `OM`, `UAEX`,
+//!    `RLSE` `proxy_error`; `UT` (also with status 200: gRPC answers a timeout in a 200,
+//!    envoy#9242), `DT`, `UMSDR` `response_timeout`; `UC`, `UR`, `LR` `prematurely_closed`;
+//!    `UPE` `invalid_header`; `DF` `dns_failure`; `SI` as `stream_idle_timeout`; `RL`, `IH`,
+//!    `DPE` `client_error`; `DC` `client_abort`; `DI`, `FI` `ok`. `URX` (retries exhausted)
+//!    keeps the class of its co-flag (`UF,URX` is a connect failure); alone, it is
+//!    `upstream_5xx` for a 5xx (the last try's answer) and `ok` otherwise.
+//! 3. `status`: no flag, no details: a 5xx is `upstream_5xx` (Envoy flags every failure of
+//!    its own); `0` on an HTTP request is `client_abort` (no response was started: the client
+//!    left); anything else is `ok` (TCP lines included).
+//!
+//! A connect failure (`UF`, or the reset causes `connection_failure`,
+//! `remote_connection_failure`, `local_connection_failure`) is refined by the details and
+//! `%UPSTREAM_TRANSPORT_FAILURE_REASON%`: errno 111 or "refused" is `connect_refused`, 110 or
+//! "timed out" `connect_timeout`, 113/101 or "unreachable" `connect_unreachable`, a TLS error
+//! `tls_certificate` (certificate verification) or `tls_handshake` (anything else); without
+//! such detail it stays `connect_error`. The other reset causes: `connection_termination`,
+//! `remote_reset`, `local_reset` (also written `local reset`) are `prematurely_closed`,
+//! `overflow` `upstream_busy`, `protocol_error` `invalid_header`, a TLS error as above.
+//!
+//! The spec (`alb-and-more.md` §3) maps a connect failure whose duration is near the connect
+//! timeout to a connect timeout; the line does not say what the timeout was, so that is left
+//! to the reader: such a line stays `connect_error`.
+
+pub(crate) mod fields;
+pub mod json;
+mod kv;
+pub mod log_format;
+mod text;
+
+pub use fields::Fields;
+pub use log_format::LogFormat;
+
+use crate::bytes::{find, finder, parse_u64};
+use crate::class::{Class, Phase};
+use crate::error::{ParseError, ParseErrorKind};
+use crate::event::{Event, Fields as EventFields};
+use crate::format::Format;
+use crate::time::Timestamp;
+
+const FORMAT: Option<Format> = Some(Format::Envoy);
+
+/// The values of one line by the Envoy operator they come from, before they are typed:
+/// each a sub-slice of the line, `None` when absent or `-`.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Rec<'a> {
+    pub(crate) start_time: Option<&'a [u8]>,
+    pub(crate) request: Option<&'a [u8]>,
+    pub(crate) method: Option<&'a [u8]>,
+    pub(crate) path: Option<&'a [u8]>,
+    pub(crate) protocol: Option<&'a [u8]>,
+    pub(crate) response_code: Option<&'a [u8]>,
+    pub(crate) flags: Option<&'a [u8]>,
+    pub(crate) details: Option<&'a [u8]>,
+    pub(crate) termination: Option<&'a [u8]>,
+    pub(crate) utfr: Option<&'a [u8]>,
+    pub(crate) mixer: Option<&'a [u8]>,
+    pub(crate) bytes_received: Option<&'a [u8]>,
+    pub(crate) bytes_sent: Option<&'a [u8]>,
+    pub(crate) duration: Option<&'a [u8]>,
+    pub(crate) upstream_service_time: Option<&'a [u8]>,
+    pub(crate) xff: Option<&'a [u8]>,
+    pub(crate) user_agent: Option<&'a [u8]>,
+    pub(crate) request_id: Option<&'a [u8]>,
+    pub(crate) authority: Option<&'a [u8]>,
+    pub(crate) upstream_host: Option<&'a [u8]>,
+    pub(crate) cluster: Option<&'a [u8]>,
+    pub(crate) upstream_local: Option<&'a [u8]>,
+    pub(crate) downstream_local: Option<&'a [u8]>,
+    pub(crate) downstream_remote: Option<&'a [u8]>,
+    pub(crate) sni: Option<&'a [u8]>,
+    pub(crate) route: Option<&'a [u8]>,
+    pub(crate) grpc_status: Option<&'a [u8]>,
+    pub(crate) truncated: bool,
+    pub(crate) trailing: Option<&'a [u8]>,
+}
+
+/// Which value of a [`Rec`] an operator or key fills.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Slot {
+    StartTime,
+    Request,
+    Method,
+    Path,
+    Protocol,
+    ResponseCode,
+    Flags,
+    Details,
+    Termination,
+    Utfr,
+    Mixer,
+    BytesReceived,
+    BytesSent,
+    Duration,
+    UpstreamServiceTime,
+    Xff,
+    UserAgent,
+    RequestId,
+    Authority,
+    UpstreamHost,
+    Cluster,
+    UpstreamLocal,
+    DownstreamLocal,
+    DownstreamRemote,
+    Sni,
+    Route,
+    GrpcStatus,
+}
+
+impl Slot {
+    /// The field name used in errors (Envoy's operator in snake_case).
+    pub(crate) const fn name(self) -> &'static str {
+        match self {
+            Slot::StartTime => "start_time",
+            Slot::Request => "request",
+            Slot::Method => "method",
+            Slot::Path => "path",
+            Slot::Protocol => "protocol",
+            Slot::ResponseCode => "response_code",
+            Slot::Flags => "response_flags",
+            Slot::Details => "response_code_details",
+            Slot::Termination => "connection_termination_details",
+            Slot::Utfr => "upstream_transport_failure_reason",
+            Slot::Mixer => "mixer_status",
+            Slot::BytesReceived => "bytes_received",
+            Slot::BytesSent => "bytes_sent",
+            Slot::Duration => "duration",
+            Slot::UpstreamServiceTime => "upstream_service_time",
+            Slot::Xff => "x_forwarded_for",
+            Slot::UserAgent => "user_agent",
+            Slot::RequestId => "request_id",
+            Slot::Authority => "authority",
+            Slot::UpstreamHost => "upstream_host",
+            Slot::Cluster => "upstream_cluster",
+            Slot::UpstreamLocal => "upstream_local_address",
+            Slot::DownstreamLocal => "downstream_local_address",
+            Slot::DownstreamRemote => "downstream_remote_address",
+            Slot::Sni => "requested_server_name",
+            Slot::Route => "route_name",
+            Slot::GrpcStatus => "grpc_status",
+        }
+    }
+
+    /// Whether the value must be a number.
+    pub(crate) const fn numeric(self) -> bool {
+        matches!(
+            self,
+            Slot::ResponseCode
+                | Slot::BytesReceived
+                | Slot::BytesSent
+                | Slot::Duration
+                | Slot::UpstreamServiceTime
+        )
+    }
+
+    /// The slot a JSON or key=value key names, by its normalized spelling (ASCII lowercase,
+    /// without `_`, `-`, `.`, `@`; see [`normalize`]).
+    pub(crate) fn of_key(norm: &[u8]) -> Option<Slot> {
+        Some(match norm {
+            b"starttime" | b"timestamp" | b"time" => Slot::StartTime,
+            b"fullpath" | b"requestline" => Slot::Request,
+            b"method" | b"requestmethod" | b"reqmethod" => Slot::Method,
+            b"path" | b"requestpath" | b"xenvoyoriginalpath" | b"uri" | b"request" => Slot::Path,
+            b"protocol" | b"requestprotocol" | b"alpn" => Slot::Protocol,
+            b"responsecode" | b"status" | b"code" | b"statuscode" => Slot::ResponseCode,
+            b"responseflags" | b"responseflag" | b"flags" | b"responseflagslong" => Slot::Flags,
+            b"responsecodedetails" | b"details" | b"statusdetails" => Slot::Details,
+            b"connectionterminationdetails" => Slot::Termination,
+            b"upstreamtransportfailurereason" => Slot::Utfr,
+            b"mixerstatus" => Slot::Mixer,
+            b"bytesreceived" | b"requestsize" => Slot::BytesReceived,
+            b"bytessent" | b"responsesize" => Slot::BytesSent,
+            b"duration" | b"durationms" | b"totaltimems" => Slot::Duration,
+            b"upstreamservicetime" | b"xenvoyupstreamservicetime" | b"upstreamduration" => {
+                Slot::UpstreamServiceTime
+            }
+            b"xforwardedfor" | b"xfor" | b"forwardedfor" => Slot::Xff,
+            b"useragent" => Slot::UserAgent,
+            b"requestid" | b"xrequestid" | b"envoyrequestid" => Slot::RequestId,
+            b"authority" | b"host" | b"requestauthority" => Slot::Authority,
+            b"upstreamhost" | b"upstream" | b"upstreamaddress" => Slot::UpstreamHost,
+            b"upstreamcluster" | b"cluster" | b"upstreamservice" => Slot::Cluster,
+            b"upstreamlocaladdress" => Slot::UpstreamLocal,
+            b"downstreamlocaladdress" => Slot::DownstreamLocal,
+            b"downstreamremoteaddress"
+            | b"downstreamremoteaddresswithoutport"
+            | b"remoteaddr"
+            | b"clientaddress"
+            | b"downstreamdirectremoteaddress" => Slot::DownstreamRemote,
+            b"requestedservername" | b"sni" => Slot::Sni,
+            b"routename" | b"route" => Slot::Route,
+            b"grpcstatus" => Slot::GrpcStatus,
+            _ => return None,
+        })
+    }
+}
+
+/// Writes `key` normalized into `buf`: ASCII lowercase, without `_`, `-`, `.`, `@`. `None`
+/// when it does not fit (no known key is that long).
+pub(crate) fn normalize<'b>(key: &[u8], buf: &'b mut [u8; 48]) -> Option<&'b [u8]> {
+    let mut n = 0;
+    for &c in key {
+        if matches!(c, b'_' | b'-' | b'.' | b'@') {
+            continue;
+        }
+        *buf.get_mut(n)? = c.to_ascii_lowercase();
+        n += 1;
+    }
+    Some(&buf[..n])
+}
+
+impl<'a> Rec<'a> {
+    /// Stores `v` in `slot`; `-` (and empty text) is "no value".
+    pub(crate) fn set(&mut self, slot: Slot, v: &'a [u8]) {
+        let v = (!v.is_empty() && v != b"-").then_some(v);
+        let place = match slot {
+            Slot::StartTime => &mut self.start_time,
+            Slot::Request => &mut self.request,
+            Slot::Method => &mut self.method,
+            Slot::Path => &mut self.path,
+            Slot::Protocol => &mut self.protocol,
+            Slot::ResponseCode => &mut self.response_code,
+            Slot::Flags => &mut self.flags,
+            Slot::Details => &mut self.details,
+            Slot::Termination => &mut self.termination,
+            Slot::Utfr => &mut self.utfr,
+            Slot::Mixer => &mut self.mixer,
+            Slot::BytesReceived => &mut self.bytes_received,
+            Slot::BytesSent => &mut self.bytes_sent,
+            Slot::Duration => &mut self.duration,
+            Slot::UpstreamServiceTime => &mut self.upstream_service_time,
+            Slot::Xff => &mut self.xff,
+            Slot::UserAgent => &mut self.user_agent,
+            Slot::RequestId => &mut self.request_id,
+            Slot::Authority => &mut self.authority,
+            Slot::UpstreamHost => &mut self.upstream_host,
+            Slot::Cluster => &mut self.cluster,
+            Slot::UpstreamLocal => &mut self.upstream_local,
+            Slot::DownstreamLocal => &mut self.downstream_local,
+            Slot::DownstreamRemote => &mut self.downstream_remote,
+            Slot::Sni => &mut self.sni,
+            Slot::Route => &mut self.route,
+            Slot::GrpcStatus => &mut self.grpc_status,
+        };
+        *place = v;
+    }
+}
+
+/// A line parser for Envoy lines: the built-in layouts, and a custom format when given.
+#[derive(Clone, Debug, Default)]
+pub struct Parser {
+    format: Option<LogFormat>,
+}
+
+impl Parser {
+    /// A parser for the built-in layouts.
+    pub fn new() -> Parser {
+        Parser::default()
+    }
+
+    /// A parser that reads lines with `format` first, and the built-in layouts (JSON and
+    /// key=value lines, the default text formats) when a line does not fit it.
+    pub fn with_format(format: LogFormat) -> Parser {
+        Parser { format: Some(format) }
+    }
+
+    /// The custom format, when one was given.
+    pub fn format(&self) -> Option<&LogFormat> {
+        self.format.as_ref()
+    }
+
+    /// Parses one line; see the [module docs](self).
+    pub fn parse<'a>(&self, line: &'a [u8]) -> Result<Event<'a>, ParseError> {
+        let Some(f) = &self.format else {
+            return parse(line);
+        };
+        let stripped = strip_line(line)?;
+        match f.read(stripped) {
+            Ok(rec) => build(stripped, rec, "custom"),
+            Err(e) => parse(line).map_err(|_| e),
+        }
+    }
+}
+
+/// Whether a line looks like an Envoy access-log line of a built-in layout: a `[ISO time]
+/// "request"` text line, a JSON object with Envoy's key names, or a key=value line with a
+/// `response_flag(s)` key. Cheap: a few byte comparisons and at most a few `memmem` scans.
+pub fn looks_like(line: &[u8]) -> bool {
+    let line = line.trim_ascii_start();
+    match line.first() {
+        Some(b'{') => json::looks_like(line),
+        Some(b'[') => text::looks_like(line) || kv::looks_like(line),
+        Some(_) => kv::looks_like(line),
+        None => false,
+    }
+}
+
+/// Parses one Envoy access-log line of a built-in layout; see the [module docs](self).
+///
+/// ```
+/// use logparse::{Class, envoy};
+/// let line = br#"[2024-06-18T10:19:42.614Z] "POST /topup HTTP/1.1" 503 UC upstream_reset_before_response_started{connection_termination} - "-" 138 95 120001 - "-" "-" "ed37e325" "internal-api:8080" "10.34.127.167:8080" outbound|8080||internal-api.default.svc.cluster.local 127.0.0.6:58719 10.34.127.167:8080 10.34.126.119:57080 - default"#;
+/// let ev = envoy::parse(line).unwrap();
+/// assert_eq!(ev.class, Class::PrematurelyClosed);
+/// assert_eq!(ev.upstream, Some(&b"10.34.127.167:8080"[..]));
+/// assert_eq!(ev.upstream_group, Some(&b"internal-api.default"[..]));
+/// ```
+pub fn parse(line: &[u8]) -> Result<Event<'_>, ParseError> {
+    let line = strip_line(line)?;
+    let start = line.len() - line.trim_ascii_start().len();
+    let (rec, layout) = match line[start] {
+        b'{' => (json::read(line, start)?, "json"),
+        b'[' if text::looks_like(&line[start..]) => text::read(line, start)?,
+        _ if kv::looks_like(&line[start..]) => (kv::read(line, start)?, "key-value"),
+        _ => return Err(ParseError::new(FORMAT, ParseErrorKind::NotRecognized, 0)),
+    };
+    build(line, rec, layout)
+}
+
+/// The line without its terminator; `Err(Empty)` for a blank line.
+fn strip_line(line: &[u8]) -> Result<&[u8], ParseError> {
+    let mut end = line.len();
+    while end > 0 && matches!(line[end - 1], b'\n' | b'\r') {
+        end -= 1;
+    }
+    let line = &line[..end];
+    if line.trim_ascii().is_empty() {
+        return Err(ParseError::new(FORMAT, ParseErrorKind::Empty, 0));
+    }
+    Ok(line)
+}
+
+/// The offset of `v` in `line` (0 when it is not inside it), for errors.
+fn offset_in(line: &[u8], v: &[u8]) -> usize {
+    (v.as_ptr() as usize).wrapping_sub(line.as_ptr() as usize).min(line.len())
+}
+
+/// A number of a numeric field: digits, or digits with a fraction (the fraction dropped).
+fn number(line: &[u8], v: Option<&[u8]>, slot: Slot) -> Result<Option<u64>, ParseError> {
+    let Some(v) = v else { return Ok(None) };
+    let int = match memchr::memchr(b'.', v) {
+        Some(dot) if v[dot + 1..].iter().all(u8::is_ascii_digit) => &v[..dot],
+        _ => v,
+    };
+    parse_u64(int).map(Some).ok_or_else(|| {
+        ParseError::new(FORMAT, ParseErrorKind::InvalidField(slot.name()), offset_in(line, v))
+    })
+}
+
+/// Turns the values of a line into its event.
+pub(crate) fn build<'a>(
+    line: &'a [u8],
+    rec: Rec<'a>,
+    layout: &'static str,
+) -> Result<Event<'a>, ParseError> {
+    let code = number(line, rec.response_code, Slot::ResponseCode)?;
+    let response_code = match code {
+        Some(c) if c > 999 => {
+            let at = rec.response_code.map_or(0, |v| offset_in(line, v));
+            return Err(ParseError::new(FORMAT, ParseErrorKind::InvalidField("response_code"), at));
+        }
+        c => c.map(|c| c as u16),
+    };
+    let request = rec.request.filter(|r| !r.iter().all(|&c| c == b'-' || c == b' '));
+    let tcp = rec.request.is_some_and(|r| r.iter().all(|&c| c == b'-' || c == b' '))
+        || (rec.request.is_none() && rec.method.is_none() && rec.path.is_none());
+    let upstream = rec.upstream_host.map(|h| h.strip_prefix(b"tcp://").unwrap_or(h));
+    let (group, cluster_port) = match rec.cluster {
+        Some(c) => {
+            let (g, p) = cluster_group(c);
+            (Some(g), p)
+        }
+        None => (None, None),
+    };
+    let (class, phase, rule) = classify(&Inputs {
+        status: response_code,
+        flags: rec.flags,
+        details: rec.details,
+        utfr: rec.utfr,
+        engaged: upstream.is_some(),
+        tcp,
+    });
+    let client = rec.downstream_remote.or_else(|| {
+        rec.xff.map(|x| {
+            let first = memchr::memchr(b',', x).map_or(x, |i| &x[..i]);
+            first.trim_ascii()
+        })
+    });
+    let mut ev = Event::new(Format::Envoy, line);
+    ev.time = rec.start_time.and_then(start_time);
+    ev.class = class;
+    ev.phase = phase;
+    ev.status = response_code.filter(|&c| c != 0);
+    ev.upstream = upstream;
+    ev.upstream_group = group;
+    ev.client = client.filter(|c| !c.is_empty());
+    ev.host = rec.authority;
+    ev.request = request;
+    ev.fields = EventFields::Envoy(Fields {
+        layout,
+        tcp,
+        method: rec.method,
+        path: rec.path,
+        protocol: rec.protocol,
+        response_code,
+        response_flags: rec.flags,
+        response_code_details: rec.details,
+        connection_termination_details: rec.termination,
+        upstream_transport_failure_reason: rec.utfr,
+        mixer_status: rec.mixer,
+        bytes_received: number(line, rec.bytes_received, Slot::BytesReceived)?,
+        bytes_sent: number(line, rec.bytes_sent, Slot::BytesSent)?,
+        duration_ms: number(line, rec.duration, Slot::Duration)?,
+        upstream_service_time_ms: number(
+            line,
+            rec.upstream_service_time,
+            Slot::UpstreamServiceTime,
+        )?,
+        x_forwarded_for: rec.xff,
+        user_agent: rec.user_agent,
+        request_id: rec.request_id,
+        upstream_host: rec.upstream_host,
+        upstream_cluster: rec.cluster,
+        upstream_cluster_port: cluster_port,
+        upstream_local_address: rec.upstream_local,
+        downstream_local_address: rec.downstream_local,
+        downstream_remote_address: rec.downstream_remote,
+        requested_server_name: rec.sni,
+        route_name: rec.route,
+        grpc_status: rec.grpc_status,
+        truncated: rec.truncated,
+        trailing: rec.trailing,
+        rule,
+    });
+    Ok(ev)
+}
+
+/// The group and port of an upstream cluster name.
+///
+/// Istio names clusters `direction|port|subset|fqdn` (`outbound|8080||cart.shop.svc.cluster.local`):
+/// the group is the fqdn up to `.svc` (`cart.shop`: service and namespace), the port is the
+/// second part. Other names (and Istio names without a service) are the group as they are.
+pub fn cluster_group(cluster: &[u8]) -> (&[u8], Option<u16>) {
+    let mut parts = cluster.splitn(4, |&c| c == b'|');
+    let (Some(dir), Some(port), Some(_subset), Some(fqdn)) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return (cluster, None);
+    };
+    if !matches!(dir, b"outbound" | b"inbound" | b"inbound-vip" | b"outbound-vip") {
+        return (cluster, None);
+    }
+    let port = parse_u64(port).and_then(|p| u16::try_from(p).ok());
+    let service = match find(fqdn, b".svc") {
+        Some(i) if matches!(fqdn.get(i + 4), None | Some(b'.')) => &fqdn[..i],
+        _ => fqdn,
+    };
+    if service.is_empty() { (cluster, port) } else { (service, port) }
+}
+
+/// Reads `%START_TIME%`: ISO 8601 (`2024-06-18T10:19:42.614Z`, `...960+0000`, `+00:00`),
+/// or, when that fails, the first word that is a Unix time in seconds (10 digits, optional
+/// fraction).
+pub fn start_time(v: &[u8]) -> Option<Timestamp> {
+    iso_time(v).or_else(|| {
+        v.split(|&c| c == b' ').find_map(|w| {
+            let int = memchr::memchr(b'.', w).map_or(w, |i| &w[..i]);
+            (int.len() == 10).then(|| parse_u64(int)).flatten().map(|s| {
+                let s = i64::try_from(s).unwrap_or(0);
+                Timestamp::from_unix_seconds(s)
+            })
+        })
+    })
+}
+
+/// ISO 8601 with `Z`, no zone (UTC), or a `±hh:mm` / `±hhmm` offset.
+fn iso_time(v: &[u8]) -> Option<Timestamp> {
+    if !crate::aws::looks_like_time(v) {
+        return None;
+    }
+    let mut end = 19;
+    if v.get(19) == Some(&b'.') {
+        end = 20 + v[20..].iter().take_while(|c| c.is_ascii_digit()).count();
+    }
+    let zone = &v[end..];
+    let offset_secs: i64 = match zone {
+        [] | b"Z" => 0,
+        [sign @ (b'+' | b'-'), rest @ ..] => {
+            let (h, m) = match rest {
+                [h1, h2, b':', m1, m2] | [h1, h2, m1, m2] => ([*h1, *h2], [*m1, *m2]),
+                [h1, h2] => ([*h1, *h2], [b'0', b'0']),
+                _ => return None,
+            };
+            let h = parse_u64(&h)? as i64;
+            let m = parse_u64(&m)? as i64;
+            let s = h * 3600 + m * 60;
+            if *sign == b'+' { s } else { -s }
+        }
+        _ => return None,
+    };
+    let t = crate::aws::parse_time(&v[..end])?;
+    Some(Timestamp::from_unix_micros(t.unix_micros() - offset_secs * 1_000_000))
+}
+
+/// What classification looks at.
+struct Inputs<'a> {
+    status: Option<u16>,
+    flags: Option<&'a [u8]>,
+    details: Option<&'a [u8]>,
+    utfr: Option<&'a [u8]>,
+    /// Whether an upstream host was chosen.
+    engaged: bool,
+    tcp: bool,
+}
+
+fn classify(i: &Inputs<'_>) -> (Class, Phase, &'static str) {
+    if let Some(d) = i.details {
+        if let Some((c, p)) = by_details(d, i) {
+            return (c, p, "details");
+        }
+    }
+    if let Some(f) = i.flags {
+        if let Some((c, p)) = by_flags(f, i) {
+            return (c, p, "flags");
+        }
+    }
+    let status = i.status.unwrap_or(0);
+    let (c, p) = match status {
+        500..=599 => (Class::Upstream5xx, Phase::None),
+        0 if !i.tcp => (Class::ClientAbort, Phase::None),
+        _ => (Class::Ok, Phase::None),
+    };
+    (c, p, "status")
+}
+
+fn by_details(d: &[u8], i: &Inputs<'_>) -> Option<(Class, Phase)> {
+    let starts = |p: &[u8]| d.starts_with(p);
+    if d == b"via_upstream" {
+        return Some(if matches!(i.status, Some(500..=599)) {
+            (Class::Upstream5xx, Phase::None)
+        } else {
+            (Class::Ok, Phase::None)
+        });
+    }
+    if let Some(rest) = d.strip_prefix(b"upstream_reset_before_response_started") {
+        return Some(reset_cause(rest, i.utfr, Phase::Header));
+    }
+    if let Some(rest) = d.strip_prefix(b"upstream_reset_after_response_started") {
+        return Some(reset_cause(rest, i.utfr, Phase::Body));
+    }
+    Some(
+        if starts(b"upstream_response_timeout")
+            || starts(b"upstream_per_try_timeout")
+            || starts(b"upstream_per_try_idle_timeout")
+            || starts(b"upstream_max_stream_duration_reached")
+            || starts(b"duration_timeout")
+        {
+            (Class::ResponseTimeout, Phase::Header)
+        } else if starts(b"stream_idle_timeout") {
+            idle(i)
+        } else if starts(b"no_healthy_upstream") {
+            (Class::NoLiveUpstreams, Phase::Connect)
+        } else if starts(b"route_not_found")
+            || starts(b"filter_chain_not_found")
+            || starts(b"cluster_not_found")
+            || starts(b"overload_manager")
+            || starts(b"ext_authz")
+        {
+            (Class::ProxyError, Phase::None)
+        } else if starts(b"downstream_remote_disconnect") {
+            (Class::ClientAbort, Phase::None)
+        } else if starts(b"request_rate_limited")
+            || starts(b"local_rate_limited")
+            || starts(b"rbac_access_denied")
+            || starts(b"http1.")
+            || starts(b"http2.")
+            || starts(b"request_payload_too_large")
+        {
+            (Class::ClientError, Phase::None)
+        } else if starts(b"direct_response") || starts(b"fault_filter_abort") {
+            (Class::Ok, Phase::None)
+        } else {
+            return None;
+        },
+    )
+}
+
+/// `SI` / `stream_idle_timeout`: the upstream's when one was engaged, else the client's.
+fn idle(i: &Inputs<'_>) -> (Class, Phase) {
+    if i.engaged {
+        (Class::ResponseTimeout, Phase::Header)
+    } else {
+        (Class::ClientError, Phase::None)
+    }
+}
+
+/// Whether `hay` contains `needle`, ASCII case-insensitively (needles are lowercase).
+/// Only the first 512 bytes are looked at: the values searched are Envoy's own short words.
+fn has(hay: &[u8], needle: &[u8]) -> bool {
+    let hay = &hay[..hay.len().min(512)];
+    needle.len() <= hay.len() && hay.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle))
+}
+
+/// The class of an upstream reset from its cause (`{connection_failure,...}`) and the
+/// transport failure reason.
+fn reset_cause(cause: &[u8], utfr: Option<&[u8]>, phase: Phase) -> (Class, Phase) {
+    let any = |n: &[u8]| has(cause, n) || utfr.is_some_and(|u| has(u, n));
+    if any(b"tls") || any(b"ssl") || any(b"certificate") {
+        return (tls_class(cause, utfr), Phase::Connect);
+    }
+    if has(cause, b"connection_failure") || has(cause, b"connect_error") {
+        return (connect_class(cause, utfr), Phase::Connect);
+    }
+    let c = if has(cause, b"overflow") {
+        return (Class::UpstreamBusy, Phase::Queue);
+    } else if has(cause, b"protocol_error") {
+        Class::InvalidHeader
+    } else if has(cause, b"connection_timeout") {
+        return (Class::ConnectTimeout, Phase::Connect);
+    } else {
+        // connection_termination, remote_reset, local_reset / "local reset", and causes not
+        // known: the upstream connection ended before a complete response.
+        Class::PrematurelyClosed
+    };
+    (c, phase)
+}
+
+fn tls_class(cause: &[u8], utfr: Option<&[u8]>) -> Class {
+    let any = |n: &[u8]| has(cause, n) || utfr.is_some_and(|u| has(u, n));
+    if any(b"certificate_verify_failed")
+        || any(b"certificate verify failed")
+        || any(b"verify_failed")
+        || any(b"certificate_expired")
+    {
+        Class::TlsCertificate
+    } else {
+        Class::TlsHandshake
+    }
+}
+
+/// The class of a connect failure from what the details and the transport failure reason
+/// say of it.
+fn connect_class(cause: &[u8], utfr: Option<&[u8]>) -> Class {
+    let any = |n: &[u8]| has(cause, n) || utfr.is_some_and(|u| has(u, n));
+    if any(b"tls") || any(b"ssl") || any(b"certificate") {
+        tls_class(cause, utfr)
+    } else if any(b"error:_111") || any(b"error:111") || any(b"refused") {
+        Class::ConnectRefused
+    } else if any(b"error:_110") || any(b"error:110") || any(b"timed_out") || any(b"timed out") {
+        Class::ConnectTimeout
+    } else if any(b"error:_113")
+        || any(b"error:_101")
+        || any(b"unreachable")
+        || any(b"no_route_to_host")
+    {
+        Class::ConnectUnreachable
+    } else {
+        Class::ConnectError
+    }
+}
+
+/// The class of one response flag (short or long name) and its strength (lower wins).
+fn flag(name: &[u8], i: &Inputs<'_>) -> Option<(u8, Class, Phase)> {
+    Some(match name {
+        b"UH" | b"NoHealthyUpstream" => (0, Class::NoLiveUpstreams, Phase::Connect),
+        b"UF" | b"UpstreamConnectionFailure" => {
+            (1, connect_class(i.details.unwrap_or_default(), i.utfr), Phase::Connect)
+        }
+        b"UO" | b"UpstreamOverflow" => (2, Class::UpstreamBusy, Phase::Queue),
+        b"DO" | b"DropOverload" => (2, Class::UpstreamBusy, Phase::Queue),
+        b"NR" | b"NoRouteFound" => (3, Class::ProxyError, Phase::None),
+        b"NC" | b"NoClusterFound" => (3, Class::ProxyError, Phase::None),
+        b"UT" | b"UpstreamRequestTimeout" => (4, Class::ResponseTimeout, Phase::Header),
+        b"UC" | b"UpstreamConnectionTermination" => (5, Class::PrematurelyClosed, Phase::Header),
+        b"UR" | b"UpstreamRemoteReset" => (5, Class::PrematurelyClosed, Phase::Header),
+        b"LR" | b"LocalReset" => (5, Class::PrematurelyClosed, Phase::Header),
+        b"UPE" | b"UpstreamProtocolError" => (6, Class::InvalidHeader, Phase::Header),
+        b"UMSDR" | b"UpstreamMaxStreamDurationReached" => {
+            (7, Class::ResponseTimeout, Phase::Header)
+        }
+        b"DT" | b"DurationTimeout" => (7, Class::ResponseTimeout, Phase::Header),
+        b"DF" | b"DnsResolutionFailed" => (8, Class::DnsFailure, Phase::Connect),
+        b"LH" | b"FailedLocalHealthCheck" => (8, Class::NoLiveUpstreams, Phase::Connect),
+        b"SI" | b"StreamIdleTimeout" => {
+            let (c, p) = idle(i);
+            (9, c, p)
+        }
+        b"OM" | b"OverloadManagerTerminated" | b"OverloadManager" => {
+            (10, Class::ProxyError, Phase::None)
+        }
+        b"UAEX" | b"UnauthorizedExternalService" => (10, Class::ProxyError, Phase::None),
+        b"RLSE" | b"RateLimitServiceError" => (10, Class::ProxyError, Phase::None),
+        b"RL" | b"RateLimited" => (11, Class::ClientError, Phase::None),
+        b"IH" | b"InvalidEnvoyRequestHeaders" => (11, Class::ClientError, Phase::None),
+        b"DPE" | b"DownstreamProtocolError" => (11, Class::ClientError, Phase::None),
+        b"DC" | b"DownstreamConnectionTermination" => (12, Class::ClientAbort, Phase::None),
+        b"DI" | b"DelayInjected" | b"FI" | b"FaultInjected" => (13, Class::Ok, Phase::None),
+        _ => return None,
+    })
+}
+
+fn by_flags(flags: &[u8], i: &Inputs<'_>) -> Option<(Class, Phase)> {
+    let mut best: Option<(u8, Class, Phase)> = None;
+    let mut retries = false;
+    for name in flags.split(|&c| c == b',' || c == b'|') {
+        let name = name.trim_ascii();
+        if name == b"URX" || name == b"UpstreamRetryLimitExceeded" {
+            retries = true;
+            continue;
+        }
+        if let Some(f) = flag(name, i) {
+            if best.is_none_or(|b| f.0 < b.0) {
+                best = Some(f);
+            }
+        }
+    }
+    match best {
+        Some((_, c, p)) => Some((c, p)),
+        None if retries => Some(if matches!(i.status, Some(500..=599)) {
+            (Class::Upstream5xx, Phase::None)
+        } else {
+            (Class::Ok, Phase::None)
+        }),
+        None => None,
+    }
+}
+
+/// Whether `line` has one of the key names that mark an Envoy JSON or key=value line.
+pub(crate) fn has_envoy_key(line: &[u8]) -> bool {
+    finder!(b"esponse_flag").find(line).is_some()
+        || finder!(b"esponseFlag").find(line).is_some()
+        || finder!(b"esponse_code_details").find(line).is_some()
+        || finder!(b"esponseCodeDetails").find(line).is_some()
+        || finder!(b"upstream_cluster").find(line).is_some()
+        || finder!(b"upstreamCluster").find(line).is_some()
+}
+
+#[cfg(test)]
+mod tests;
