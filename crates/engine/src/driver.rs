@@ -136,6 +136,9 @@ pub struct Options {
     pub access_format: Option<LogFormat>,
     /// The HAProxy `log-format` of traffic lines, when it is not one of the built-in formats.
     pub haproxy_format: Option<crate::logparse::haproxy::LogFormat>,
+    /// An Envoy format string that lines are read with first (see
+    /// [`logparse::envoy::LogFormat`](crate::logparse::envoy::LogFormat)).
+    pub envoy_format: Option<crate::logparse::envoy::LogFormat>,
     /// The year of year-less syslog timestamps; `None` infers it per file (see the module
     /// docs).
     pub year: Option<i32>,
@@ -156,6 +159,7 @@ impl Default for Options {
             tz: Tz::Utc,
             access_format: None,
             haproxy_format: None,
+            envoy_format: None,
             year: None,
             filter: Filter::default(),
             chunked: true,
@@ -375,6 +379,9 @@ pub(crate) fn parser(options: &Options, year: Option<i32>) -> Parser {
     }
     if let Some(f) = &options.haproxy_format {
         parser = parser.with_haproxy_format(f.clone());
+    }
+    if let Some(f) = &options.envoy_format {
+        parser = parser.with_envoy_format(f.clone());
     }
     parser
 }

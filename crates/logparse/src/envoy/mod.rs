@@ -434,8 +434,12 @@ pub(crate) fn build<'a>(
         c => c.map(|c| c as u16),
     };
     let request = rec.request.filter(|r| !r.iter().all(|&c| c == b'-' || c == b' '));
+    // A TCP-proxy line: the request `- - -`, or no request at all and no response code.
     let tcp = rec.request.is_some_and(|r| r.iter().all(|&c| c == b'-' || c == b' '))
-        || (rec.request.is_none() && rec.method.is_none() && rec.path.is_none());
+        || (rec.request.is_none()
+            && rec.method.is_none()
+            && rec.path.is_none()
+            && matches!(response_code, None | Some(0)));
     let upstream = rec.upstream_host.map(|h| h.strip_prefix(b"tcp://").unwrap_or(h));
     let (group, cluster_port) = match rec.cluster {
         Some(c) => {
