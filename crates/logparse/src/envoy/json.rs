@@ -241,6 +241,10 @@ pub(crate) fn read(line: &[u8], start: usize) -> Result<Rec<'_>, ParseError> {
     for m in Members::new(body).map_err(malformed)? {
         let (key, v) = m.map_err(malformed)?;
         let Some(norm) = normalize(key, &mut buf) else { continue };
+        let nests = matches!(norm, b"upstream" | b"downstream" | b"request" | b"response");
+        if let (Value::Obj(_), Some(slot), false) = (v, Slot::of_key(norm), nests) {
+            return Err(invalid(slot.name(), line, key));
+        }
         if let Value::Obj(inner) = v {
             // One level of nesting: `"upstream": {"host": ...}` is `upstream_host`.
             let prefix_len = norm.len();

@@ -25,6 +25,23 @@ impl<'a> Toks<'a> {
         Toks { b, pos: 0 }
     }
 
+    /// `first` (a bare field with a `{` and no `}`: a details value such as
+    /// `upstream_reset_before_response_started{local reset}`) extended over the spaces to its
+    /// `}`; `first` itself when there is none.
+    pub(crate) fn extend_braces(&mut self, first: &'a [u8]) -> &'a [u8] {
+        let start = (first.as_ptr() as usize).wrapping_sub(self.b.as_ptr() as usize);
+        if start > self.b.len() {
+            return first;
+        }
+        match memchr::memchr(b'}', &self.b[start..]) {
+            Some(i) if matches!(self.b.get(start + i + 1), None | Some(b' ')) => {
+                self.pos = start + i + 1;
+                &self.b[start..start + i + 1]
+            }
+            _ => first,
+        }
+    }
+
     /// The text from the next field on, without trailing spaces (`None` when empty).
     pub(crate) fn rest(&mut self) -> Option<&'a [u8]> {
         while self.b.get(self.pos) == Some(&b' ') {
@@ -137,7 +154,12 @@ pub(crate) fn read(line: &[u8], start: usize) -> Result<(Rec<'_>, &'static str),
                     0,
                 ));
             }
-            bare[nb] = t.v;
+            let v = if t.v.contains(&b'{') && !t.v.contains(&b'}') {
+                it.extend_braces(t.v)
+            } else {
+                t.v
+            };
+            bare[nb] = v;
             nb += 1;
         }
     };
