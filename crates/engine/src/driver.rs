@@ -659,7 +659,7 @@ impl Job<'_> {
                 if let Some(prev) = m.state.take() {
                     match self.check(prev.clone(), chunk.as_ref()) {
                         Check::Same => {}
-                        Check::SameUntilEnd(end) => part.end = end,
+                        Check::SameUntilEnd(end) => part.end = *end,
                         Check::Differs => {
                             part = self.part(prev, chunk.as_ref(), new);
                             m.reparsed += 1;
@@ -716,7 +716,7 @@ impl Job<'_> {
         for n in 1..=CONVERGE {
             if rest.is_empty() {
                 // The chunk ended first: its results stand, its end state is `a`.
-                return Check::SameUntilEnd(a);
+                return Check::SameUntilEnd(Box::new(a));
             }
             let (raw, next) = match memchr::memchr(b'\n', rest) {
                 Some(i) => (&rest[..i], &rest[i + 1..]),
@@ -751,8 +751,9 @@ const CONVERGE: usize = 64;
 enum Check {
     /// The chunk's results are those of a single pass.
     Same,
-    /// Its results are, and its end state is this one.
-    SameUntilEnd(Parser),
+    /// Its results are, and its end state is this one (boxed: a parser is large, and this
+    /// case is rare).
+    SameUntilEnd(Box<Parser>),
     /// It must be parsed again from the previous state.
     Differs,
 }

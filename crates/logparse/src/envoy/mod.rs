@@ -321,7 +321,8 @@ impl<'a> Rec<'a> {
 /// A line parser for Envoy lines: the built-in layouts, and a custom format when given.
 #[derive(Clone, Debug, Default)]
 pub struct Parser {
-    format: Option<LogFormat>,
+    // Shared: parsers are cloned per chunk of input, and kept small.
+    format: Option<std::sync::Arc<LogFormat>>,
 }
 
 impl Parser {
@@ -333,12 +334,12 @@ impl Parser {
     /// A parser that reads lines with `format` first, and the built-in layouts (JSON and
     /// key=value lines, the default text formats) when a line does not fit it.
     pub fn with_format(format: LogFormat) -> Parser {
-        Parser { format: Some(format) }
+        Parser { format: Some(std::sync::Arc::new(format)) }
     }
 
     /// The custom format, when one was given.
     pub fn format(&self) -> Option<&LogFormat> {
-        self.format.as_ref()
+        self.format.as_deref()
     }
 
     /// Parses one line; see the [module docs](self).
