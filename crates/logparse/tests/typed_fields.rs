@@ -92,6 +92,9 @@ fn line_of(format: Format, client: &str, status: &str) -> String {
         Format::Elb => format!(
             "2015-05-13T23:39:43.945958Z my-lb {client}:2817 10.0.0.1:80 0.000086 0.001048 0.001337 {status} 200 0 57 \"GET https://www.example.com:443/ HTTP/1.1\" \"curl/7.38.0\" DHE-RSA-AES128-SHA TLSv1.2"
         ),
+        Format::Envoy => format!(
+            "[2024-06-18T10:19:42.614Z] \"GET /x HTTP/1.1\" {status} UF - - \"-\" 0 91 2 - \"{client}\" \"curl/8.5.0\" \"id\" \"h\" \"10.0.0.7:8080\" outbound|8080||cart.shop.svc.cluster.local - 10.0.45.1:8080 - - default"
+        ),
         _ => String::new(),
     }
 }

@@ -408,11 +408,18 @@ fn offset_in(line: &[u8], v: &[u8]) -> usize {
     (v.as_ptr() as usize).wrapping_sub(line.as_ptr() as usize).min(line.len())
 }
 
-/// A number of a numeric field: digits, or digits with a fraction (the fraction dropped).
+/// A number of a numeric field: digits; for the durations also digits with a fraction (the
+/// fraction dropped: they are milliseconds).
 fn number(line: &[u8], v: Option<&[u8]>, slot: Slot) -> Result<Option<u64>, ParseError> {
     let Some(v) = v else { return Ok(None) };
     let int = match memchr::memchr(b'.', v) {
-        Some(dot) if v[dot + 1..].iter().all(u8::is_ascii_digit) => &v[..dot],
+        Some(dot)
+            if matches!(slot, Slot::Duration | Slot::UpstreamServiceTime)
+                && dot > 0
+                && v[dot + 1..].iter().all(u8::is_ascii_digit) =>
+        {
+            &v[..dot]
+        }
         _ => v,
     };
     parse_u64(int).map(Some).ok_or_else(|| {
@@ -457,11 +464,11 @@ pub(crate) fn build<'a>(
         engaged: upstream.is_some(),
         tcp,
     });
-    let client = rec.downstream_remote.or_else(|| {
-        rec.xff.map(|x| {
-            let first = memchr::memchr(b',', x).map_or(x, |i| &x[..i]);
-            first.trim_ascii()
-        })
+    // Only an address is a client: a custom format may put anything in these fields.
+    let client = rec.downstream_remote.filter(|a| is_address(a)).or_else(|| {
+        let x = rec.xff?;
+        let first = memchr::memchr(b',', x).map_or(x, |i| &x[..i]).trim_ascii();
+        is_address(first).then_some(first)
     });
     let mut ev = Event::new(Format::Envoy, line);
     ev.time = rec.start_time.and_then(start_time);
@@ -510,6 +517,15 @@ pub(crate) fn build<'a>(
         rule,
     });
     Ok(ev)
+}
+
+/// Whether `b` has the shape of an IP address, with or without a port (`10.0.0.1`,
+/// `10.0.0.1:80`, `[2001:db8::1]:443`, `2001:db8::1`): hex digits, `.`, `:` and brackets,
+/// with a `.` or a `:`.
+fn is_address(b: &[u8]) -> bool {
+    !b.is_empty()
+        && b.iter().any(|&c| c == b'.' || c == b':')
+        && b.iter().all(|&c| c.is_ascii_hexdigit() || matches!(c, b'.' | b':' | b'[' | b']'))
 }
 
 /// The group and port of an upstream cluster name.
