@@ -137,7 +137,7 @@ pub struct Options {
     /// The HAProxy `log-format` of traffic lines, when it is not one of the built-in formats.
     pub haproxy_format: Option<crate::logparse::haproxy::LogFormat>,
     /// An Envoy format string that lines are read with first (see
-    /// [`logparse::envoy::LogFormat`](crate::logparse::envoy::LogFormat)).
+    /// [`logparse::envoy::LogFormat`]).
     pub envoy_format: Option<crate::logparse::envoy::LogFormat>,
     /// The year of year-less syslog timestamps; `None` infers it per file (see the module
     /// docs).
