@@ -21,7 +21,7 @@
 //! nested object are read with the outer key as a prefix (`"upstream": {"host": ...}` as
 //! `upstream_host`); deeper levels are skipped. A duplicate key: the last one wins.
 
-use super::{FORMAT, Rec, Slot, normalize};
+use super::rec::{FORMAT, Rec, Slot, normalize};
 use crate::error::{ParseError, ParseErrorKind};
 
 /// One JSON value, as raw bytes of the line.
@@ -191,11 +191,11 @@ fn container_end(b: &[u8], pos: usize) -> Option<usize> {
 
 /// A JSON object line with one of Envoy's key names.
 pub(crate) fn looks_like(line: &[u8]) -> bool {
-    line.first() == Some(&b'{') && super::has_envoy_key(line)
+    line.first() == Some(&b'{') && super::rec::has_envoy_key(line)
 }
 
 fn invalid(name: &'static str, line: &[u8], v: &[u8]) -> ParseError {
-    ParseError::new(FORMAT, ParseErrorKind::InvalidField(name), super::offset_in(line, v))
+    ParseError::new(FORMAT, ParseErrorKind::InvalidField(name), super::rec::offset_in(line, v))
 }
 
 /// Stores one member's value in its slot, checking its type.
@@ -254,14 +254,14 @@ pub(crate) fn read(line: &[u8], start: usize) -> Result<Rec<'_>, ParseError> {
                 ParseError::new(
                     FORMAT,
                     ParseErrorKind::InvalidField("json"),
-                    super::offset_in(line, inner) + at,
+                    super::rec::offset_in(line, inner) + at,
                 )
             })? {
                 let (k, v) = m.map_err(|Malformed(at)| {
                     ParseError::new(
                         FORMAT,
                         ParseErrorKind::InvalidField("json"),
-                        super::offset_in(line, inner) + at,
+                        super::rec::offset_in(line, inner) + at,
                     )
                 })?;
                 let mut kbuf = [0u8; 48];

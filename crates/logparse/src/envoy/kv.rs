@@ -6,10 +6,10 @@
 //!
 //! An optional `[...]` holds the start time. A field is a word `key=` (letters, digits, `_`,
 //! `-`, `.`, `:`, `@`) and its value runs to the next such word; a value may be wrapped in
-//! double quotes. Keys are matched like JSON keys (see [`super::Slot::of_key`]); others are
+//! double quotes. Keys are matched like JSON keys (see `Slot::of_key` in `rec.rs`); others are
 //! skipped.
 
-use super::{FORMAT, Rec, Slot, normalize};
+use super::rec::{FORMAT, Rec, Slot, normalize};
 use crate::bytes::finder;
 use crate::error::{ParseError, ParseErrorKind};
 

@@ -5,7 +5,7 @@
 //!
 //! A format string is literal text and command operators `%NAME%`, `%NAME(ARG)%` or
 //! `%NAME(ARG):LENGTH%` (Envoy docs, "Access logging", "Command operators"). These fill
-//! event fields or [`Fields`](super::Fields):
+//! event fields or [`Fields`](crate::envoy::Fields):
 //!
 //! | operator | field |
 //! |---|---|
@@ -33,7 +33,7 @@
 //! (to the next space when two operators touch, to the end of the line for the last one).
 //! `-` is "no value". A trailing `\n` (as written in YAML) is dropped.
 
-use super::{FORMAT, Rec, Slot};
+use super::rec::{FORMAT, Rec, Slot};
 use crate::error::{ParseError, ParseErrorKind};
 
 /// Envoy's default format string.
@@ -262,7 +262,7 @@ impl LogFormat {
                 rec.protocol = None;
             }
         }
-        if rec.start_time.is_some_and(|t| super::start_time(t).is_none())
+        if rec.start_time.is_some_and(|t| super::rec::start_time(t).is_none())
             && rec.response_code.is_none()
         {
             return Err(ParseError::new(FORMAT, ParseErrorKind::InvalidField("start_time"), 0));

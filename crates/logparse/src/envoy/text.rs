@@ -1,6 +1,6 @@
 //! Envoy's and Istio's default text formats (and their TCP-proxy lines).
 
-use super::{FORMAT, Rec, Slot};
+use super::rec::{FORMAT, Rec, Slot};
 use crate::bytes::finder;
 use crate::error::{ParseError, ParseErrorKind};
 
@@ -113,7 +113,7 @@ pub(crate) fn read(line: &[u8], start: usize) -> Result<(Rec<'_>, &'static str),
     let body = &line[start + 1..];
     let close = memchr::memchr(b']', body).ok_or_else(|| missing("start_time", line))?;
     rec.set(Slot::StartTime, &body[..close]);
-    if rec.start_time.and_then(super::start_time).is_none() {
+    if rec.start_time.and_then(super::rec::start_time).is_none() {
         return Err(ParseError::new(FORMAT, ParseErrorKind::InvalidField("start_time"), start));
     }
     let mut it = Toks::new(&body[close + 1..]);
