@@ -37,6 +37,9 @@
 //!   same key names and aliases (`response_flag=UT status=200 upstream=127.0.0.1:7000`).
 //! - **Custom format strings**, with [`LogFormat`] (`--envoy-log-format`).
 //!
+//! A text or JSON line may carry the time `kubectl logs --timestamps` puts before it
+//! (`2020-11-22T20:04:32.765123456Z [2020-11-22T20:04:32.765Z] "GET ...`); it is skipped.
+//!
 //! # Event fields
 //!
 //! - `time`: `%START_TIME%` (ISO 8601 with `Z` or an offset; a bracket that holds a Unix
@@ -154,6 +157,7 @@ impl Parser {
 /// `response_flag(s)` key. Cheap: a few byte comparisons and at most a few `memmem` scans.
 pub fn looks_like(line: &[u8]) -> bool {
     let line = line.trim_ascii_start();
+    let line = &line[prefix_len(line)..];
     match line.first() {
         Some(b'{') => json::looks_like(line),
         Some(b'[') => text::looks_like(line) || kv::looks_like(line),
@@ -167,10 +171,25 @@ pub fn looks_like(line: &[u8]) -> bool {
 /// comparisons, and for `{` lines a few `memmem` scans). key=value lines are left to
 /// [`looks_like`], after the others.
 pub(crate) fn looks_like_text_or_json(line: &[u8]) -> bool {
+    let line = &line[prefix_len(line)..];
     match line.first() {
         Some(b'[') => text::looks_like(line),
         Some(b'{') => json::looks_like(line),
         _ => false,
+    }
+}
+
+/// The length of the time `kubectl logs --timestamps` writes before each line
+/// (`2020-11-22T20:04:32.765123456Z `), when it is followed by an Envoy text or JSON line
+/// (`[` or `{`); 0 otherwise. The event's time is Envoy's own `%START_TIME%`.
+fn prefix_len(line: &[u8]) -> usize {
+    if !line.first().is_some_and(u8::is_ascii_digit) || !crate::aws::looks_like_time(line) {
+        return 0;
+    }
+    let head = &line[..line.len().min(40)];
+    match memchr::memchr(b' ', head) {
+        Some(sp) if matches!(line.get(sp + 1), Some(b'[' | b'{')) => sp + 1,
+        _ => 0,
     }
 }
 
@@ -187,6 +206,7 @@ pub(crate) fn looks_like_text_or_json(line: &[u8]) -> bool {
 pub fn parse(line: &[u8]) -> Result<Event<'_>, ParseError> {
     let line = strip_line(line)?;
     let start = line.len() - line.trim_ascii_start().len();
+    let start = start + prefix_len(&line[start..]);
     let (rec, layout) = match line[start] {
         b'{' => (json::read(line, start)?, "json"),
         b'[' if text::looks_like(&line[start..]) => text::read(line, start)?,
