@@ -72,12 +72,13 @@
 //!    `http1.*`/`http2.*` codec errors and `request_payload_too_large` are `client_error`;
 //!    `direct_response` and `fault_filter_abort` are `ok`.
 //! 2. `flags`: `%RESPONSE_FLAGS%` (short or long names; with several, the strongest wins in
-//!    this order): `UH` NoHealthyUpstream and `LH` `no_live_upstreams`; `UF` connect failure
-//!    (below); `UO` overflow and `DO` drop-overload `upstream_busy`; `NR`, `NC`, `OM`, `UAEX`,
+//!    this order; the long names are Envoy's `ResponseFlagUtils` names, `NoHealthyUpstream`
+//!    and so on): `UH` and `LH` `no_live_upstreams`; `UF` connect failure (below); `UO`
+//!    overflow, `DO` and `UDO` drop-overload `upstream_busy`; `NR`, `NC`, `NFCF`, `OM`, `UAEX`,
 //!    `RLSE` `proxy_error`; `UT` (also with status 200: gRPC answers a timeout in a 200,
 //!    envoy#9242), `DT`, `UMSDR` `response_timeout`; `UC`, `UR`, `LR` `prematurely_closed`;
 //!    `UPE` `invalid_header`; `DF` `dns_failure`; `SI` as `stream_idle_timeout`; `RL`, `IH`,
-//!    `DPE` `client_error`; `DC` `client_abort`; `DI`, `FI` `ok`. `URX` (retries exhausted)
+//!    `DPE` `client_error`; `DC`, `DR` `client_abort`; `DI`, `FI`, `RFCF` `ok`. `URX` (retries exhausted)
 //!    keeps the class of its co-flag (`UF,URX` is a connect failure); alone, it is
 //!    `upstream_5xx` for a 5xx (the last try's answer) and `ok` otherwise.
 //! 3. `status`: no flag, no details: a 5xx is `upstream_5xx` (Envoy flags every failure of
@@ -537,7 +538,9 @@ fn flag(name: &[u8], i: &Inputs<'_>) -> Option<(u8, Class, Phase)> {
             (1, connect_class(i.details.unwrap_or_default(), i.utfr), Phase::Connect)
         }
         b"UO" | b"UpstreamOverflow" => (2, Class::UpstreamBusy, Phase::Queue),
-        b"DO" | b"DropOverload" => (2, Class::UpstreamBusy, Phase::Queue),
+        b"DO" | b"DropOverload" | b"UDO" | b"UnconditionalDropOverload" => {
+            (2, Class::UpstreamBusy, Phase::Queue)
+        }
         b"NR" | b"NoRouteFound" => (3, Class::ProxyError, Phase::None),
         b"NC" | b"NoClusterFound" => (3, Class::ProxyError, Phase::None),
         b"UT" | b"UpstreamRequestTimeout" => (4, Class::ResponseTimeout, Phase::Header),
@@ -555,16 +558,17 @@ fn flag(name: &[u8], i: &Inputs<'_>) -> Option<(u8, Class, Phase)> {
             let (c, p) = idle(i);
             (9, c, p)
         }
-        b"OM" | b"OverloadManagerTerminated" | b"OverloadManager" => {
-            (10, Class::ProxyError, Phase::None)
-        }
+        b"OM" | b"OverloadManagerTerminated" => (10, Class::ProxyError, Phase::None),
+        b"NFCF" | b"NoFilterConfigFound" => (10, Class::ProxyError, Phase::None),
         b"UAEX" | b"UnauthorizedExternalService" => (10, Class::ProxyError, Phase::None),
         b"RLSE" | b"RateLimitServiceError" => (10, Class::ProxyError, Phase::None),
         b"RL" | b"RateLimited" => (11, Class::ClientError, Phase::None),
         b"IH" | b"InvalidEnvoyRequestHeaders" => (11, Class::ClientError, Phase::None),
         b"DPE" | b"DownstreamProtocolError" => (11, Class::ClientError, Phase::None),
         b"DC" | b"DownstreamConnectionTermination" => (12, Class::ClientAbort, Phase::None),
+        b"DR" | b"DownstreamRemoteReset" => (12, Class::ClientAbort, Phase::None),
         b"DI" | b"DelayInjected" | b"FI" | b"FaultInjected" => (13, Class::Ok, Phase::None),
+        b"RFCF" | b"ResponseFromCacheFilter" => (13, Class::Ok, Phase::None),
         _ => return None,
     })
 }
