@@ -51,7 +51,8 @@
 //!   `outbound|8080||cart.shop.svc.cluster.local` gives the service and namespace,
 //!   `cart.shop` (its port is [`Fields::upstream_cluster_port`]); a cluster without a service
 //!   (`inbound|8000||`, `PassthroughCluster`) is taken whole.
-//! - `client`: `%DOWNSTREAM_REMOTE_ADDRESS%`, else the first `X-Forwarded-For` address.
+//! - `client`: `%DOWNSTREAM_REMOTE_ADDRESS%`, else the first `X-Forwarded-For` entry; only a
+//!   value with the shape of an IP address (with or without a port) is taken.
 //! - `host`: `%REQ(:AUTHORITY)%`. `request`: the request line (`None` for `- - -`).
 //! - `message`: empty, as for other access logs. One event is one response.
 //!
@@ -93,6 +94,11 @@
 //! such detail it stays `connect_error`. The other reset causes: `connection_termination`,
 //! `remote_reset`, `local_reset` (also written `local reset`) are `prematurely_closed`,
 //! `overflow` `upstream_busy`, `protocol_error` `invalid_header`, a TLS error as above.
+//!
+//! Where the project's spec (`alb-and-more.md` §3.2) and its class list (`taxonomy.md`)
+//! differ, the class list decides: `UO` (a circuit breaker overflowing) is `upstream_busy`, as
+//! `taxonomy.md` names it, not `no_live_upstreams`; `DF` is `dns_failure`, not a connect
+//! error. `UR` follows §3.2 (`prematurely_closed`, like `UC`).
 //!
 //! The spec (`alb-and-more.md` §3) maps a connect failure whose duration is near the connect
 //! timeout to a connect timeout; the line does not say what the timeout was, so that is left
