@@ -11,7 +11,9 @@
 #
 # Usage: benches/run.sh [RUNS]
 # Environment: BENCH_DIR (default target/bench-data), ERROR_SIZE (300M), ACCESS_SIZE (400M),
-#              SEED (1), THREADS (default: all cores).
+#              SEED (1), THREADS (default: all cores), ENVOY_SIZE (300M: an Istio sidecar's
+#              log, text and JSON), INPUTS (default: all of "error.log access.log envoy.log
+#              envoy-json.log"; the files to time).
 # Needs: cargo, python3, gzip, wc.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,14 +44,19 @@ make_log() {
 }
 make_log nginx-error "$error_size" "$dir/error.log"
 make_log nginx-access "$access_size" "$dir/access.log"
+envoy_size=${ENVOY_SIZE:-300M}
+make_log envoy "$envoy_size" "$dir/envoy.log"
+make_log envoy-json "$envoy_size" "$dir/envoy-json.log"
+inputs=${INPUTS:-error.log access.log envoy.log envoy-json.log}
 
 # Warm the page cache: the targets are for files in memory.
-cat "$dir/error.log" "$dir/error.log.gz" "$dir/access.log" "$dir/access.log.gz" > /dev/null
+for f in $inputs; do cat "$dir/$f" "$dir/$f.gz" > /dev/null; done
 
-python3 - "$runs" "$threads" "$bin" "$dir" <<'PY'
+python3 - "$runs" "$threads" "$bin" "$dir" "$inputs" <<'PY'
 import os, subprocess, sys, time
 
 runs, threads, binary, d = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+inputs = sys.argv[5].split()
 
 def measure(argv, stdin_file=None):
     """Best wall time (s), with the CPU time (s) and peak RSS (KiB) of that run, of `argv`
@@ -85,7 +92,7 @@ print(f"runs per command: {runs} (fastest kept); all threads = {threads}; cores:
 print()
 print("| input | command | time s | CPU s | MB/s | lines/s | peak RSS MB | x wc -l |")
 print("|---|---|---:|---:|---:|---:|---:|---:|")
-for name in ["error.log", "access.log"]:
+for name in inputs:
     plain = os.path.join(d, name)
     gz = plain + ".gz"
     size = os.path.getsize(plain)
@@ -105,8 +112,6 @@ for name in ["error.log", "access.log"]:
         rss_s = f"{rss / 1024:.0f}" if rss is not None else "-"
         print(f"| {name} {label} | `{cmd}` | {t:.3f} | {cpu:.2f} | {mbps:,.0f} | {lines / t:,.0f} | {rss_s} | {t / wc:.1f} |")
 print()
-print(f"error.log: {os.path.getsize(os.path.join(d, 'error.log')) / 1e6:.0f} MB, "
-      f"access.log: {os.path.getsize(os.path.join(d, 'access.log')) / 1e6:.0f} MB "
-      f"(gzip: {os.path.getsize(os.path.join(d, 'error.log.gz')) / 1e6:.0f} MB and "
-      f"{os.path.getsize(os.path.join(d, 'access.log.gz')) / 1e6:.0f} MB)")
+print(", ".join(f"{n}: {os.path.getsize(os.path.join(d, n)) / 1e6:.0f} MB, {lines_of(os.path.join(d, n)):,} lines "
+                f"(gzip {os.path.getsize(os.path.join(d, n + '.gz')) / 1e6:.0f} MB)" for n in inputs))
 PY

@@ -1,13 +1,14 @@
 //! `gatelog-gen`: writes realistic reverse-proxy logs of any size, deterministically for a seed.
 //!
 //! ```text
-//! gatelog-gen nginx-error|nginx-access [--lines N | --size 300M] [--seed S]
+//! gatelog-gen nginx-error|nginx-access|envoy|envoy-json [--lines N | --size 300M] [--seed S]
 //!             [--start 2024-03-14T00:00:00] [--rate LINES_PER_SEC | --days D] [--upstreams N]
 //!             [--out FILE] [--expect FILE]
 //! gatelog-gen scenario deploys --out-dir DIR [--seed S]
 //! ```
 //!
-//! `nginx-access` writes an access log with upstream fields; see [`nginx_access`]. `scenario`
+//! `nginx-access` writes an access log with upstream fields; see [`nginx_access`]. `envoy` and
+//! `envoy-json` write an Istio sidecar's access log, text or JSON; see [`envoy`]. `scenario`
 //! writes small logs that tell a known story (see `scenario.rs`).
 //!
 //! Lines go at `--rate` per second from `--start`, or, with `--days D` (and `--lines N`), evenly
@@ -29,6 +30,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 
+mod envoy;
 mod nginx_access;
 
 use gatelog_gen::util::{Incident, Rng, civil, days_from_civil, incident};
@@ -77,6 +79,7 @@ gatelog-gen: writes realistic reverse-proxy logs of any size, the same for the s
 usage:
   gatelog-gen nginx-error|nginx-access [--lines N | --size BYTES] [--seed S] [--start T]
               [--rate LINES_PER_SEC | --days D] [--upstreams N] [--out FILE] [--expect FILE]
+  gatelog-gen envoy|envoy-json [the same options]
   gatelog-gen scenario deploys --out-dir DIR [--seed S]
 
 options:
@@ -100,7 +103,8 @@ fn usage() -> &'static str {
 }
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Config> {
-    let format = args.next().context("no format given (nginx-error or nginx-access)")?;
+    let format =
+        args.next().context("no format given (nginx-error, nginx-access, envoy or envoy-json)")?;
     let mut c = Config {
         format,
         lines: None,
@@ -460,8 +464,11 @@ fn run(args: Vec<String>) -> Result<()> {
         return Ok(gatelog_gen::scenario::main(args.into_iter().skip(1))?);
     }
     let c = parse_args(args.into_iter())?;
-    if c.format != "nginx-error" && c.format != "nginx-access" {
-        bail!("unknown format {:?} (this generator writes: nginx-error, nginx-access)", c.format);
+    if !["nginx-error", "nginx-access", "envoy", "envoy-json"].contains(&c.format.as_str()) {
+        bail!(
+            "unknown format {:?} (this generator writes: nginx-error, nginx-access, envoy, envoy-json)",
+            c.format
+        );
     }
     let mut out: Box<dyn Write> = match &c.out {
         Some(path) => Box::new(BufWriter::with_capacity(
@@ -470,8 +477,12 @@ fn run(args: Vec<String>) -> Result<()> {
         )),
         None => Box::new(BufWriter::with_capacity(1 << 20, io::stdout().lock())),
     };
-    if c.format == "nginx-access" {
-        let counts = nginx_access::run(&c, &mut out)?;
+    if c.format != "nginx-error" {
+        let counts = if c.format == "nginx-access" {
+            nginx_access::run(&c, &mut out)?
+        } else {
+            envoy::run(&c, &mut out)?
+        };
         if let Some(path) = &c.expect {
             let mut f = BufWriter::new(
                 File::create(path).with_context(|| format!("{path}: cannot create"))?,

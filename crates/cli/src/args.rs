@@ -136,6 +136,20 @@ struct Common {
     #[arg(long, value_name = "FORMAT|FILE[:NAME]", help_heading = INPUT)]
     haproxy_log_format: Option<OsString>,
 
+    /// An Envoy access-log format string (`format:` of the access log, Istio's
+    /// `accessLogFormat`), e.g. `'[%START_TIME%] "%REQ(:METHOD)% %REQ(:PATH)% %PROTOCOL%"
+    /// %RESPONSE_CODE% %RESPONSE_FLAGS% %UPSTREAM_HOST%'`.
+    ///
+    /// Lines are read with it first, then as the built-in layouts (Envoy's and Istio's
+    /// default text formats, JSON, key=value). The operators read are listed in the docs of
+    /// `logparse::envoy::log_format` (`%START_TIME%`, `%REQ(X)%`, `%RESP(X)%`,
+    /// `%RESPONSE_CODE%`, `%RESPONSE_FLAGS%`, `%RESPONSE_CODE_DETAILS%`,
+    /// `%UPSTREAM_TRANSPORT_FAILURE_REASON%`, `%UPSTREAM_HOST%`, `%UPSTREAM_CLUSTER%`,
+    /// `%DURATION%`, ...); the others are skipped. With `--format auto`, lines no detector
+    /// recognizes are tried with it; use `--format envoy` to read every line as Envoy's.
+    #[arg(long, value_name = "FORMAT", help_heading = INPUT)]
+    envoy_log_format: Option<String>,
+
     /// The year of syslog timestamps, which carry none (HAProxy `Mmm dd HH:MM:SS` headers).
     ///
     /// By default, for a file: the year of its first line that carries one (in its first
@@ -226,6 +240,7 @@ enum FormatArg {
     Alb,
     Elb,
     IngressController,
+    Envoy,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -667,6 +682,7 @@ impl Args {
             FormatArg::Alb => Some(engine::logparse::Format::Alb),
             FormatArg::Elb => Some(engine::logparse::Format::Elb),
             FormatArg::IngressController => Some(engine::logparse::Format::IngressController),
+            FormatArg::Envoy => Some(engine::logparse::Format::Envoy),
         };
         Config::new(crate::config::Raw {
             mode,
@@ -675,6 +691,7 @@ impl Args {
             tz: common.tz,
             nginx_log_format: common.nginx_log_format,
             haproxy_log_format: common.haproxy_log_format,
+            envoy_log_format: common.envoy_log_format,
             year: common.year,
             classes: common.class,
             upstreams: common.upstream,

@@ -215,6 +215,8 @@ pub struct Raw {
     pub nginx_log_format: Option<OsString>,
     /// `--haproxy-log-format`: a format, an option name, or a haproxy.cfg holding one.
     pub haproxy_log_format: Option<OsString>,
+    /// `--envoy-log-format`: an Envoy format string.
+    pub envoy_log_format: Option<String>,
     /// `--year`.
     pub year: Option<i32>,
     /// `--class` values.
@@ -284,6 +286,20 @@ impl Config {
         let access_format = raw.nginx_log_format.as_deref().map(parse_log_format).transpose()?;
         let haproxy_format =
             raw.haproxy_log_format.as_deref().map(parse_haproxy_format).transpose()?;
+        let envoy_format = raw
+            .envoy_log_format
+            .as_deref()
+            .map(|f| {
+                engine::logparse::envoy::LogFormat::new(f).map_err(|e| {
+                    anyhow::anyhow!(
+                        "invalid --envoy-log-format: {e} (give the format string as in the \
+                         access log's `format:`, e.g. '[%START_TIME%] \"%REQ(:METHOD)% \
+                         %REQ(:PATH)% %PROTOCOL%\" %RESPONSE_CODE% %RESPONSE_FLAGS% \
+                         %UPSTREAM_HOST%')"
+                    )
+                })
+            })
+            .transpose()?;
         let glob = raw
             .reading
             .glob
@@ -299,6 +315,7 @@ impl Config {
                 tz,
                 access_format,
                 haproxy_format,
+                envoy_format,
                 year: raw.year,
                 filter,
                 chunked: !raw.reading.no_mmap,
@@ -410,6 +427,7 @@ impl Raw {
             tz: "UTC".into(),
             nginx_log_format: None,
             haproxy_log_format: None,
+            envoy_log_format: None,
             year: None,
             classes: vec![],
             upstreams: vec![],

@@ -313,6 +313,7 @@ fn each_command_help_lists_only_its_own_options() {
         "--format",
         "--nginx-log-format",
         "--haproxy-log-format",
+        "--envoy-log-format",
         "--year",
         "--tz",
         "--class",

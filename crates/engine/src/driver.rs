@@ -147,6 +147,9 @@ pub struct Options {
     pub access_format: Option<LogFormat>,
     /// The HAProxy `log-format` of traffic lines, when it is not one of the built-in formats.
     pub haproxy_format: Option<crate::logparse::haproxy::LogFormat>,
+    /// An Envoy format string that lines are read with first (see
+    /// [`logparse::envoy::LogFormat`]).
+    pub envoy_format: Option<crate::logparse::envoy::LogFormat>,
     /// The year of year-less syslog timestamps; `None` infers it per file (see the module
     /// docs).
     pub year: Option<i32>,
@@ -167,6 +170,7 @@ impl Default for Options {
             tz: Tz::Utc,
             access_format: None,
             haproxy_format: None,
+            envoy_format: None,
             year: None,
             filter: Filter::default(),
             chunked: true,
@@ -441,6 +445,9 @@ pub(crate) fn parser(options: &Options, year: Option<i32>) -> Parser {
     }
     if let Some(f) = &options.haproxy_format {
         parser = parser.with_haproxy_format(f.clone());
+    }
+    if let Some(f) = &options.envoy_format {
+        parser = parser.with_envoy_format(f.clone());
     }
     parser
 }
@@ -726,7 +733,7 @@ impl Job<'_> {
                     };
                     match check {
                         Check::Same => {}
-                        Check::SameUntilEnd(end) => part.end.parser = end,
+                        Check::SameUntilEnd(end) => part.end.parser = *end,
                         Check::Differs => {
                             part = self.part(prev, chunk.as_ref(), new);
                             m.reparsed += 1;
@@ -804,7 +811,7 @@ impl Job<'_> {
         for n in 1..=CONVERGE {
             if rest.is_empty() {
                 // The chunk ended first: its results stand, its end state is `a`.
-                return Check::SameUntilEnd(a);
+                return Check::SameUntilEnd(Box::new(a));
             }
             let (raw, next) = match memchr::memchr(b'\n', rest) {
                 Some(i) => (&rest[..i], &rest[i + 1..]),
@@ -839,8 +846,9 @@ const CONVERGE: usize = 64;
 enum Check {
     /// The chunk's results are those of a single pass.
     Same,
-    /// Its results are, and its end state is this one.
-    SameUntilEnd(Parser),
+    /// Its results are, and its end state is this one (boxed: a parser is large, and this
+    /// case is rare).
+    SameUntilEnd(Box<Parser>),
     /// It must be parsed again from the previous state.
     Differs,
 }

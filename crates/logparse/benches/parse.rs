@@ -5,6 +5,7 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use logparse::{Format, Options, Parser};
+use std::borrow::Cow;
 use std::hint::black_box;
 
 /// The log lines of a fixture file: `#` comments and blank lines dropped, and for the
@@ -55,6 +56,74 @@ fn parsers(c: &mut Criterion) {
     bench(c, "auto_nginx_error", None, &nginx_error);
     bench(c, "auto_nginx_access", None, &upstream);
     bench(c, "auto_mixed", None, &mixed);
+    envoy(c);
+}
+
+/// Envoy text and JSON lines (`testdata/envoy/`), and, for the JSON lines, the same keys
+/// deserialized by `serde_json` into borrowed fields: the cost of the library route that the
+/// parser's own scanner (`envoy::json`) was chosen over.
+fn envoy(c: &mut Criterion) {
+    let mixed = lines(include_str!("../../../testdata/envoy/mixed.log"), false);
+    let cases = include_str!("../../../testdata/envoy/cases.toml");
+    let from_cases = cases.lines().filter_map(|l| l.strip_prefix("line = '")?.strip_suffix('\''));
+    let all: Vec<&[u8]> = mixed.iter().copied().chain(from_cases.map(str::as_bytes)).collect();
+    let text: Vec<&[u8]> = all.iter().copied().filter(|l| l.starts_with(b"[")).collect();
+    let json: Vec<&[u8]> = all.iter().copied().filter(|l| l.starts_with(b"{")).collect();
+    bench(c, "envoy_text", Some(Format::Envoy), &text);
+    bench(c, "envoy_json", Some(Format::Envoy), &json);
+    bench(c, "auto_envoy_text", None, &text);
+    bench(c, "auto_envoy_json", None, &json);
+
+    /// The keys of Istio's JSON encoding, borrowed where no escape is in the way.
+    #[derive(serde::Deserialize)]
+    #[allow(dead_code)]
+    struct IstioJson<'a> {
+        #[serde(borrow)]
+        authority: Option<Cow<'a, str>>,
+        #[serde(borrow)]
+        method: Option<Cow<'a, str>>,
+        #[serde(borrow)]
+        path: Option<Cow<'a, str>>,
+        #[serde(borrow)]
+        protocol: Option<Cow<'a, str>>,
+        #[serde(borrow)]
+        start_time: Option<Cow<'a, str>>,
+        #[serde(borrow)]
+        response_flags: Option<Cow<'a, str>>,
+        #[serde(borrow)]
+        response_code_details: Option<Cow<'a, str>>,
+        #[serde(borrow)]
+        upstream_transport_failure_reason: Option<Cow<'a, str>>,
+        #[serde(borrow)]
+        upstream_host: Option<Cow<'a, str>>,
+        #[serde(borrow)]
+        upstream_cluster: Option<Cow<'a, str>>,
+        #[serde(borrow)]
+        user_agent: Option<Cow<'a, str>>,
+        #[serde(borrow)]
+        downstream_remote_address: Option<Cow<'a, str>>,
+        #[serde(borrow)]
+        x_forwarded_for: Option<Cow<'a, str>>,
+        #[serde(borrow)]
+        request_id: Option<Cow<'a, str>>,
+        response_code: Option<serde_json::Value>,
+        bytes_received: Option<serde_json::Value>,
+        bytes_sent: Option<serde_json::Value>,
+        duration: Option<serde_json::Value>,
+    }
+    let bytes: usize = json.iter().map(|l| l.len() + 1).sum();
+    let mut group = c.benchmark_group("envoy_json_serde_borrowed");
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.bench_function("lines", |b| {
+        b.iter(|| {
+            let mut ok = 0usize;
+            for line in &json {
+                ok += usize::from(serde_json::from_slice::<IstioJson<'_>>(black_box(line)).is_ok());
+            }
+            ok
+        })
+    });
+    group.finish();
 }
 
 criterion_group!(benches, parsers);

@@ -14,6 +14,11 @@ use crate::format::Format;
 /// assert_eq!(detect::detect_line(b"hello world"), None);
 /// ```
 pub fn detect_line(line: &[u8]) -> Option<Format> {
+    // Envoy's text and JSON lines have a shape of their own; their key=value lines are
+    // checked last, below.
+    if crate::envoy::looks_like_text_or_json(line) {
+        return Some(Format::Envoy);
+    }
     if crate::nginx::error::has_header(line) {
         return Some(Format::NginxError);
     }
@@ -31,6 +36,9 @@ pub fn detect_line(line: &[u8]) -> Option<Format> {
     }
     if crate::ingress::looks_like(line) {
         return Some(Format::IngressController);
+    }
+    if crate::envoy::looks_like(line) {
+        return Some(Format::Envoy);
     }
     None
 }

@@ -90,6 +90,8 @@ pub enum Fields<'a> {
     Haproxy(crate::haproxy::fields::Fields<'a>),
     /// Fields of an ingress-nginx controller line.
     IngressController(crate::ingress::fields::Fields<'a>),
+    /// Fields of an Envoy (or Istio) access-log line.
+    Envoy(crate::envoy::fields::Fields<'a>),
 }
 
 impl<'a> Fields<'a> {
@@ -106,6 +108,7 @@ impl<'a> Fields<'a> {
             Fields::Elb(x) => x.visit(f),
             Fields::Haproxy(x) => x.visit(f),
             Fields::IngressController(x) => x.visit(f),
+            Fields::Envoy(x) => x.visit(f),
         }
     }
 }

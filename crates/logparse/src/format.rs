@@ -19,17 +19,21 @@ pub enum Format {
     Elb,
     /// The ingress-nginx controller's own (klog) lines, beside its nginx logs.
     IngressController,
+    /// Envoy access logs: Envoy's and Istio's default text formats, TCP-proxy lines, JSON and
+    /// key=value lines, or a custom format string.
+    Envoy,
 }
 
 impl Format {
     /// Every format, in the order detection tries them.
-    pub const ALL: [Format; 6] = [
+    pub const ALL: [Format; 7] = [
         Format::NginxError,
         Format::NginxAccess,
         Format::Haproxy,
         Format::Alb,
         Format::Elb,
         Format::IngressController,
+        Format::Envoy,
     ];
 
     /// The stable name used on the command line and in output.
@@ -41,6 +45,7 @@ impl Format {
             Format::Alb => "alb",
             Format::Elb => "elb",
             Format::IngressController => "ingress-controller",
+            Format::Envoy => "envoy",
         }
     }
 

@@ -43,6 +43,11 @@
 //! - [`ingress`]: the ingress-nginx controller's own klog lines (`W0412 10:02:11.120533 7
 //!   controller.go:1112] ...`), which share `kubectl logs` with its access and error logs.
 //!
+//! - [`envoy`]: Envoy and Istio access logs: the default text formats (Envoy's, Istio's
+//!   current and older ones), TCP-proxy lines, JSON and key=value lines, and custom format
+//!   strings ([`envoy::LogFormat`]), classified by `RESPONSE_CODE_DETAILS` and
+//!   `RESPONSE_FLAGS`.
+//!
 //! [`detect`] tells formats apart by their shape, per line or per input.
 //!
 //! # Untrusted input
@@ -88,6 +93,7 @@ pub mod aws;
 mod bytes;
 pub mod class;
 pub mod detect;
+pub mod envoy;
 pub mod error;
 pub mod event;
 mod format;

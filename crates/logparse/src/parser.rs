@@ -5,7 +5,7 @@ use crate::error::{ParseError, ParseErrorKind};
 use crate::event::Event;
 use crate::format::Format;
 use crate::options::Options;
-use crate::{aws, haproxy, ingress, nginx};
+use crate::{aws, envoy, haproxy, ingress, nginx};
 
 /// A line parser for one input: a fixed format, or detection per line.
 ///
@@ -19,6 +19,7 @@ pub struct Parser {
     nginx_error: nginx::error::Parser,
     nginx_access: nginx::access::Parser,
     haproxy: haproxy::Parser,
+    envoy: envoy::Parser,
 }
 
 impl Parser {
@@ -30,6 +31,7 @@ impl Parser {
             nginx_error: nginx::error::Parser::new(opts.clone()),
             nginx_access: nginx::access::Parser::new(opts.clone()),
             haproxy: haproxy::Parser::new(opts.clone()),
+            envoy: envoy::Parser::new(),
             opts,
         }
     }
@@ -56,6 +58,15 @@ impl Parser {
     pub fn with_haproxy_format(mut self, format: haproxy::LogFormat) -> Parser {
         let opts = self.haproxy.options().clone();
         self.haproxy = haproxy::Parser::new(opts).with_format(format);
+        self
+    }
+
+    /// Reads Envoy lines with `format` (an Envoy format string, see [`envoy::LogFormat`])
+    /// first, and with the built-in layouts when a line does not fit it.
+    ///
+    /// In detection mode, lines that no detector recognizes are tried with it too.
+    pub fn with_envoy_format(mut self, format: envoy::LogFormat) -> Parser {
+        self.envoy = envoy::Parser::with_format(format);
         self
     }
 
@@ -115,6 +126,7 @@ impl Parser {
             Format::Elb => aws::elb::parse(line),
             Format::Haproxy => self.haproxy.parse(line),
             Format::IngressController => ingress::parse_with(line, &self.opts),
+            Format::Envoy => self.envoy.parse(line),
         }
     }
 

@@ -93,3 +93,35 @@ fn elb_classes_have_their_class_and_cover_every_rule() {
     let all = ["L1", "L2", "L3", "L4", "L5", "L6", "L7", "L8", "L9", "L10", "L11"];
     assert_eq!(report.labels("rule"), all.into_iter().collect());
 }
+
+/// `testdata/envoy/cases.toml`: one case per class the Envoy mapping gives (upstream and
+/// group checked), every layout, format strings, detection and damaged lines.
+#[test]
+fn envoy_cases_cover_every_mapped_class() {
+    let cases = load::cases_toml("envoy/cases.toml");
+    check(&cases);
+    let classes: std::collections::BTreeSet<_> =
+        cases.iter().flat_map(|c| c.expect.classes.iter().copied()).collect();
+    for class in [
+        "ok",
+        "upstream_5xx",
+        "connect_refused",
+        "connect_timeout",
+        "connect_unreachable",
+        "connect_error",
+        "tls_handshake",
+        "tls_certificate",
+        "prematurely_closed",
+        "invalid_header",
+        "no_live_upstreams",
+        "upstream_busy",
+        "response_timeout",
+        "dns_failure",
+        "proxy_error",
+        "client_abort",
+        "client_error",
+    ] {
+        let c: logparse::Class = class.parse().unwrap();
+        assert!(classes.contains(&c), "no envoy case of class {class}");
+    }
+}

@@ -50,9 +50,27 @@ fn haproxy_rows_all_classified() {
     check("haproxy", Format::Haproxy);
 }
 
+#[test]
+fn envoy_rows_all_classified() {
+    check("envoy", Format::Envoy);
+}
+
+/// The same rows with the format detected per line: each must be taken for an Envoy line.
+#[test]
+fn envoy_rows_all_classified_when_detected() {
+    let mut cases = load::corpus_cases("envoy", Format::Envoy);
+    for c in &mut cases {
+        c.setup.format = None;
+        c.expect.parsed_as = Some(Format::Envoy);
+        c.expect.detect = Some(Some(Format::Envoy));
+    }
+    let report = common::check(&cases);
+    assert_eq!(report.events, cases.len());
+}
+
 /// The formats of corpus rows that gatelog does not read yet: their rows are kept for that
 /// work and not checked.
-const NOT_READ_YET: [&str; 3] = ["caddy", "envoy", "traefik"];
+const NOT_READ_YET: [&str; 2] = ["caddy", "traefik"];
 
 /// Every row is checked by one of the tests above, or belongs to a format listed as not read
 /// yet; the test says how many rows that leaves unchecked, so that "every row passes" is
@@ -75,9 +93,9 @@ fn every_row_is_checked_or_of_a_format_not_read_yet() {
             *skipped.entry(row.format).or_default() += 1;
         }
     }
-    let by_label: usize = ["nginx-error", "alb", "elb", "haproxy"]
+    let by_label: usize = ["nginx-error", "alb", "elb", "haproxy", "envoy"]
         .iter()
-        .zip([Format::NginxError, Format::Alb, Format::Elb, Format::Haproxy])
+        .zip([Format::NginxError, Format::Alb, Format::Elb, Format::Haproxy, Format::Envoy])
         .map(|(label, format)| load::corpus_cases(label, format).len())
         .sum();
     assert_eq!(by_label, checked, "every row of a format read is checked above");

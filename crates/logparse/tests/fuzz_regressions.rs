@@ -24,6 +24,15 @@ fn replay(target: &str, data: &[u8]) {
         "haproxy" => check(data, logparse::haproxy::parse(data)),
         "alb" => check(data, logparse::aws::alb::parse(data)),
         "elb" => check(data, logparse::aws::elb::parse(data)),
+        "envoy" => {
+            check(data, logparse::envoy::parse(data));
+            let _ = logparse::envoy::looks_like(data);
+            let Some(nl) = data.iter().position(|&b| b == b'\n') else { return };
+            let (head, line) = (&data[..nl], &data[nl + 1..]);
+            let Ok(text) = std::str::from_utf8(head) else { return };
+            let Ok(format) = logparse::envoy::LogFormat::new(text) else { return };
+            check(line, logparse::envoy::Parser::with_format(format).parse(line));
+        }
         "nginx_access_format" => {
             let Some(nl) = data.iter().position(|&b| b == b'\n') else { return };
             let (head, line) = (&data[..nl], &data[nl + 1..]);

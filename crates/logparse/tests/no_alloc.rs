@@ -251,3 +251,22 @@ fn detected_lines_parse_without_allocating() {
     all.extend(load::corpus_rows().iter().map(|r| r.line.as_bytes().to_vec()));
     assert_no_allocation("detection, every fixture line", auto(), &all);
 }
+
+/// Envoy lines of every layout (JSON with escapes included), read as Envoy's, detected, and
+/// with each format string of the fixtures.
+#[test]
+fn envoy_lines_parse_without_allocating() {
+    let cases = load::cases_toml("envoy/cases.toml");
+    let mut lines = lines_of(&cases);
+    lines.extend(lines_of(&load::corpus_cases("envoy", Format::Envoy)));
+    let mixed = std::fs::read(common::testdata().join("envoy/mixed.log")).unwrap();
+    lines.extend(Lines::new(&mixed).map(<[u8]>::to_vec));
+    let parser = Setup { format: Some(Format::Envoy), ..Setup::default() }.parser();
+    assert_no_allocation("envoy", parser, &lines);
+    assert_no_allocation("envoy, detected", Setup::default().parser(), &lines);
+    for case in cases.iter().filter(|c| c.setup.envoy_log_format.is_some()) {
+        let mut with = lines.clone();
+        with.push(case.line.clone());
+        assert_no_allocation(&format!("envoy {}", case.name), case.setup.parser(), &with);
+    }
+}

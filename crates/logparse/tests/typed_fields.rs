@@ -261,6 +261,9 @@ fn line_of(format: Format, v: &Values<'_>) -> String {
         Format::IngressController => format!(
             "W{time}       7 controller.go:1112] Service \"{up}\" does not have any active Endpoint."
         ),
+        Format::Envoy => format!(
+            "[2024-06-18T10:19:42.614Z] \"GET /x HTTP/1.1\" {status} UF - - \"-\" 0 91 2 - \"{client}\" \"curl/8.5.0\" \"id\" \"h\" \"10.0.0.7:8080\" outbound|8080||cart.shop.svc.cluster.local - 10.0.45.1:8080 - - default"
+        ),
         _ => String::new(),
     }
 }

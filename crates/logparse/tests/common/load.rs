@@ -129,6 +129,11 @@ impl RawSetup {
                 let f = logparse::haproxy::LogFormat::new(f);
                 s.haproxy_log_format = Some(f.map_err(|e| format!("log_format: {e}"))?);
             }
+            // Under `format = "envoy"` it is an Envoy format string.
+            Some(f) if s.format == Some(Format::Envoy) => {
+                let f = logparse::envoy::LogFormat::new(f);
+                s.envoy_log_format = Some(f.map_err(|e| format!("log_format: {e}"))?);
+            }
             Some(f) => {
                 s.log_format = Some(LogFormat::new(f).map_err(|e| format!("log_format: {e}"))?);
             }

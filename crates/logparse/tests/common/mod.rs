@@ -35,6 +35,8 @@ pub struct Setup {
     pub log_format: Option<LogFormat>,
     /// An HAProxy `log-format` to read traffic lines with, instead of the built-in formats.
     pub haproxy_log_format: Option<logparse::haproxy::LogFormat>,
+    /// An Envoy format string to read Envoy lines with first.
+    pub envoy_log_format: Option<logparse::envoy::LogFormat>,
 }
 
 impl Setup {
@@ -46,6 +48,9 @@ impl Setup {
         }
         if let Some(f) = &self.haproxy_log_format {
             p = p.with_haproxy_format(f.clone());
+        }
+        if let Some(f) = &self.envoy_log_format {
+            p = p.with_envoy_format(f.clone());
         }
         p
     }
@@ -652,6 +657,38 @@ fn known_fields(format: Format) -> &'static [&'static str] {
             "backup_servers",
         ],
         Format::IngressController => &["thread", "source", "service_port"],
+        Format::Envoy => &[
+            "layout",
+            "tcp",
+            "method",
+            "path",
+            "protocol",
+            "response_code",
+            "response_flags",
+            "response_code_details",
+            "connection_termination_details",
+            "upstream_transport_failure_reason",
+            "mixer_status",
+            "bytes_received",
+            "bytes_sent",
+            "duration_ms",
+            "upstream_service_time_ms",
+            "x_forwarded_for",
+            "user_agent",
+            "request_id",
+            "upstream_host",
+            "upstream_cluster",
+            "upstream_cluster_port",
+            "upstream_local_address",
+            "downstream_local_address",
+            "downstream_remote_address",
+            "requested_server_name",
+            "route_name",
+            "grpc_status",
+            "truncated",
+            "trailing",
+            "rule",
+        ],
         _ => &[],
     }
 }
