@@ -174,6 +174,14 @@ fn times(format: Format) -> Vec<Slot> {
             bad("0412 24:02:11.120533"),
             bad("0412 10:60:11.120533"),
         ],
+        Format::Envoy => vec![
+            ok("2024-06-18T10:19:42.614Z", "2024-06-18T10:19:42.614000Z"),
+            ok("2024-02-29T23:59:59.000Z", "2024-02-29T23:59:59Z"),
+            bad("2024-13-18T10:19:42.614Z"),
+            bad("2023-02-29T10:19:42.614Z"),
+            bad("2024-06-18T25:19:42.614Z"),
+            bad("2024-06-18T10:61:42.614Z"),
+        ],
         _ => vec![bad("")],
     }
 }
@@ -262,7 +270,7 @@ fn line_of(format: Format, v: &Values<'_>) -> String {
             "W{time}       7 controller.go:1112] Service \"{up}\" does not have any active Endpoint."
         ),
         Format::Envoy => format!(
-            "[2024-06-18T10:19:42.614Z] \"GET /x HTTP/1.1\" {status} UF - - \"-\" 0 91 2 - \"{client}\" \"curl/8.5.0\" \"id\" \"h\" \"10.0.0.7:8080\" outbound|8080||cart.shop.svc.cluster.local - 10.0.45.1:8080 - - default"
+            "[{time}] \"GET /x HTTP/1.1\" {status} UF - - \"-\" 0 91 2 - \"{client}\" \"curl/8.5.0\" \"id\" \"h\" \"10.0.0.7:8080\" outbound|8080||cart.shop.svc.cluster.local - 10.0.45.1:8080 - - default"
         ),
         _ => String::new(),
     }
