@@ -95,16 +95,18 @@ GEN=$!
 until [[ -e $WORK/written.live ]]; do sleep 0.2; done
 
 rss() { awk '/^VmRSS:/ {print $2}' "/proc/$WATCH/status"; }
-echo "t_s rss_kb metrics_ms metrics_bytes"
+echo "t_s rss_kb metrics_ms metrics_bytes detector_kb spikes_shown"
 BASE=""
 WORST_RSS=0
 WORST_MS=0
 for ((t = 10; t <= SECONDS_TOTAL; t += 10)); do
   sleep 10
   R=$(rss)
-  read -r MS BYTES < <(curl -s -o /dev/null -w '%{time_total} %{size_download}\n' "$ADDR/metrics" |
+  read -r MS BYTES < <(curl -s -o "$WORK/metrics" -w '%{time_total} %{size_download}\n' "$ADDR/metrics" |
     awk '{printf "%.1f %d\n", $1 * 1000, $2}')
-  echo "$t $R $MS $BYTES"
+  DET=$(awk '/^gatelog_detector_memory_bytes/ {printf "%d", $2 / 1024}' "$WORK/metrics")
+  SPIKES=$(curl -s "$ADDR/spikes" | grep -c '"start"' || true)
+  echo "$t $R $MS $BYTES $DET $SPIKES"
   if ((t == 60)); then BASE=$R; fi
   if [[ -n $BASE ]] && ((t > 60)); then
     DEV=$(awk -v r="$R" -v b="$BASE" 'BEGIN {d = (r - b) / b * 100; if (d < 0) d = -d; printf "%.1f", d}')

@@ -46,6 +46,9 @@ use metrics::{Counter, Folded, Metrics, OTHER, Seen, SpikeLabels, UpstreamLabels
 /// How often the files are looked at.
 pub const POLL_EVERY: Duration = Duration::from_millis(250);
 
+/// A poll that read this many bytes or more is followed by another at once.
+const CATCH_UP: u64 = 4 << 20;
+
 /// How often counts are handed to the detector, at most.
 const BATCH_EVERY: Duration = Duration::from_secs(1);
 
@@ -112,8 +115,9 @@ pub fn run(config: &Config, w: &WatchConfig) -> Result<Exit> {
     let stop = interrupt::flag();
     while !stop.load(std::sync::atomic::Ordering::Relaxed) {
         let started = Instant::now();
+        let mut read = 0;
         if !files.is_empty() {
-            follow.poll(started, &mut |at, o| sink.line(&at.input.name, o), &mut |n| {
+            read = follow.poll(started, &mut |at, o| sink.line(&at.input.name, o), &mut |n| {
                 messages::say(n)
             });
             let bad = follow.unhealthy();
@@ -122,7 +126,10 @@ pub fn run(config: &Config, w: &WatchConfig) -> Result<Exit> {
             *shared.unhealthy.lock().unwrap_or_else(|e| e.into_inner()) = bad;
         }
         sink.tick(Instant::now());
-        std::thread::sleep(POLL_EVERY.saturating_sub(started.elapsed()));
+        // Behind (a backlog, a burst): read on at once.
+        if read < CATCH_UP {
+            std::thread::sleep(POLL_EVERY.saturating_sub(started.elapsed()));
+        }
     }
     Ok(Exit::Success)
 }
@@ -238,6 +245,7 @@ fn detect(rx: &Receiver<Aggregator>, shared: &Shared) {
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => return,
         }
+        metrics.detector_bytes.set(i64::try_from(d.memory()).unwrap_or(i64::MAX));
         metrics.late.inc_by(d.late() - late);
         late = d.late();
         let news = d.announce();

@@ -92,6 +92,8 @@ pub struct Metrics {
     pub open_files: Gauge,
     /// Inputs missing or unreadable now.
     pub unhealthy: Gauge,
+    /// The spike detector's estimate of the memory it holds, in bytes.
+    pub detector_bytes: Gauge,
     upstreams: Folder,
     groups: Folder,
     sources: Folder,
@@ -151,6 +153,12 @@ impl Metrics {
             "Inputs missing or unreadable now (/healthz answers 503 while it is not 0)",
             unhealthy.clone(),
         );
+        let detector_bytes = Gauge::default();
+        registry.register(
+            "gatelog_detector_memory_bytes",
+            "Heap the spike detector holds (its estimate): the per-second counts of its window, its scans, what it found",
+            detector_bytes.clone(),
+        );
         registry.register_collector(Box::new(super::process::Process::new()));
         Metrics {
             registry,
@@ -163,6 +171,7 @@ impl Metrics {
             late,
             open_files,
             unhealthy,
+            detector_bytes,
             upstreams: Folder::new(max_series),
             groups: Folder::new(max_series),
             sources: Folder::new(max_series),
