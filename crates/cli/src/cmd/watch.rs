@@ -71,7 +71,6 @@ pub fn run(config: &Config, w: &WatchConfig) -> Result<Exit> {
     let server = tiny_http::Server::http(w.listen)
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", w.listen))?;
     let addr = server.server_addr().to_ip().unwrap_or(w.listen);
-    messages::say(format_args!("serving http://{addr}/metrics, /healthz and /spikes"));
     let s = shared.clone();
     std::thread::Builder::new()
         .name("gatelog-http".into())
@@ -113,6 +112,7 @@ pub fn run(config: &Config, w: &WatchConfig) -> Result<Exit> {
     let mut follow = Follow::new(&files, config.engine.clone(), options);
     let mut sink = Sink::new(metrics.clone(), tx);
     let stop = interrupt::flag();
+    let mut announced = false;
     while !stop.load(std::sync::atomic::Ordering::Relaxed) {
         let started = Instant::now();
         let mut read = 0;
@@ -126,6 +126,11 @@ pub fn run(config: &Config, w: &WatchConfig) -> Result<Exit> {
             *shared.unhealthy.lock().unwrap_or_else(|e| e.into_inner()) = bad;
         }
         sink.tick(Instant::now());
+        if !announced {
+            // After the first look at the files: what was there is behind, what comes is read.
+            messages::say(format_args!("serving http://{addr}/metrics, /healthz and /spikes"));
+            announced = true;
+        }
         // Behind (a backlog, a burst): read on at once.
         if read < CATCH_UP {
             std::thread::sleep(POLL_EVERY.saturating_sub(started.elapsed()));
