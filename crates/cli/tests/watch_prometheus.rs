@@ -94,8 +94,11 @@ fn prometheus_counts_every_connect_refused_line_across_a_rotation() {
                 "GATELOG_REQUIRE_PROMETHEUS=1 but no prometheus binary (apt-get install prometheus)"
             );
         }
-        println!(
-            "SKIPPED the Prometheus scrape test: no prometheus binary (apt-get install prometheus, or set GATELOG_PROMETHEUS)"
+        // Straight to stderr: the test harness does not capture it, so it shows.
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED the Prometheus scrape test: no prometheus binary (apt-get install \
+             prometheus, or set GATELOG_PROMETHEUS)"
         );
         return;
     };
