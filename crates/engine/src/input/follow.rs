@@ -40,7 +40,7 @@
 //! A line is handed over when its `\n` is read; the bytes after the last `\n` wait for it. A
 //! file that is left (rotated away and idle for the linger time, deleted, or unreadable) hands
 //! over its last unterminated line then, so nothing is lost. Lines longer than
-//! [`MAX_LINE`](super::MAX_LINE) are cut there, the rest of them up to their `\n` dropped, as
+//! [`MAX_LINE`] are cut there, the rest of them up to their `\n` dropped, as
 //! everywhere in the engine.
 //!
 //! # Notices
