@@ -249,3 +249,14 @@ fn a_port_in_use_is_an_error_naming_it() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains(&format!("cannot listen on {addr}")), "{err}");
 }
+
+#[test]
+fn from_start_reads_what_is_already_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("error.log");
+    append(&log, &lines("connect_refused", "10.0.0.1:80", 0, 6));
+    let w = Watch::start(&[log.to_str().unwrap(), "--from-start"]);
+    assert_eq!(w.wait_for(REFUSED, &[], 6.0), 6.0);
+    append(&log, &lines("connect_refused", "10.0.0.1:80", 6, 2));
+    assert_eq!(w.wait_for(REFUSED, &[], 8.0), 8.0);
+}
