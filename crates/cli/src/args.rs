@@ -46,6 +46,14 @@ enum Command {
     /// Write one self-contained HTML page: the summary, a timeline per upstream with spikes
     /// and deploys, the spikes explained, the top messages per class, and the inputs read.
     Report(ReportArgs),
+    /// Follow logs like `tail -F` and serve their classified failures as Prometheus metrics.
+    ///
+    /// `GET /metrics` (Prometheus text, or OpenMetrics when asked for), `GET /healthz` (200
+    /// while every input is readable), `GET /spikes` (the spikes found so far, as `spikes -o
+    /// json` writes them). Files are followed from their end (see --from-start) through
+    /// rotation by rename and by truncation; files that appear later in a directory or under
+    /// a pattern are read from their start. SIGTERM ends it at once, with exit code 0.
+    Watch(WatchArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -475,6 +483,44 @@ struct ReportArgs {
     service_map: Vec<String>,
 }
 
+/// Arguments of `gatelog watch`.
+#[derive(clap::Args, Debug)]
+struct WatchArgs {
+    #[command(flatten)]
+    common: Common,
+    /// The address and port to serve /metrics, /healthz and /spikes on.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:9469")]
+    listen: String,
+    /// Read the files present at start from their beginning, not from their end.
+    #[arg(long)]
+    from_start: bool,
+    /// At most this many distinct `upstream` (and `group`) label values; events of the others
+    /// are counted under `upstream="other"` (and `group="other"`), and in
+    /// `gatelog_folded_events_total`.
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
+    max_series: u32,
+}
+
+impl WatchArgs {
+    /// The `watch` mode of these arguments (resolves --listen).
+    fn mode(&self) -> Result<Mode> {
+        use std::net::ToSocketAddrs as _;
+        let listen = self
+            .listen
+            .to_socket_addrs()
+            .with_context(|| {
+                format!("--listen {}: give ADDR:PORT, e.g. 127.0.0.1:9469", self.listen)
+            })?
+            .next()
+            .with_context(|| format!("--listen {}: the name has no address", self.listen))?;
+        Ok(Mode::Watch(Box::new(crate::config::WatchConfig {
+            listen,
+            from_start: self.from_start,
+            max_series: self.max_series as usize,
+        })))
+    }
+}
+
 /// Reads one `--deploys` file, `-` being standard input.
 fn read_deploys_file(path: &Path) -> Result<Vec<Deploy>> {
     if path.as_os_str() == "-" {
@@ -520,6 +566,7 @@ impl Command {
             Command::Timeline(a) => &a.common,
             Command::Spikes(a) => &a.common,
             Command::Report(a) => &a.common,
+            Command::Watch(a) => &a.common,
         }
     }
 
@@ -529,7 +576,7 @@ impl Command {
             Command::Timeline(a) => &a.deploys,
             Command::Spikes(a) => &a.deploys,
             Command::Report(a) => &a.deploys,
-            Command::Events(_) | Command::Summary(_) => &[],
+            Command::Events(_) | Command::Summary(_) | Command::Watch(_) => &[],
         }
     }
 }
@@ -663,6 +710,10 @@ impl Args {
                 (a.common, mode)
             }
             Command::Report(a) => {
+                let mode = a.mode()?;
+                (a.common, mode)
+            }
+            Command::Watch(a) => {
                 let mode = a.mode()?;
                 (a.common, mode)
             }

@@ -38,6 +38,19 @@ pub enum Mode {
     Spikes(Box<SpikesConfig>),
     /// Write the HTML report.
     Report(Box<ReportConfig>),
+    /// Follow the inputs and serve metrics.
+    Watch(Box<WatchConfig>),
+}
+
+/// The settings of `watch`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WatchConfig {
+    /// Where to serve /metrics, /healthz and /spikes.
+    pub listen: std::net::SocketAddr,
+    /// Read the files present at start from their beginning.
+    pub from_start: bool,
+    /// The most distinct `upstream` (and `group`) label values.
+    pub max_series: usize,
 }
 
 /// The formats of `timeline`.

@@ -25,6 +25,7 @@ pub fn run(config: &Config) -> Result<Exit> {
         Mode::Timeline(t) => cmd::timeline::run(config, t).map(|()| Exit::Success),
         Mode::Spikes(s) => cmd::spikes::run(config, s),
         Mode::Report(r) => cmd::report::run(config, r).map(|()| Exit::Success),
+        Mode::Watch(w) => cmd::watch::run(config, w),
     }?;
     Ok(if messages::errored() { Exit::Error } else { exit })
 }

@@ -56,6 +56,7 @@
 //! known point of its reading instead of racing the reader.
 
 use crate::logparse;
+pub mod follow;
 pub mod paths;
 
 use std::fmt;

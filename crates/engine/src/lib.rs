@@ -10,7 +10,8 @@
 //! - [`input`]: inputs ([`Input`]: a file or standard input), opening them (files read up to
 //!   their size at open, in chunks or as streams; gzip, zstd and bzip2 recognized by their
 //!   first bytes), cutting bytes into lines; [`input::paths`] expands directories and glob
-//!   patterns and orders rotated sets oldest first.
+//!   patterns and orders rotated sets oldest first; [`input::follow`] follows growing files
+//!   the way `tail -F` does (rotation by rename and by truncation, files that appear later).
 //! - [`driver`]: the [`Engine`], which parses inputs in parallel into any [`Aggregate`]
 //!   ([`timeline::Summary`], [`timeline::Aggregator`], or one of your own) with the result of
 //!   a single pass, or hands every line over in order ([`Engine::for_each_line`]).

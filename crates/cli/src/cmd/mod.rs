@@ -7,3 +7,4 @@ pub mod report;
 pub mod spikes;
 pub mod summary;
 pub mod timeline;
+pub mod watch;

@@ -246,6 +246,15 @@ fn rotation(path: &Path) -> (PathBuf, String, Age) {
     (dir, stem.to_owned(), Age::Live)
 }
 
+/// Whether a file's name is that of a live log, not of a rotated copy (`name.N`,
+/// `name-YYYYMMDD`) nor of a compressed file: the files a follower picks up in a directory.
+pub(crate) fn is_live_name(path: &Path) -> bool {
+    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    let compressed =
+        [".gz", ".zst", ".zstd", ".bz2", ".xz", ".lz4"].iter().any(|e| name.ends_with(e));
+    !compressed && rotation(path).2 == Age::Live
+}
+
 fn rotation_key(path: &Path) -> (PathBuf, String, Age, String) {
     let (dir, base, age) = rotation(path);
     (dir, base, age, path.to_string_lossy().into_owned())

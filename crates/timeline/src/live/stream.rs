@@ -667,6 +667,40 @@ impl Detector {
         restarts::classify(episodes, outages)
     }
 
+    /// Forgets what was found that ended before `second` (Unix seconds): spikes already
+    /// announced, restart episodes, `no live upstreams` outages, and health-check marks. A
+    /// follower that runs for days calls it now and then with a second well behind the
+    /// stream's latest (an hour, say), so that memory holds the detection window, the open
+    /// incidents and the names seen, and does not grow with the stream's length. The
+    /// [`Detector::finish`] report then covers only what was kept; the scan itself is
+    /// unchanged (it never reads what is forgotten here).
+    pub fn forget_before(&mut self, second: i64) {
+        // Only announced spikes go: the others are still to be told.
+        let mut kept = Vec::with_capacity(self.found.len());
+        let mut told = 0;
+        for (i, f) in self.found.drain(..).enumerate() {
+            if i < self.told && f.1.end < second {
+                continue;
+            }
+            if i < self.told {
+                told += 1;
+            }
+            kept.push(f);
+        }
+        self.found = kept;
+        self.told = told;
+        for (_, outages) in self.nolive.values_mut() {
+            outages.retain(|e| e.end >= second);
+        }
+        for peer in self.peers.values_mut() {
+            peer.episodes.retain(|e| e.end >= second);
+            // Marks pair up to ten minutes apart: keep that much before the cut.
+            peer.data.down.retain(|t| *t >= second - 600);
+            peer.data.up.retain(|t| *t >= second - 600);
+        }
+        self.announced.retain(|a| !a.closed || a.end >= second);
+    }
+
     /// Approximate heap bytes held: cells, scans, and restart inference state.
     pub fn memory(&self) -> usize {
         // A cell's key and count, with the ordered map's share of node overhead.

@@ -253,3 +253,56 @@ fn memory_stays_that_of_the_window_over_weeks() {
     assert!(peak_late < peak_early * 3 / 2 + 64 * 1024, "{peak_early} then {peak_late} bytes");
     assert!(peak_late < 4 << 20, "{peak_late} bytes");
 }
+
+/// A follower that runs for months: one incident a day, and what closed more than an hour ago
+/// forgotten now and then. What it holds stays that of a day, not of the months; what is
+/// kept is still announced and reported.
+#[test]
+fn forgetting_what_closed_long_ago_keeps_a_long_stream_flat() {
+    let start = 1_700_000_000i64;
+    let mut d = Detector::new(Settings::default());
+    let mut found = 0;
+    let mut held = Vec::new();
+    for day in 0..60i64 {
+        let mut lines: Vec<Line> = Vec::new();
+        // Background failures every ten minutes, and a minute of refusals at noon.
+        for m in (0..1440).step_by(10) {
+            lines.push((
+                start + day * 86_400 + m * 60,
+                Format::NginxError,
+                Class::ResponseTimeout,
+                None,
+                Some(PEERS[1]),
+            ));
+        }
+        for t in 0..60 {
+            for _ in 0..10 {
+                lines.push((
+                    start + day * 86_400 + 43_200 + t,
+                    Format::NginxError,
+                    Class::ConnectRefused,
+                    None,
+                    Some(PEERS[0]),
+                ));
+            }
+        }
+        lines.sort_by_key(|l| l.0);
+        d.push(&aggregate(&lines));
+        found += d
+            .announce()
+            .iter()
+            .filter(|a| a.0 == State::Final || a.0 == State::Provisional)
+            .count();
+        let latest = d.latest().unwrap();
+        d.forget_before(latest - 3600);
+        held.push((d.found.len(), d.memory()));
+    }
+    assert!(found >= 60, "{found} announcements for 60 incidents");
+    // At most the last day's spikes are kept, and memory does not grow with the days.
+    assert!(held.iter().all(|h| h.0 <= 2), "{held:?}");
+    let (early, late) = (held[5].1, held[59].1);
+    assert!(late <= early + early / 10, "memory {early} bytes on day 5, {late} on day 60");
+    // The report at the end covers what was kept: the last incident closed over an hour
+    // before the end, so it is gone too.
+    assert!(d.finish().analysis.spikes.is_empty());
+}
