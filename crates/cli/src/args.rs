@@ -226,6 +226,8 @@ enum FormatArg {
     Alb,
     Elb,
     IngressController,
+    Traefik,
+    Caddy,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -667,6 +669,8 @@ impl Args {
             FormatArg::Alb => Some(engine::logparse::Format::Alb),
             FormatArg::Elb => Some(engine::logparse::Format::Elb),
             FormatArg::IngressController => Some(engine::logparse::Format::IngressController),
+            FormatArg::Traefik => Some(engine::logparse::Format::Traefik),
+            FormatArg::Caddy => Some(engine::logparse::Format::Caddy),
         };
         Config::new(crate::config::Raw {
             mode,

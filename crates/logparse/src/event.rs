@@ -90,6 +90,10 @@ pub enum Fields<'a> {
     Haproxy(crate::haproxy::fields::Fields<'a>),
     /// Fields of an ingress-nginx controller line.
     IngressController(crate::ingress::fields::Fields<'a>),
+    /// Fields of a Traefik line.
+    Traefik(crate::traefik::fields::Fields<'a>),
+    /// Fields of a Caddy line.
+    Caddy(crate::caddy::fields::Fields<'a>),
 }
 
 impl<'a> Fields<'a> {
@@ -106,6 +110,8 @@ impl<'a> Fields<'a> {
             Fields::Elb(x) => x.visit(f),
             Fields::Haproxy(x) => x.visit(f),
             Fields::IngressController(x) => x.visit(f),
+            Fields::Traefik(x) => x.visit(f),
+            Fields::Caddy(x) => x.visit(f),
         }
     }
 }

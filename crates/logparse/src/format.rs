@@ -19,17 +19,23 @@ pub enum Format {
     Elb,
     /// The ingress-nginx controller's own (klog) lines, beside its nginx logs.
     IngressController,
+    /// Traefik access logs (`common`, `json`) and its debug lines with the cause of a 502/504.
+    Traefik,
+    /// Caddy v2 JSON logs (access, error, reverse proxy), `common_log` and v1 error lines.
+    Caddy,
 }
 
 impl Format {
     /// Every format, in the order detection tries them.
-    pub const ALL: [Format; 6] = [
+    pub const ALL: [Format; 8] = [
         Format::NginxError,
         Format::NginxAccess,
         Format::Haproxy,
         Format::Alb,
         Format::Elb,
         Format::IngressController,
+        Format::Traefik,
+        Format::Caddy,
     ];
 
     /// The stable name used on the command line and in output.
@@ -41,6 +47,8 @@ impl Format {
             Format::Alb => "alb",
             Format::Elb => "elb",
             Format::IngressController => "ingress-controller",
+            Format::Traefik => "traefik",
+            Format::Caddy => "caddy",
         }
     }
 

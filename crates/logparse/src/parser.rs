@@ -115,6 +115,8 @@ impl Parser {
             Format::Elb => aws::elb::parse(line),
             Format::Haproxy => self.haproxy.parse(line),
             Format::IngressController => ingress::parse_with(line, &self.opts),
+            Format::Traefik => crate::traefik::parse(line),
+            Format::Caddy => crate::caddy::parse(line),
         }
     }
 
