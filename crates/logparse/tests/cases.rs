@@ -93,3 +93,15 @@ fn elb_classes_have_their_class_and_cover_every_rule() {
     let all = ["L1", "L2", "L3", "L4", "L5", "L6", "L7", "L8", "L9", "L10", "L11"];
     assert_eq!(report.labels("rule"), all.into_iter().collect());
 }
+
+#[test]
+fn traefik_cases() {
+    let report = check(&load::cases_toml("traefik/cases.toml"));
+    assert!(report.cases >= 30, "only {} traefik cases", report.cases);
+}
+
+#[test]
+fn caddy_cases() {
+    let report = check(&load::cases_toml("caddy/cases.toml"));
+    assert!(report.cases >= 15, "only {} caddy cases", report.cases);
+}
