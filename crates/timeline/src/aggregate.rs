@@ -56,7 +56,13 @@ pub struct Aggregator {
     last: Option<i64>,
     events: u64,
     untimed: u64,
+    /// Unexplained 502/504 responses and their causes waiting for each other
+    /// ([`logparse::pair`]), with the series, peer and second of each response.
+    pairs: logparse::pair::Pairs<Recount>,
 }
+
+/// Where a response waiting for its cause was counted: series and peer names, second.
+type Recount = (Option<Box<[u8]>>, Option<Box<[u8]>>, i64);
 
 /// A series of an [`Aggregator`], as [`Aggregator::series`] lists them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -125,9 +131,38 @@ impl Aggregator {
             return;
         };
         let (series, peer) = Aggregator::names_of(ev);
+        let mut class = ev.class;
+        if let Some((key, role)) = logparse::pair::role_of(ev) {
+            let what = match role {
+                logparse::pair::Role::Unexplained => {
+                    (series.map(Box::from), peer.map(Box::from), time.unix_seconds())
+                }
+                logparse::pair::Role::Cause(_) => (None, None, 0),
+            };
+            match self.pairs.push(key, role, what) {
+                Err(cause) => class = cause,
+                Ok(Some((what, cause))) => self.recount(what, cause),
+                Ok(None) => {}
+            }
+        }
         let series = series.map_or(NONE, |s| self.intern(s));
         let peer = peer.map_or(NONE, |p| self.intern(p));
-        self.add(series, Unit::of_event(ev), time.unix_seconds(), peer, ev.class, 1);
+        self.add(series, Unit::of_event(ev), time.unix_seconds(), peer, class, 1);
+    }
+
+    /// Moves one response from `gateway_error` to `class`: its cause was read.
+    fn recount(&mut self, (series, peer, second): Recount, class: Class) {
+        let series = series.map_or(NONE, |s| self.intern(&s));
+        let peer = peer.map_or(NONE, |p| self.intern(&p));
+        let unit = unit_byte(Unit::Responses);
+        let gw = class_index(Class::GatewayError) as u8;
+        let cell = Cell { series, unit, second, peer, class: gw };
+        let Some(n) = self.cells.get_mut(&cell) else { return };
+        *n -= 1;
+        if *n == 0 {
+            self.cells.remove(&cell);
+        }
+        self.add(series, Unit::Responses, second, peer, class, 1);
     }
 
     pub(crate) fn add(
@@ -166,6 +201,9 @@ impl Aggregator {
         for (c, n) in other.cells {
             let class = Class::ALL[usize::from(c.class).min(NCLASS - 1)];
             self.add(map(c.series), unit_of_byte(c.unit), c.second, map(c.peer), class, n);
+        }
+        for (what, class) in self.pairs.merge(other.pairs) {
+            self.recount(what, class);
         }
         self
     }
