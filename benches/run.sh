@@ -2,7 +2,8 @@
 # End-to-end throughput of `gatelog summary`, against `wc -l` on the same files.
 #
 # Generates (once, cached by size and seed) ~300 MB of nginx error log and ~400 MB of nginx
-# access log with benches/gen, and a gzip of each; warms the page cache; then times, on the same
+# access log with benches/gen, ~200 MB each of Traefik `common`, Traefik JSON and Caddy JSON
+# logs (with their debug and error lines), and a gzip of each; warms the page cache; then times, on the same
 # files in one run: `wc -l`, `gatelog summary` with 1 thread and with all threads, on plain and
 # gzip input, and `gatelog summary` reading the access log from a pipe. Each command runs
 # RUNS times (default 3) and the fastest run is kept, which is the least disturbed by other
@@ -11,7 +12,8 @@
 #
 # Usage: benches/run.sh [RUNS]
 # Environment: BENCH_DIR (default target/bench-data), ERROR_SIZE (300M), ACCESS_SIZE (400M),
-#              SEED (1), THREADS (default: all cores).
+#              PROXY_SIZE (200M, each Traefik and Caddy log), SEED (1), THREADS (default: all
+#              cores).
 # Needs: cargo, python3, gzip, wc.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +21,7 @@ runs=${1:-3}
 dir=${BENCH_DIR:-target/bench-data}
 error_size=${ERROR_SIZE:-300M}
 access_size=${ACCESS_SIZE:-400M}
+proxy_size=${PROXY_SIZE:-200M}
 seed=${SEED:-1}
 threads=${THREADS:-$(nproc)}
 mkdir -p "$dir"
@@ -42,9 +45,12 @@ make_log() {
 }
 make_log nginx-error "$error_size" "$dir/error.log"
 make_log nginx-access "$access_size" "$dir/access.log"
+make_log traefik "$proxy_size" "$dir/traefik.log"
+make_log traefik-json "$proxy_size" "$dir/traefik-json.log"
+make_log caddy "$proxy_size" "$dir/caddy.log"
 
 # Warm the page cache: the targets are for files in memory.
-cat "$dir/error.log" "$dir/error.log.gz" "$dir/access.log" "$dir/access.log.gz" > /dev/null
+cat "$dir"/error.log* "$dir"/access.log* "$dir"/traefik.log* "$dir"/traefik-json.log* "$dir"/caddy.log* > /dev/null
 
 python3 - "$runs" "$threads" "$bin" "$dir" <<'PY'
 import os, subprocess, sys, time
@@ -85,7 +91,7 @@ print(f"runs per command: {runs} (fastest kept); all threads = {threads}; cores:
 print()
 print("| input | command | time s | CPU s | MB/s | lines/s | peak RSS MB | x wc -l |")
 print("|---|---|---:|---:|---:|---:|---:|---:|")
-for name in ["error.log", "access.log"]:
+for name in ["error.log", "access.log", "traefik.log", "traefik-json.log", "caddy.log"]:
     plain = os.path.join(d, name)
     gz = plain + ".gz"
     size = os.path.getsize(plain)
@@ -105,6 +111,8 @@ for name in ["error.log", "access.log"]:
         rss_s = f"{rss / 1024:.0f}" if rss is not None else "-"
         print(f"| {name} {label} | `{cmd}` | {t:.3f} | {cpu:.2f} | {mbps:,.0f} | {lines / t:,.0f} | {rss_s} | {t / wc:.1f} |")
 print()
+for name in ["traefik.log", "traefik-json.log", "caddy.log"]:
+    print(f"{name}: {os.path.getsize(os.path.join(d, name)) / 1e6:.0f} MB, ", end="")
 print(f"error.log: {os.path.getsize(os.path.join(d, 'error.log')) / 1e6:.0f} MB, "
       f"access.log: {os.path.getsize(os.path.join(d, 'access.log')) / 1e6:.0f} MB "
       f"(gzip: {os.path.getsize(os.path.join(d, 'error.log.gz')) / 1e6:.0f} MB and "

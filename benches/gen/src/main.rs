@@ -1,13 +1,15 @@
 //! `gatelog-gen`: writes realistic reverse-proxy logs of any size, deterministically for a seed.
 //!
 //! ```text
-//! gatelog-gen nginx-error|nginx-access [--lines N | --size 300M] [--seed S]
-//!             [--start 2024-03-14T00:00:00] [--rate LINES_PER_SEC | --days D] [--upstreams N]
+//! gatelog-gen nginx-error|nginx-access|traefik|traefik-json|caddy [--lines N | --size 300M]
+//!             [--seed S] [--start 2024-03-14T00:00:00] [--rate LINES_PER_SEC | --days D] [--upstreams N]
 //!             [--out FILE] [--expect FILE]
 //! gatelog-gen scenario deploys --out-dir DIR [--seed S]
 //! ```
 //!
-//! `nginx-access` writes an access log with upstream fields; see [`nginx_access`]. `scenario`
+//! `nginx-access` writes an access log with upstream fields; see [`nginx_access`].
+//! `traefik`, `traefik-json` and `caddy` write those proxies' access logs with the debug or
+//! error lines of their failures; see [`traefik_caddy`]. `scenario`
 //! writes small logs that tell a known story (see `scenario.rs`).
 //!
 //! Lines go at `--rate` per second from `--start`, or, with `--days D` (and `--lines N`), evenly
@@ -30,6 +32,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 
 mod nginx_access;
+mod traefik_caddy;
 
 use gatelog_gen::util::{Incident, Rng, civil, days_from_civil, incident};
 
@@ -75,8 +78,9 @@ const HELP: &str = "\
 gatelog-gen: writes realistic reverse-proxy logs of any size, the same for the same seed.
 
 usage:
-  gatelog-gen nginx-error|nginx-access [--lines N | --size BYTES] [--seed S] [--start T]
-              [--rate LINES_PER_SEC | --days D] [--upstreams N] [--out FILE] [--expect FILE]
+  gatelog-gen nginx-error|nginx-access|traefik|traefik-json|caddy [--lines N | --size BYTES]
+              [--seed S] [--start T] [--rate LINES_PER_SEC | --days D] [--upstreams N]
+              [--out FILE] [--expect FILE]
   gatelog-gen scenario deploys --out-dir DIR [--seed S]
 
 options:
@@ -460,8 +464,9 @@ fn run(args: Vec<String>) -> Result<()> {
         return Ok(gatelog_gen::scenario::main(args.into_iter().skip(1))?);
     }
     let c = parse_args(args.into_iter())?;
-    if c.format != "nginx-error" && c.format != "nginx-access" {
-        bail!("unknown format {:?} (this generator writes: nginx-error, nginx-access)", c.format);
+    const FORMATS: [&str; 5] = ["nginx-error", "nginx-access", "traefik", "traefik-json", "caddy"];
+    if !FORMATS.contains(&c.format.as_str()) {
+        bail!("unknown format {:?} (this generator writes: {})", c.format, FORMATS.join(", "));
     }
     let mut out: Box<dyn Write> = match &c.out {
         Some(path) => Box::new(BufWriter::with_capacity(
@@ -470,8 +475,12 @@ fn run(args: Vec<String>) -> Result<()> {
         )),
         None => Box::new(BufWriter::with_capacity(1 << 20, io::stdout().lock())),
     };
-    if c.format == "nginx-access" {
-        let counts = nginx_access::run(&c, &mut out)?;
+    if c.format != "nginx-error" {
+        let counts = if c.format == "nginx-access" {
+            nginx_access::run(&c, &mut out)?
+        } else {
+            traefik_caddy::run(&c, &mut out)?
+        };
         if let Some(path) = &c.expect {
             let mut f = BufWriter::new(
                 File::create(path).with_context(|| format!("{path}: cannot create"))?,
