@@ -24,6 +24,8 @@ fn replay(target: &str, data: &[u8]) {
         "haproxy" => check(data, logparse::haproxy::parse(data)),
         "alb" => check(data, logparse::aws::alb::parse(data)),
         "elb" => check(data, logparse::aws::elb::parse(data)),
+        "traefik" => check(data, logparse::traefik::parse(data)),
+        "caddy" => check(data, logparse::caddy::parse(data)),
         "nginx_access_format" => {
             let Some(nl) = data.iter().position(|&b| b == b'\n') else { return };
             let (head, line) = (&data[..nl], &data[nl + 1..]);
