@@ -290,6 +290,29 @@ pub(crate) fn rfc3339(b: &[u8]) -> Option<Timestamp> {
     Some(Timestamp::from_unix_micros(local.unix_micros() - secs * 1_000_000))
 }
 
+/// The line after the time a log collector put before it, when what follows starts like a
+/// JSON object or a logrus line: `kubectl logs --timestamps` writes an RFC 3339 time and a
+/// space (`2024-10-04T15:42:56.123456789Z {...}`), Docker Desktop's log view a local
+/// `2024-10-04 15:42:56 `. Otherwise the line itself.
+pub(crate) fn after_stamp(line: &[u8]) -> &[u8] {
+    let head = &line[..line.len().min(40)];
+    let sp = if head.len() > 20 && head[10] == b' ' && crate::aws::looks_like_time_with(head, b' ')
+    {
+        memchr::memchr(b' ', &head[11..]).map(|i| i + 11)
+    } else if crate::aws::looks_like_time(head) {
+        memchr::memchr(b' ', head)
+    } else {
+        None
+    };
+    let Some(sp) = sp else { return line };
+    let rest = &line[sp + 1..];
+    if rest.starts_with(b"{") || rest.starts_with(b"time=\"") || rest.starts_with(b"level=") {
+        rest
+    } else {
+        line
+    }
+}
+
 /// The line without surrounding white space, when it is a JSON object.
 pub(crate) fn object(line: &[u8]) -> Option<&[u8]> {
     let t = line.trim_ascii();

@@ -77,6 +77,18 @@ fn s<'a>(key: &'static str, v: Raw<'a>) -> Result<Option<&'a [u8]>, ParseError> 
 pub fn parse(line: &[u8]) -> Result<Event<'_>, ParseError> {
     let line = crate::lines::strip_cr(line);
     let line = line.trim_ascii_end();
+    let body = json::after_stamp(line);
+    let skipped = line.len() - body.len();
+    let mut ev = parse_body(body).map_err(|mut e| {
+        e.offset += skipped;
+        e
+    })?;
+    ev.raw = line;
+    Ok(ev)
+}
+
+/// Parses a line without its collector's time.
+fn parse_body(line: &[u8]) -> Result<Event<'_>, ParseError> {
     if line.trim_ascii().is_empty() {
         return Err(err(ParseErrorKind::Empty, 0));
     }
@@ -101,7 +113,7 @@ pub fn parse(line: &[u8]) -> Result<Event<'_>, ParseError> {
 /// after) with status `0`, which nginx never writes: other bare CLF lines are taken for
 /// nginx's (give `--format caddy` for them).
 pub fn looks_like(line: &[u8]) -> bool {
-    let line = crate::lines::strip_cr(line).trim_ascii_end();
+    let line = json::after_stamp(crate::lines::strip_cr(line).trim_ascii_end());
     if let Some(obj) = json::object(line) {
         return looks_like_json(obj);
     }

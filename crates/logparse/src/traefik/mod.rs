@@ -84,6 +84,18 @@ fn err(kind: ParseErrorKind, offset: usize) -> ParseError {
 pub fn parse(line: &[u8]) -> Result<Event<'_>, ParseError> {
     let line = crate::lines::strip_cr(line);
     let line = trim_end(line);
+    let body = json::after_stamp(line);
+    let skipped = line.len() - body.len();
+    let mut ev = parse_body(body).map_err(|mut e| {
+        e.offset += skipped;
+        e
+    })?;
+    ev.raw = line;
+    Ok(ev)
+}
+
+/// Parses a line without its collector's time.
+fn parse_body(line: &[u8]) -> Result<Event<'_>, ParseError> {
     if line.trim_ascii().is_empty() {
         return Err(err(ParseErrorKind::Empty, 0));
     }
@@ -119,7 +131,7 @@ fn trim_end(line: &[u8]) -> &[u8] {
 /// `OriginStatus` or `RouterName` keys), or a debug line with a cause (`caused by: `, oxy's
 /// `Round trip: `, a zerolog line whose message is a status).
 pub fn looks_like(line: &[u8]) -> bool {
-    let line = trim_end(crate::lines::strip_cr(line));
+    let line = json::after_stamp(trim_end(crate::lines::strip_cr(line)));
     if let Some(obj) = json::object(line) {
         return looks_like_json(obj);
     }
