@@ -98,3 +98,34 @@ fn timeline_spikes_and_report_read_them() {
         "the inputs table names the formats read"
     );
 }
+
+/// Every `traefik` and `caddy` row of the corpus, read as one input per format, gets its
+/// class from `events`, detected and with the format given (the oxy round-trip 502 takes the
+/// class of the `caused by: EOF` line of the same second).
+#[test]
+fn corpus_rows_get_their_class_from_events() {
+    let corpus = std::fs::read_to_string(testdata("corpus/real_lines.tsv")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for label in ["traefik", "caddy"] {
+        let rows: Vec<(&str, &str)> = corpus
+            .lines()
+            .filter_map(|l| {
+                let cols: Vec<&str> = l.splitn(4, '\t').collect();
+                (cols.len() == 4 && cols[0] == label).then(|| (cols[1], cols[3]))
+            })
+            .collect();
+        assert!(rows.len() >= 7, "{label}: {} rows", rows.len());
+        let path = dir.path().join(format!("{label}.log"));
+        let text: String = rows.iter().map(|(_, l)| format!("{l}\n")).collect();
+        std::fs::write(&path, text).unwrap();
+        let path = path.to_str().unwrap();
+        for format in ["auto", label] {
+            let recs = json_lines(&ok(&["events", "--format", format, "--unparsed", path]));
+            assert_eq!(recs.len(), rows.len(), "{label} ({format})");
+            for (rec, (want, line)) in recs.iter().zip(&rows) {
+                assert_eq!(rec["format"], label, "{format}: {line}");
+                assert_eq!(rec["class"].as_str(), Some(*want), "{format}: {line}");
+            }
+        }
+    }
+}
