@@ -17,14 +17,23 @@
 
 use std::collections::BTreeMap;
 
-use crate::class::Class;
+use crate::class::{Class, Phase};
 use crate::event::{Event, Fields};
+
+/// What a cause line says failed: the class and phase an unexplained response takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cause {
+    /// The cause's class.
+    pub class: Class,
+    /// Where the cause's failure happened.
+    pub phase: Phase,
+}
 
 /// What an event brings to pairing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
-    /// A line that explains a failure: its class is the cause's.
-    Cause(Class),
+    /// A line that explains a failure: its class and phase are the cause's.
+    Cause(Cause),
     /// A 502/504 response the line does not explain (`gateway_error`).
     Unexplained,
 }
@@ -49,11 +58,12 @@ pub fn role_of<'a>(ev: &Event<'a>) -> Option<(Key<'a>, Role)> {
     let status = ev.status.filter(|s| matches!(s, 502 | 504))?;
     let key = Key { second, status, upstream: ev.upstream };
     let explains = !matches!(ev.class, Class::GatewayError | Class::Info | Class::Ok);
+    let cause = Role::Cause(Cause { class: ev.class, phase: ev.phase });
     match &ev.fields {
-        Fields::Traefik(f) if f.cause.is_some() => explains.then_some((key, Role::Cause(ev.class))),
+        Fields::Traefik(f) if f.cause.is_some() => explains.then_some((key, cause)),
         Fields::Traefik(_) => (ev.class == Class::GatewayError).then_some((key, Role::Unexplained)),
         Fields::Caddy(f) => match f.shape {
-            crate::caddy::Shape::Error if explains => Some((key, Role::Cause(ev.class))),
+            crate::caddy::Shape::Error if explains => Some((key, cause)),
             crate::caddy::Shape::Access | crate::caddy::Shape::Common
                 if ev.class == Class::GatewayError =>
             {
@@ -69,8 +79,8 @@ pub fn role_of<'a>(ev: &Event<'a>) -> Option<(Key<'a>, Role)> {
 #[derive(Clone, Debug)]
 struct Entry<T> {
     upstream: Option<Box<[u8]>>,
-    /// The cause's class; `None` for an unexplained response.
-    cause: Option<Class>,
+    /// The cause; `None` for an unexplained response.
+    cause: Option<Cause>,
     /// What the owner keeps of a response (to recount it once explained).
     what: Option<T>,
 }
@@ -128,11 +138,12 @@ impl<T> Pairs<T> {
         self.len == 0
     }
 
-    /// Takes one event's role. For a response: returns `Err(class)` when a kept cause explains
-    /// it at once (count it as `class`), else keeps `what` and returns `Ok(None)`. For a cause:
-    /// returns `Ok(Some((what, class)))` when it explains a kept response (recount that one
-    /// from `gateway_error` to `class`), else keeps it and returns `Ok(None)`.
-    pub fn push(&mut self, key: Key<'_>, role: Role, what: T) -> Result<Option<(T, Class)>, Class> {
+    /// Takes one event's role. For a response: returns `Err(cause)` when a kept cause explains
+    /// it at once (count it as the cause's class), else keeps `what` and returns `Ok(None)`.
+    /// For a cause: returns `Ok(Some((what, cause)))` when it explains a kept response
+    /// (recount that one from `gateway_error` to the cause's class), else keeps it and returns
+    /// `Ok(None)`.
+    pub fn push(&mut self, key: Key<'_>, role: Role, what: T) -> Result<Option<(T, Cause)>, Cause> {
         let upstream = key.upstream.map(Box::from);
         let entry = match role {
             Role::Cause(c) => Entry { upstream, cause: Some(c), what: None },
@@ -178,8 +189,8 @@ impl<T> Pairs<T> {
 
     /// Takes in the unpaired entries of `other` (the pairs of another part of the input).
     /// Returns the responses, of either side, that a cause of the other side explains, with
-    /// the cause's class: the owner has counted them as `gateway_error` and recounts them.
-    pub fn merge(&mut self, other: Pairs<T>) -> Vec<(T, Class)> {
+    /// the cause: the owner has counted them as `gateway_error` and recounts them.
+    pub fn merge(&mut self, other: Pairs<T>) -> Vec<(T, Cause)> {
         self.dropped += other.dropped;
         self.paired += other.paired;
         let mut recount = Vec::new();
@@ -218,19 +229,26 @@ mod tests {
         Key { second, status: 502, upstream }
     }
 
+    fn cause(class: Class) -> Cause {
+        Cause { class, phase: Phase::Connect }
+    }
+
     #[test]
     fn a_cause_explains_a_response_in_either_order() {
         let mut p: Pairs<u32> = Pairs::default();
         assert_eq!(p.push(key(1, Some(b"a:1")), Role::Unexplained, 7), Ok(None));
-        let got = p.push(key(1, Some(b"a:1")), Role::Cause(Class::ConnectRefused), 0);
-        assert_eq!(got, Ok(Some((7, Class::ConnectRefused))));
-        assert_eq!(p.push(key(2, None), Role::Cause(Class::PrematurelyClosed), 0), Ok(None));
+        let got = p.push(key(1, Some(b"a:1")), Role::Cause(cause(Class::ConnectRefused)), 0);
+        assert_eq!(got, Ok(Some((7, cause(Class::ConnectRefused)))));
+        assert_eq!(p.push(key(2, None), Role::Cause(cause(Class::PrematurelyClosed)), 0), Ok(None));
         assert_eq!(
             p.push(key(2, Some(b"b:1")), Role::Unexplained, 8),
-            Err(Class::PrematurelyClosed)
+            Err(cause(Class::PrematurelyClosed))
         );
         // Another upstream or second does not pair.
-        assert_eq!(p.push(key(3, Some(b"a:1")), Role::Cause(Class::ConnectRefused), 0), Ok(None));
+        assert_eq!(
+            p.push(key(3, Some(b"a:1")), Role::Cause(cause(Class::ConnectRefused)), 0),
+            Ok(None)
+        );
         assert_eq!(p.push(key(3, Some(b"c:1")), Role::Unexplained, 9), Ok(None));
         assert_eq!(p.push(key(4, Some(b"a:1")), Role::Unexplained, 10), Ok(None));
         assert_eq!((p.len(), p.paired()), (3, 2));

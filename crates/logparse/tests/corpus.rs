@@ -68,8 +68,8 @@ fn paired_classes(label: &str, format: Option<Format>) -> Vec<(usize, Class, &'s
         let mut class = ev.class;
         if let Some((key, role)) = pair::role_of(&ev) {
             match pairs.push(key, role, i) {
-                Err(c) => class = c,
-                Ok(Some((j, c))) => classes[j] = (rows[j].number, c, rows[j].expected),
+                Err(c) => class = c.class,
+                Ok(Some((j, c))) => classes[j] = (rows[j].number, c.class, rows[j].expected),
                 Ok(None) => {}
             }
         }

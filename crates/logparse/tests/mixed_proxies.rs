@@ -44,8 +44,8 @@ fn unexplained_502s_take_their_causes_class_however_the_input_is_cut() {
             let mut class = ev.class;
             if let Some((key, role)) = pair::role_of(&ev) {
                 match pairs.push(key, role, i) {
-                    Err(c) => class = c,
-                    Ok(Some((j, c))) => out.iter_mut().find(|(k, _)| *k == j).unwrap().1 = c,
+                    Err(c) => class = c.class,
+                    Ok(Some((j, c))) => out.iter_mut().find(|(k, _)| *k == j).unwrap().1 = c.class,
                     Ok(None) => {}
                 }
             }
@@ -72,7 +72,7 @@ fn unexplained_502s_take_their_causes_class_however_the_input_is_cut() {
         let mut second = classes(cut..lines.len(), &mut b);
         for (i, c) in a.merge(b) {
             let slot = first.iter_mut().chain(second.iter_mut()).find(|(k, _)| *k == i).unwrap();
-            slot.1 = c;
+            slot.1 = c.class;
         }
         first.append(&mut second);
         assert_eq!(first, one, "cut before line {}", cut + 1);

@@ -140,8 +140,8 @@ impl Aggregator {
                 logparse::pair::Role::Cause(_) => (None, None, 0),
             };
             match self.pairs.push(key, role, what) {
-                Err(cause) => class = cause,
-                Ok(Some((what, cause))) => self.recount(what, cause),
+                Err(cause) => class = cause.class,
+                Ok(Some((what, cause))) => self.recount(what, cause.class),
                 Ok(None) => {}
             }
         }
@@ -202,8 +202,8 @@ impl Aggregator {
             let class = Class::ALL[usize::from(c.class).min(NCLASS - 1)];
             self.add(map(c.series), unit_of_byte(c.unit), c.second, map(c.peer), class, n);
         }
-        for (what, class) in self.pairs.merge(other.pairs) {
-            self.recount(what, class);
+        for (what, cause) in self.pairs.merge(other.pairs) {
+            self.recount(what, cause.class);
         }
         self
     }

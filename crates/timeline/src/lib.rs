@@ -450,8 +450,8 @@ impl Summary {
                 logparse::pair::Role::Cause(_) => None,
             };
             match self.pairs.push(key, role, what) {
-                Err(cause) => class = cause,
-                Ok(Some((name, cause))) => self.recount(name.as_deref(), cause),
+                Err(cause) => class = cause.class,
+                Ok(Some((name, cause))) => self.recount(name.as_deref(), cause.class),
                 Ok(None) => {}
             }
         }
@@ -556,8 +556,8 @@ impl Summary {
             let row = self.row(u.name());
             self.upstreams[row].add(u);
         }
-        for (name, class) in self.pairs.merge(other.pairs) {
-            self.recount(name.as_deref(), class);
+        for (name, cause) in self.pairs.merge(other.pairs) {
+            self.recount(name.as_deref(), cause.class);
         }
         for (name, class) in self.copies.merge(other.copies) {
             let row = self.row(name.as_deref());

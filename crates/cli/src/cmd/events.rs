@@ -10,8 +10,8 @@ use std::collections::VecDeque;
 use std::io::{self, BufWriter, IsTerminal, Write};
 
 use anyhow::{Context, Result};
-use engine::logparse::pair::{self, Pairs, Role};
-use engine::logparse::{Class, Event};
+use engine::logparse::Event;
+use engine::logparse::pair::{self, Cause, Pairs, Role};
 use engine::{Outcome, Step};
 
 use crate::config::Config;
@@ -53,24 +53,19 @@ impl Held {
         Ok(())
     }
 
-    /// Rewrites the class (and its group) of a `gateway_error` record.
-    fn recount(&self, record: &mut Vec<u8>, class: Class) {
+    /// Rewrites the class, group and phase of a `gateway_error` record (phase `none`, as
+    /// access lines have it) to the cause's.
+    fn recount(&self, record: &mut Vec<u8>, cause: Cause) {
+        let (class, group, phase) = (cause.class, cause.class.group(), cause.phase);
         let (old, new) = if self.csv {
-            (
-                b",gateway_error,unknown,".to_vec(),
-                format!(",{},{},", class.as_str(), class.group().as_str()).into_bytes(),
-            )
+            (b",gateway_error,unknown,none,".to_vec(), format!(",{class},{group},{phase},"))
         } else {
             (
-                b"\"class\":\"gateway_error\",\"group\":\"unknown\"".to_vec(),
-                format!(
-                    "\"class\":\"{}\",\"group\":\"{}\"",
-                    class.as_str(),
-                    class.group().as_str()
-                )
-                .into_bytes(),
+                b"\"class\":\"gateway_error\",\"group\":\"unknown\",\"phase\":\"none\"".to_vec(),
+                format!("\"class\":\"{class}\",\"group\":\"{group}\",\"phase\":\"{phase}\""),
             )
         };
+        let new = new.into_bytes();
         let from = self.source_len.min(record.len());
         if let Some(i) = record[from..].windows(old.len()).position(|w| w == old.as_slice()) {
             record.splice(from + i..from + i + old.len(), new);
@@ -96,11 +91,11 @@ impl Held {
         let mut waits = false;
         if let Some((key, role)) = ev.and_then(pair::role_of) {
             match self.pairs.push(key, role, seq) {
-                Err(class) => self.recount(record, class),
-                Ok(Some((held, class))) => {
+                Err(cause) => self.recount(record, cause),
+                Ok(Some((held, cause))) => {
                     if let Some(i) = self.records.iter().position(|(s, _)| *s == held) {
                         let mut r = std::mem::take(&mut self.records[i].1);
-                        self.recount(&mut r, class);
+                        self.recount(&mut r, cause);
                         self.records[i].1 = r;
                     }
                 }
