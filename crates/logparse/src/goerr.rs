@@ -11,7 +11,8 @@
 //! | text (anywhere in the error) | class |
 //! |---|---|
 //! | `dial ...: connection refused` (also `connect:`/`getsockopt:` before it) | `connect_refused` |
-//! | `dial ...: i/o timeout`, `dial ...: operation timed out` | `connect_timeout` |
+//! | `dial ...: operation was canceled`, `dial ...: context canceled` (the client left during the dial) | `client_abort` |
+//! | `dial ...: i/o timeout`, `operation timed out`, `context deadline exceeded` | `connect_timeout` |
 //! | `dial ...: no route to host`, `network is unreachable`, `host is down` | `connect_unreachable` |
 //! | `dial unix ...: no such file or directory`, `permission denied` | `connect_local` |
 //! | `dial ...: ... no such host`, `server misbehaving`, `lookup ...` | `dns_failure` |
@@ -92,8 +93,12 @@ fn dial(err: &[u8]) -> Option<(&[u8], &[u8])> {
 }
 
 fn dial_class(rest: &[u8]) -> Class {
-    const RULES: [(&[u8], Class); 14] = [
+    const RULES: [(&[u8], Class); 17] = [
+        // The client went away while the proxy was still dialing.
+        (b"operation was canceled", Class::ClientAbort),
+        (b"context canceled", Class::ClientAbort),
         (b"connection refused", Class::ConnectRefused),
+        (b"context deadline exceeded", Class::ConnectTimeout),
         (b"i/o timeout", Class::ConnectTimeout),
         (b"operation timed out", Class::ConnectTimeout),
         (b"connection timed out", Class::ConnectTimeout),
@@ -183,6 +188,8 @@ mod tests {
                 Class::ConnectLocal,
             ),
             ("dial tcp 10.0.0.9:80: something new", Class::ConnectError),
+            ("dial tcp 10.0.0.9:80: connect: context deadline exceeded", Class::ConnectTimeout),
+            ("dial tcp 10.0.0.9:80: operation was canceled", Class::ClientAbort),
         ];
         for (s, want) in cases {
             assert_eq!(class(s), Some(want), "{s}");
