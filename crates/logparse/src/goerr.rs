@@ -43,7 +43,8 @@ pub struct Cause<'a> {
     /// Where in the request it failed.
     pub phase: Phase,
     /// The peer of a `dial NET ADDR:` or `read NET LOCAL->REMOTE:` error (`10.0.0.5:8080`,
-    /// `/run/php/php-fpm.sock` for a unix socket), a sub-slice of the error.
+    /// `/run/php/php-fpm.sock` for a unix socket), or the name of a failed `lookup NAME`; a
+    /// sub-slice of the error.
     pub peer: Option<&'a [u8]>,
 }
 
@@ -67,7 +68,7 @@ pub fn classify(err: &[u8]) -> Option<Cause<'_>> {
         let phase = Phase::Connect;
         return Some(Cause { class, phase, peer: Some(peer) });
     }
-    let peer = remote_peer(err);
+    let peer = remote_peer(err).or_else(|| lookup_name(err));
     let (class, phase) = other_class(err)?;
     Some(Cause { class, phase, peer })
 }
@@ -155,6 +156,16 @@ fn other_class(err: &[u8]) -> Option<(Class, Phase)> {
     None
 }
 
+/// The name of a failed lookup: `dial tcp: lookup cart.shop.svc on 10.96.0.10:53: no such
+/// host` gives `cart.shop.svc`.
+fn lookup_name(err: &[u8]) -> Option<&[u8]> {
+    let at = finder!(b"lookup ").find(err)?;
+    let rest = &err[at + 7..];
+    let end = rest.iter().position(|&c| c == b' ' || c == b':').unwrap_or(rest.len());
+    let name = &rest[..end];
+    (!name.is_empty()).then_some(name)
+}
+
 /// The remote address of a `read tcp LOCAL->REMOTE: ...` / `write ...` / `readfrom ...` error.
 fn remote_peer(err: &[u8]) -> Option<&[u8]> {
     let arrow = finder!(b"->").find(err)?;
@@ -194,6 +205,8 @@ mod tests {
         for (s, want) in cases {
             assert_eq!(class(s), Some(want), "{s}");
         }
+        let c = classify(b"dial tcp: lookup cart.shop.svc on 10.96.0.10:53: no such host");
+        assert_eq!(c.unwrap().peer, Some(&b"cart.shop.svc"[..]));
         let c = classify(b"Get \"http://x/\": dial tcp 10.0.0.1:80: connect: connection refused");
         assert_eq!(c.unwrap().peer, Some(&b"10.0.0.1:80"[..]));
     }
