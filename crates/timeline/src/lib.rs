@@ -110,11 +110,20 @@
 //! message (HAProxy writes them to stderr and to syslog) is an event but is not counted again
 //! ([`Summary::copies`]).
 //!
+//! A Traefik debug line with a cause and a Caddy error-log or reverse-proxy line count as
+//! attempts ([`Unit::of_event`]); the access line of the same request is the response. A
+//! Traefik or Caddy 502/504 response whose line does not say why takes the class of such a
+//! line of the same second, status and upstream ([`logparse::pair`]; [`Summary::paired`]),
+//! whichever comes first and in whichever part of the input: [`Summary::merge`] and
+//! [`Aggregator::merge`] pair what their two sides left unpaired.
+//!
 //! # Memory
 //!
 //! Pushing an event allocates only the first time an upstream name is seen (names are
 //! interned); pushing an unparsed line allocates only when its sample is kept (at most
-//! [`MAX_SAMPLES`] per reason). Everything else is fixed-size counters.
+//! [`MAX_SAMPLES`] per reason), and pushing a Traefik or Caddy 502/504 copies its upstream
+//! name while it waits for its pair (at most [`logparse::pair::Pairs::DEFAULT_CAPACITY`]
+//! wait). Everything else is fixed-size counters.
 
 #![deny(missing_docs)]
 
