@@ -278,7 +278,7 @@ fn summary_counts_match_the_fixture() {
         ("10.0.0.2:5601", "prematurely_closed", 2),
         ("10.0.0.2:5601", "response_timeout", 1),
         ("10.0.0.2:5601", "invalid_header", 1),
-        ("-", "app_stderr", 1),
+        ("unix:/run/php/php-fpm.sock", "app_stderr", 1),
         ("-", "info", 1),
     ]
     .into_iter()
@@ -294,7 +294,8 @@ fn summary_counts_match_the_fixture() {
             (Some("10.0.0.2:5601"), 4, 4),
             (Some("10.0.0.1:5601"), 2, 3),
             (Some("dashboard"), 1, 1),
-            (None, 0, 2)
+            (Some("unix:/run/php/php-fpm.sock"), 0, 1),
+            (None, 0, 1)
         ]
     );
     assert!(doc.upstreams.iter().all(|u| u.unit == "attempts"));
@@ -358,7 +359,7 @@ fn filters_by_class_upstream_and_time() {
     );
     assert_eq!(
         classes(&["--upstream", "dashboard", "--upstream", "-"]),
-        ["no_live_upstreams", "app_stderr", "info"]
+        ["no_live_upstreams", "info"]
     );
     assert_eq!(classes(&["--upstream", "10.0.0.1"]), Vec::<String>::new(), "exact match only");
     assert_eq!(
@@ -478,7 +479,8 @@ fn table_and_csv_outputs() {
     let rows: Vec<&str> = lines.collect();
     assert_eq!(rows.len(), 8);
     assert!(rows.contains(&"10.0.0.1:5601,connect_refused,2,attempts"));
-    assert!(rows.contains(&"-,app_stderr,1,attempts"));
+    // The FastCGI entry's upstream is on its last line.
+    assert!(rows.contains(&"unix:/run/php/php-fpm.sock,app_stderr,1,attempts"));
 }
 
 #[test]

@@ -33,6 +33,16 @@
 //! previous chunk's state. So the result never depends on where the cuts fell; only the work
 //! does.
 //!
+//! # Multi-line entries
+//!
+//! The first line of a multi-line nginx FastCGI entry and the lines after it are held until
+//! the entry's closing line, whose context completes the first line's event, and then handed
+//! on in order (`driver/held.rs`): the entry is one event and one continuation per further line,
+//! whatever the chunks. An entry held at the end of a chunk goes on into the next, which is
+//! then parsed from that state; an entry still open at the end of an input ends there (the
+//! inputs are read with parsers of their own), and so does one still open while a live
+//! stream pauses (about 200 ms without data).
+//!
 //! # The year of syslog timestamps
 //!
 //! HAProxy syslog headers (`Mmm dd HH:MM:SS`) carry no year. The parser takes it from
@@ -75,6 +85,7 @@ use rayon::prelude::*;
 use crate::input::{self, Blocks, Compression, Input, Progress, Source, Stream, Truncation};
 use crate::misread::{Misread, Sniff};
 use crate::{Filter, Problem};
+use held::Reading;
 
 /// What became of one line.
 pub enum Outcome<'a, 'e> {
@@ -330,16 +341,21 @@ impl Engine {
 }
 
 /// Parses the lines of `data` (whole lines, the last one perhaps without its `\n`), numbering
-/// them from `first`, and hands each outcome to `push`. Returns the number of lines.
+/// them from `first`, and hands each outcome to `push` with whether the line was carried from
+/// an earlier chunk (see [`held`]). Returns the number of lines of `data`.
+///
+/// The lines of a multi-line nginx FastCGI entry are held until the entry closes and then
+/// handed on in order; an entry still open at the end of `data` stays held in `reading`
+/// (hand it on with [`release`] at the end of the input).
 #[allow(clippy::too_many_arguments)]
 fn scan<E>(
-    parser: &mut Parser,
+    reading: &mut Reading,
     filter: &Filter,
     index: u32,
     input: &Input,
     data: &[u8],
     first: u64,
-    push: &mut impl FnMut(&At<'_>, Outcome<'_, '_>) -> Result<(), E>,
+    push: &mut impl FnMut(&At<'_>, Outcome<'_, '_>, bool) -> Result<(), E>,
 ) -> Result<u64, E> {
     let unfiltered = filter.is_empty();
     let mut line = first;
@@ -351,17 +367,67 @@ fn scan<E>(
         };
         rest = next;
         let text = input::clean(raw);
-        let parsed = parser.parse(text);
+        let parsed = reading.parser.parse(text);
+        if !reading.held.is_empty() {
+            if matches!(&parsed, Err(e) if e.kind == ParseErrorKind::Continuation) {
+                reading.held.push(line, text);
+                let closed = !reading.parser.entry_open();
+                if closed || reading.held.is_full() {
+                    release(reading, closed, filter, index, input, push)?;
+                }
+                line += 1;
+                continue;
+            }
+            // Not a line of the entry: the entry ends unclosed, before this line.
+            release(reading, false, filter, index, input, push)?;
+        }
+        if let Ok(ev) = &parsed
+            && ev.format == Format::NginxError
+            && reading.parser.entry_open()
+        {
+            reading.held.push(line, text);
+            line += 1;
+            continue;
+        }
         let outcome = match &parsed {
             Ok(ev) if unfiltered || filter.matches(ev) => Outcome::Event(ev),
             Ok(_) => Outcome::Excluded,
             Err(e) if e.kind == ParseErrorKind::Continuation => Outcome::Continuation,
             Err(e) => Outcome::Unparsed(e),
         };
-        push(&At { index, input, line, text }, outcome)?;
+        push(&At { index, input, line, text }, outcome, false)?;
         line += 1;
     }
     Ok(line - first)
+}
+
+/// Hands on the entry `reading` holds, if any, and forgets it: its first line as the entry's
+/// event, completed with the context of its last line when `closed` (the last line closed
+/// it), and each other line as a continuation.
+fn release<E>(
+    reading: &mut Reading,
+    closed: bool,
+    filter: &Filter,
+    index: u32,
+    input: &Input,
+    push: &mut impl FnMut(&At<'_>, Outcome<'_, '_>, bool) -> Result<(), E>,
+) -> Result<(), E> {
+    if reading.held.is_empty() {
+        return Ok(());
+    }
+    let (first, last) = reading.held.ends();
+    let parsed = reading.parser.entry_event(first, if closed { last } else { b"" });
+    for (i, (l, text)) in reading.held.lines().enumerate() {
+        let outcome = match &parsed {
+            _ if i > 0 => Outcome::Continuation,
+            Ok(ev) if filter.is_empty() || filter.matches(ev) => Outcome::Event(ev),
+            Ok(_) => Outcome::Excluded,
+            Err(e) => Outcome::Unparsed(e),
+        };
+        push(&At { index, input, line: l.line, text }, outcome, l.carried)?;
+    }
+    reading.held.clear();
+    Ok(())
 }
 
 /// A parser with the format, zone and access-log format of `options`, and `year` for
@@ -577,10 +643,12 @@ struct Done {
 
 /// One chunk's results.
 struct Part<A> {
+    /// The lines of an entry carried from the chunks before, numbered within the input.
+    pre: Option<A>,
     agg: A,
     lines: u64,
-    /// The parser's state after the chunk's last line.
-    end: Parser,
+    /// The state after the chunk's last line.
+    end: Reading,
 }
 
 /// The chunks parsed so far, merged in order.
@@ -592,8 +660,8 @@ struct Merged<A, C> {
     /// Chunks parsed ahead of `next`, with their bytes (for the check at their cut).
     waiting: BTreeMap<usize, (Part<A>, C)>,
     lines: u64,
-    /// The parser's state after the last chunk merged.
-    state: Option<Parser>,
+    /// The state after the last chunk merged.
+    state: Option<Reading>,
     reparsed: usize,
 }
 
@@ -643,23 +711,33 @@ impl Job<'_> {
             Some((taken - 1, chunk))
         });
         numbered.par_bridge().for_each(|(n, chunk)| {
-            let part = self.part(self.template.clone(), chunk.as_ref(), new);
+            let part = self.part(Reading::new(self.template.clone()), chunk.as_ref(), new);
             let mut m = lock(&merged);
             m.waiting.insert(n, (part, chunk));
             loop {
                 let next = m.next;
                 let Some((mut part, chunk)) = m.waiting.remove(&next) else { break };
                 if let Some(prev) = m.state.take() {
-                    match self.check(prev.clone(), chunk.as_ref()) {
+                    // An entry held at the cut goes on in this chunk: parse it from there.
+                    let check = if prev.held.is_empty() {
+                        self.check(prev.parser.clone(), chunk.as_ref())
+                    } else {
+                        Check::Differs
+                    };
+                    match check {
                         Check::Same => {}
-                        Check::SameUntilEnd(end) => part.end = end,
+                        Check::SameUntilEnd(end) => part.end.parser = end,
                         Check::Differs => {
                             part = self.part(prev, chunk.as_ref(), new);
                             m.reparsed += 1;
                         }
                     }
                 }
+                if let Some(pre) = part.pre.take() {
+                    m.total = m.total.take().map(|t| t.merge(pre));
+                }
                 part.agg.shift_lines(self.index, m.lines);
+                part.end.held.carry(m.lines);
                 m.lines += part.lines;
                 m.total = m.total.take().map(|t| t.merge(part.agg));
                 m.state = Some(part.end);
@@ -669,7 +747,19 @@ impl Job<'_> {
             drop(m);
             merging.notify_all();
         });
-        let m = merged.into_inner().unwrap_or_else(|e| e.into_inner());
+        let mut m = merged.into_inner().unwrap_or_else(|e| e.into_inner());
+        // An entry still open at the end of the file ends there.
+        if let Some(mut end) = m.state.take()
+            && !end.held.is_empty()
+        {
+            let mut tail = new();
+            let push = &mut |at: &At<'_>, o: Outcome<'_, '_>, _carried: bool| {
+                tail.push(at, o);
+                Ok::<(), Infallible>(())
+            };
+            let Ok(()) = release(&mut end, false, self.filter, self.index, self.input, push);
+            m.total = m.total.take().map(|t| t.merge(tail));
+        }
         let done = Done {
             lines: m.lines,
             reparsed: m.reparsed,
@@ -680,20 +770,25 @@ impl Job<'_> {
 
     fn part<A: Aggregate>(
         &self,
-        mut parser: Parser,
+        mut reading: Reading,
         data: &[u8],
         new: &(dyn Fn() -> A + Sync),
     ) -> Part<A> {
         let mut agg = new();
-        let push = &mut |at: &At<'_>, o: Outcome<'_, '_>| {
-            agg.push(at, o);
+        let mut pre = None;
+        let push = &mut |at: &At<'_>, o: Outcome<'_, '_>, carried: bool| {
+            if carried {
+                pre.get_or_insert_with(new).push(at, o);
+            } else {
+                agg.push(at, o);
+            }
             Ok::<(), Infallible>(())
         };
-        let lines = match scan(&mut parser, self.filter, self.index, self.input, data, 1, push) {
+        let lines = match scan(&mut reading, self.filter, self.index, self.input, data, 1, push) {
             Ok(n) => n,
             Err(never) => match never {},
         };
-        Part { agg, lines, end: parser }
+        Part { pre, agg, lines, end: reading }
     }
 
     /// Whether a chunk of `data` parsed from a fresh parser gives the results it would give
@@ -821,6 +916,7 @@ fn stream_lines<E>(
 ) -> Result<(), E> {
     let ending = Ending::of(&stream, size);
     let Stream { reader, live, .. } = stream;
+    let live_stream = live;
     let (tx, rx) = mpsc::sync_channel::<io::Result<Vec<u8>>>(2);
     let (back_tx, back_rx) = mpsc::channel::<Vec<u8>>();
     let decoded = Arc::new(AtomicU64::new(0));
@@ -848,7 +944,7 @@ fn stream_lines<E>(
         return Ok(());
     }
     let filter = &eng.options.filter;
-    let mut parser: Option<Parser> = None;
+    let mut reading: Option<Reading> = None;
     let mut line = 1u64;
     let mut sniff = Sniff::default();
     loop {
@@ -858,18 +954,14 @@ fn stream_lines<E>(
         }
         match rx.recv_timeout(Duration::from_millis(200)) {
             Ok(Ok(buf)) => {
-                let p = parser.get_or_insert_with(|| eng.parser(eng.year_of(input, &buf, mtime)));
-                let push = &mut |at: &At<'_>, o: Outcome<'_, '_>| {
-                    if !sniff.is_full() {
-                        match &o {
-                            Outcome::Unparsed(e) => sniff.push(at.text, Some(e)),
-                            Outcome::Continuation => {}
-                            Outcome::Event(_) | Outcome::Excluded => sniff.push(at.text, None),
-                        }
-                    }
+                let r = reading.get_or_insert_with(|| {
+                    Reading::new(eng.parser(eng.year_of(input, &buf, mtime)))
+                });
+                let push = &mut |at: &At<'_>, o: Outcome<'_, '_>, _carried: bool| {
+                    note(&mut sniff, at, &o);
                     f(Step::Line(at, o))
                 };
-                line += scan(p, filter, index, input, &buf, line, push)?;
+                line += scan(r, filter, index, input, &buf, line, push)?;
                 if sniff.is_full() {
                     eng.misread(&mut sniff, input);
                 }
@@ -880,16 +972,47 @@ fn stream_lines<E>(
                 ending.report(eng, input, Some(&e), line - 1, decoded.load(Ordering::Relaxed));
                 break;
             }
-            Err(mpsc::RecvTimeoutError::Timeout) => f(Step::Idle)?,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                // nginx writes an entry in one piece: one still open while a live stream
+                // pauses was cut, and waits no longer.
+                if live_stream && let Some(r) = reading.as_mut() {
+                    let push = &mut |at: &At<'_>, o: Outcome<'_, '_>, _carried: bool| {
+                        note(&mut sniff, at, &o);
+                        f(Step::Line(at, o))
+                    };
+                    release(r, false, filter, index, input, push)?;
+                }
+                f(Step::Idle)?
+            }
             Err(mpsc::RecvTimeoutError::Disconnected) => {
                 ending.report(eng, input, None, line - 1, decoded.load(Ordering::Relaxed));
                 break;
             }
         }
     }
+    // An entry still open at the end of the input ends there.
+    if let Some(r) = reading.as_mut() {
+        let push = &mut |at: &At<'_>, o: Outcome<'_, '_>, _carried: bool| {
+            note(&mut sniff, at, &o);
+            f(Step::Line(at, o))
+        };
+        release(r, false, filter, index, input, push)?;
+    }
     eng.misread(&mut sniff, input);
     Ok(())
 }
 
+/// Shows `sniff` one line's outcome while it still looks at the first lines.
+fn note(sniff: &mut Sniff, at: &At<'_>, o: &Outcome<'_, '_>) {
+    if !sniff.is_full() {
+        match o {
+            Outcome::Unparsed(e) => sniff.push(at.text, Some(e)),
+            Outcome::Continuation => {}
+            Outcome::Event(_) | Outcome::Excluded => sniff.push(at.text, None),
+        }
+    }
+}
+
+pub(crate) mod held;
 #[cfg(test)]
 mod tests;

@@ -36,6 +36,13 @@
 //! assert_eq!(events[0].1.as_ref().unwrap().upstream.as_deref(), Some(&b"10.0.4.21:8080"[..]));
 //! ```
 //!
+//! The lines of a multi-line nginx FastCGI entry come out together, once the entry's closing
+//! line is read: the first line with the entry's event (its time, the context of its last
+//! line), the others as continuations, each with its own number (as the engine's drivers do;
+//! an entry that never closes comes out with its first line's event when the next line that
+//! is not part of it, or the end of the source, is read). So a line can come out a little
+//! after it was read, never out of order.
+//!
 //! The [`Options::filter`] is not applied here: every line comes out, and
 //! [`crate::Filter::matches`] tells which events it keeps. [`Options::chunked`] and
 //! [`Options::threads`] do not apply to a reader either. Without [`Options::year`],
@@ -45,7 +52,9 @@
 use std::io::{self, BufReader, Read};
 use std::sync::Arc;
 
-use crate::logparse::{Event, OwnedEvent, ParseError, Parser};
+use crate::logparse::{Event, Format, OwnedEvent, ParseError, ParseErrorKind, Parser};
+
+use crate::driver::held::Held;
 
 use crate::Options;
 use crate::input::{self, Blocks, Compression};
@@ -59,7 +68,7 @@ pub struct Line<'a> {
     /// [`input::MAX_LINE`] bytes.
     pub text: &'a [u8],
     /// The event, or why the line is not one (a continuation of an earlier entry is an error
-    /// of kind [`ParseErrorKind::Continuation`](crate::logparse::ParseErrorKind::Continuation)).
+    /// of kind [`ParseErrorKind::Continuation`]).
     pub parsed: Result<Event<'a>, ParseError>,
 }
 
@@ -74,6 +83,19 @@ pub struct EventReader {
     /// A read error met after the lines handed over last.
     error: Option<io::Error>,
     done: bool,
+    /// The lines of an open multi-line entry, read but not handed over yet.
+    held: Held,
+    /// While the held entry is handed over: the next of its lines, and whether its last line
+    /// closed it.
+    releasing: Option<(usize, bool)>,
+}
+
+/// What [`EventReader::next_line`] hands over next.
+enum Next {
+    /// The held line of this index; the entry was closed by its last line.
+    Held(usize, bool),
+    /// The line at this range of the buffer.
+    Line(usize, usize),
 }
 
 impl EventReader {
@@ -138,6 +160,8 @@ impl EventReader {
             line: 0,
             error: None,
             done: false,
+            held: Held::default(),
+            releasing: None,
         }
     }
 
@@ -153,31 +177,98 @@ impl EventReader {
     /// A read or decompression error, once, after the complete lines read before it (the
     /// line it cut is dropped); then `None`.
     pub fn next_line(&mut self) -> Option<io::Result<Line<'_>>> {
-        if self.pos >= self.buf.len() {
-            if self.done {
-                return self.error.take().map(Err);
+        let next = loop {
+            if let Some((i, closed)) = self.releasing {
+                if i < self.held.len() {
+                    self.releasing = Some((i + 1, closed));
+                    break Next::Held(i, closed);
+                }
+                self.held.clear();
+                self.releasing = None;
             }
-            match self.blocks.next_into(&mut self.buf) {
-                Ok(true) => self.pos = 0,
-                Ok(false) => {
-                    self.done = true;
-                    return None;
+            if self.pos >= self.buf.len() {
+                if self.done {
+                    if !self.held.is_empty() {
+                        // The source ended inside an entry: it ends there.
+                        self.releasing = Some((0, false));
+                        continue;
+                    }
+                    return self.error.take().map(Err);
                 }
-                Err(e) => {
-                    self.done = true;
-                    return Some(Err(e));
+                match self.blocks.next_into(&mut self.buf) {
+                    Ok(true) => self.pos = 0,
+                    Ok(false) => {
+                        self.done = true;
+                        continue;
+                    }
+                    Err(e) => {
+                        self.done = true;
+                        if self.held.is_empty() {
+                            return Some(Err(e));
+                        }
+                        self.error = Some(e);
+                        continue;
+                    }
                 }
+            }
+            let start = self.pos;
+            let rest = &self.buf[start..];
+            let (raw, used) = match memchr::memchr(b'\n', rest) {
+                Some(i) => (&rest[..i], i + 1),
+                None => (rest, rest.len()),
+            };
+            let text = input::clean(raw);
+            self.pos += used;
+            self.line += 1;
+            if !self.held.is_empty() {
+                let before = self.parser.clone();
+                let parsed = self.parser.parse(text);
+                if matches!(&parsed, Err(e) if e.kind == ParseErrorKind::Continuation) {
+                    self.held.push(self.line, text);
+                    let closed = !self.parser.entry_open();
+                    if closed || self.held.is_full() {
+                        self.releasing = Some((0, closed));
+                    }
+                    continue;
+                }
+                // Not a line of the entry: the entry ends before it, and it is read again
+                // once the entry is handed over.
+                self.parser = before;
+                self.pos = start;
+                self.line -= 1;
+                self.releasing = Some((0, false));
+                continue;
+            }
+            if memchr::memmem::find(text, b"FastCGI sent in stderr").is_some() {
+                // Perhaps the first line of an entry: find out on a copy of the parser.
+                let mut trial = self.parser.clone();
+                if let Ok(ev) = trial.parse(text)
+                    && ev.format == Format::NginxError
+                    && trial.entry_open()
+                {
+                    self.parser = trial;
+                    self.held.push(self.line, text);
+                    continue;
+                }
+            }
+            break Next::Line(start, start + text.len());
+        };
+        match next {
+            Next::Held(i, closed) => {
+                let (held, text) = self.held.line(i);
+                let parsed = if i == 0 {
+                    let (first, last) = self.held.ends();
+                    self.parser.entry_event(first, if closed { last } else { b"" })
+                } else {
+                    Err(ParseError::new(Some(Format::NginxError), ParseErrorKind::Continuation, 0))
+                };
+                Some(Ok(Line { number: held.line, text, parsed }))
+            }
+            Next::Line(from, to) => {
+                let text = &self.buf[from..to];
+                Some(Ok(Line { number: self.line, text, parsed: self.parser.parse(text) }))
             }
         }
-        let rest = &self.buf[self.pos..];
-        let (raw, used) = match memchr::memchr(b'\n', rest) {
-            Some(i) => (&rest[..i], i + 1),
-            None => (rest, rest.len()),
-        };
-        self.pos += used;
-        self.line += 1;
-        let text = input::clean(raw);
-        Some(Ok(Line { number: self.line, text, parsed: self.parser.parse(text) }))
     }
 }
 
@@ -220,6 +311,56 @@ mod tests {
         let r = EventReader::live(SAMPLE, &Options::default()).unwrap();
         assert_eq!(r.compression(), Compression::None);
         assert_eq!(r.collect::<io::Result<Vec<_>>>().unwrap(), plain);
+    }
+
+    /// Hands over at most one byte per read.
+    struct Trickle(&'static [u8]);
+
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.0.len().min(buf.len()).min(1);
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_fastcgi_entry_comes_out_as_one_event_with_the_context_of_its_last_line() {
+        const ENTRIES: &[u8] = include_bytes!("../../../testdata/driver/fastcgi-entries.log");
+        let whole: Vec<_> =
+            EventReader::new(ENTRIES, &Options::default()).collect::<io::Result<_>>().unwrap();
+        let trickled: Vec<_> = EventReader::live(Trickle(ENTRIES), &Options::default())
+            .unwrap()
+            .collect::<io::Result<_>>()
+            .unwrap();
+        assert_eq!(trickled, whole, "a block per line or less");
+        let numbers: Vec<u64> = whole.iter().map(|(n, _)| *n).collect();
+        assert_eq!(numbers, (1..=15).collect::<Vec<u64>>());
+        let events: Vec<(u64, Option<&[u8]>)> = whole
+            .iter()
+            .filter_map(|(n, r)| r.as_ref().ok().map(|ev| (*n, ev.client.as_deref())))
+            .collect();
+        let client = |c: &'static str| Some(c.as_bytes());
+        assert_eq!(
+            events,
+            [
+                (1, client("203.0.113.7")),
+                (6, client("203.0.113.8")),
+                (7, None),
+                (9, client("203.0.113.9")),
+                (10, client("203.0.113.10")),
+                (14, None)
+            ]
+        );
+        let first = whole[0].1.as_ref().unwrap();
+        assert_eq!(first.time.unwrap().to_string(), "2024-03-14T09:44:00Z");
+        assert_eq!(first.upstream.as_deref(), Some(&b"unix:/run/php/php8.2-fpm.sock"[..]));
+        let continuations = whole
+            .iter()
+            .filter(|(_, r)| r.as_ref().is_err_and(|e| e.kind == ParseErrorKind::Continuation))
+            .count();
+        assert_eq!(continuations, 9);
     }
 
     #[test]

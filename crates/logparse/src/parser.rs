@@ -120,6 +120,30 @@ impl Parser {
         }
     }
 
+    /// Whether a multi-line nginx FastCGI stderr entry is open after the line parsed last (see
+    /// [`nginx::error::Parser::entry_open`]). A line that gives an nginx error-log event and
+    /// leaves this true opened an entry: its event is complete only with the context of the
+    /// entry's closing line, the first later line after which this is false again, read
+    /// together with it by [`Parser::entry_event`].
+    pub fn entry_open(&self) -> bool {
+        self.nginx_error.entry_open()
+    }
+
+    /// The event of a multi-line nginx FastCGI entry from its first line and its closing line
+    /// (see [`nginx::error::entry_event`]), read with this parser's options; the parser's
+    /// state does not change.
+    ///
+    /// # Errors
+    ///
+    /// `first`'s parse error, when it is not an nginx error-log line.
+    pub fn entry_event<'a>(
+        &self,
+        first: &'a [u8],
+        last: &'a [u8],
+    ) -> Result<Event<'a>, ParseError> {
+        nginx::error::entry_event(first, last, &self.opts)
+    }
+
     /// Forgets state carried from earlier lines (call it when a new input starts).
     pub fn reset(&mut self) {
         self.last_detected = None;

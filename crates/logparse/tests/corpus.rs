@@ -1,6 +1,8 @@
 //! Every real line of the shared corpus (`testdata/corpus/real_lines.tsv`) is classified as a
 //! careful reader classified it, through the checker the fixture cases use (`common`). The file
-//! is compiled in, so the test needs no files at run time.
+//! is compiled in, so the test needs no files at run time. Rows of formats not read yet are
+//! counted and reported as skipped, not checked (see `testdata/corpus/README.md`, which also
+//! says which corpus files are not here yet).
 
 mod common;
 
@@ -115,4 +117,52 @@ fn check_cases_both_ways(mut cases: Vec<common::Case>, format: Format) {
         c.expect.detect = Some(Some(format));
     }
     common::check(&cases);
+}
+
+/// The formats of corpus rows that gatelog does not read yet: their rows are kept for that
+/// work and not checked.
+const NOT_READ_YET: [&str; 1] = ["envoy"];
+
+/// Every row is checked by one of the tests above, or belongs to a format listed as not read
+/// yet; the test says how many rows that leaves unchecked, so that "every row passes" is
+/// never read as more than it is.
+#[test]
+fn every_row_is_checked_or_of_a_format_not_read_yet() {
+    let rows = corpus_rows();
+    let mut skipped = std::collections::BTreeMap::<&str, usize>::new();
+    let mut checked = 0;
+    for row in &rows {
+        if Format::ALL.iter().any(|f| f.as_str() == row.format) {
+            checked += 1;
+        } else {
+            assert!(
+                NOT_READ_YET.contains(&row.format),
+                "row {}: format {:?}",
+                row.number,
+                row.format
+            );
+            *skipped.entry(row.format).or_default() += 1;
+        }
+    }
+    let by_label: usize = ["nginx-error", "alb", "elb", "haproxy", "traefik", "caddy"]
+        .iter()
+        .zip([
+            Format::NginxError,
+            Format::Alb,
+            Format::Elb,
+            Format::Haproxy,
+            Format::Traefik,
+            Format::Caddy,
+        ])
+        .map(|(label, format)| load::corpus_cases(label, format).len())
+        .sum();
+    assert_eq!(by_label, checked, "every row of a format read is checked above");
+    let list: Vec<String> = skipped.iter().map(|(f, n)| format!("{f} {n}")).collect();
+    println!(
+        "real_lines.tsv: {checked} of {} rows checked; SKIPPED {} rows of formats gatelog does \
+         not read yet ({})",
+        rows.len(),
+        rows.len() - checked,
+        list.join(", ")
+    );
 }

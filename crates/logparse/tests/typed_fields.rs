@@ -1,10 +1,12 @@
 //! Every typed field of an event holds a value of its type, for every format: a status is three
-//! digits or absent, a client is an address or absent, a time is a time. Lines are generated
+//! digits or absent, a client is an address or absent, an upstream is an address or a name,
+//! a time is the time the line was written with or absent, a duration is a non-negative
+//! number (of seconds, or of milliseconds for HAProxy's timers) or absent. Lines are generated
 //! from one template per format, with each typed slot filled by a value of its type or by
 //! text of another type (a host name, a list, a word, a number too long); a line whose slot
 //! holds the wrong type must give no event, or an event without that field, never the text.
 
-use logparse::{Event, Format, Options, Parser};
+use logparse::{Event, Format, Options, Parser, Value};
 use proptest::prelude::*;
 
 /// An IPv4 or IPv6 address, bracketed or not, with an optional `:port`; or `unix:...`.
@@ -44,7 +46,42 @@ fn is_port(v: &[u8]) -> bool {
     v.len() > 1 && v[0] == b':' && v[1..].iter().all(u8::is_ascii_digit)
 }
 
-fn check_types(format: Format, line: &[u8], ev: &Event<'_>) -> Result<(), TestCaseError> {
+/// Whether `v` can be an upstream as an event names it: an address (see [`is_address`]) or a
+/// name (an upstream group, a server, a host): one token without spaces, quotes, commas or
+/// a URL scheme. (Control bytes may reach a name from a hostile line: writers escape them.)
+fn is_address_or_name(v: &[u8]) -> bool {
+    is_address(v)
+        || !v.is_empty()
+            && !v.iter().any(|&b| matches!(b, b' ' | b'"' | b','))
+            && !v.windows(3).any(|w| w == b"://")
+}
+
+/// Whether a field of this name holds a duration: the `*_time` fields of nginx
+/// (`request_time`, `upstream_response_time`...), ALB and Classic ELB, ALB's `duration`, and
+/// the `*_ms` timers and durations of HAProxy.
+fn is_duration_field(name: &str) -> bool {
+    (name.ends_with("_time") && name != "request_creation_time")
+        || name == "duration"
+        || name.ends_with("_ms")
+}
+
+/// Whether a duration value is a non-negative number (a list of them, `-` entries absent).
+fn is_duration(v: &Value<'_>) -> bool {
+    match v {
+        Value::Float(f) => f.is_finite() && *f >= 0.0,
+        Value::Uint(_) => true,
+        Value::Int(i) => *i >= 0,
+        Value::List(items) => items.iter().flatten().all(is_duration),
+        _ => false,
+    }
+}
+
+fn check_types(
+    format: Format,
+    line: &[u8],
+    ev: &Event<'_>,
+    time: &Slot,
+) -> Result<(), TestCaseError> {
     let shown = String::from_utf8_lossy(line);
     if let Some(s) = ev.status {
         prop_assert!(s <= 999, "{format}: status {s} of {shown}");
@@ -52,7 +89,126 @@ fn check_types(format: Format, line: &[u8], ev: &Event<'_>) -> Result<(), TestCa
     if let Some(c) = ev.client {
         prop_assert!(is_address(c), "{format}: client {:?} of {shown}", String::from_utf8_lossy(c));
     }
+    for (what, v) in [("upstream", ev.upstream), ("upstream_group", ev.upstream_group)] {
+        if let Some(u) = v {
+            let u_shown = String::from_utf8_lossy(u);
+            prop_assert!(is_address_or_name(u), "{format}: {what} {u_shown:?} of {shown}");
+        }
+    }
+    // A time is the one the line was written with, or absent: never a time made up from a
+    // value that is not one.
+    if let Some(t) = ev.time {
+        prop_assert_eq!(
+            Some(t.to_string()),
+            time.expect.map(str::to_owned),
+            "{}: {}",
+            format,
+            shown
+        );
+    }
+    let mut bad = Vec::new();
+    ev.fields.visit(&mut |name, v| {
+        if is_duration_field(name) && !is_duration(&v) {
+            bad.push(format!("{name} = {v:?}"));
+        }
+    });
+    prop_assert!(bad.is_empty(), "{format}: durations {bad:?} of {shown}");
     Ok(())
+}
+
+/// A value for a slot of a template, and for a time, the time it stands for (`None`: it is
+/// not a valid time).
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    text: &'static str,
+    expect: Option<&'static str>,
+}
+
+const fn ok(text: &'static str, expect: &'static str) -> Slot {
+    Slot { text, expect: Some(expect) }
+}
+
+const fn bad(text: &'static str) -> Slot {
+    Slot { text, expect: None }
+}
+
+/// Time values of the layout of `format`: valid ones, and values that are not times.
+fn times(format: Format) -> Vec<Slot> {
+    match format {
+        Format::NginxError => vec![
+            ok("2024/01/02 03:04:05", "2024-01-02T03:04:05Z"),
+            ok("2024/02/29 23:59:59", "2024-02-29T23:59:59Z"),
+            bad("2023/02/29 03:04:05"),
+            bad("2024/13/02 03:04:05"),
+            bad("2024/01/32 03:04:05"),
+            bad("2024/01/02 24:04:05"),
+            bad("2024/01/02 03:60:05"),
+        ],
+        Format::NginxAccess => vec![
+            ok("29/May/2017:19:02:48 +0000", "2017-05-29T19:02:48Z"),
+            ok("29/May/2017:19:02:48 +0200", "2017-05-29T17:02:48Z"),
+            bad("29/Foo/2017:19:02:48 +0000"),
+            bad("31/Apr/2017:19:02:48 +0000"),
+            bad("29/May/2017:25:02:48 +0000"),
+            bad("29/May/2017:19:02:48 +9900"),
+            bad("29/May/2017:19:02:48 x0000"),
+        ],
+        Format::Haproxy => vec![
+            ok("06/Feb/2009:12:14:14.655", "2009-02-06T12:14:14.655000Z"),
+            bad("30/Feb/2009:12:14:14.655"),
+            bad("06/Xyz/2009:12:14:14.655"),
+            bad("06/Feb/2009:12:74:14.655"),
+        ],
+        Format::Alb | Format::Elb => vec![
+            ok("2018-07-02T22:23:00.186641Z", "2018-07-02T22:23:00.186641Z"),
+            bad("2018-13-02T22:23:00.186641Z"),
+            bad("2018-02-30T22:23:00.186641Z"),
+            bad("2018-07-02T22:23:61.186641Z"),
+            bad("2018-07-02T22:23"),
+        ],
+        Format::IngressController => vec![
+            ok("0412 10:02:11.120533", "2024-04-12T10:02:11.120533Z"),
+            ok("0229 23:59:59.000000", "2024-02-29T23:59:59Z"),
+            bad("1312 10:02:11.120533"),
+            bad("0431 10:02:11.120533"),
+            bad("0412 24:02:11.120533"),
+            bad("0412 10:60:11.120533"),
+        ],
+        _ => vec![bad("")],
+    }
+}
+
+/// Duration values of the layout of `format`: durations, `-1` (not measured), and values
+/// that are not durations.
+fn durations(format: Format) -> Vec<&'static str> {
+    match format {
+        Format::Haproxy => vec!["30", "0", "-1", "-5", "abc", "3.5", "99999999999999999999"],
+        _ => vec!["0.086", "0.000", "-1", "-1.000", "-0.5", "abc", "1e3", "-", "12"],
+    }
+}
+
+/// Upstream values of the layout of `format`: addresses, names, and text of other types.
+fn upstreams(format: Format) -> Vec<&'static str> {
+    match format {
+        Format::NginxError => vec![
+            "http://10.0.0.1:80/",
+            "http://[2001:db8::1]:8080/x",
+            "fastcgi://unix:/run/php/fpm.sock:",
+            "http://backend_pool/api",
+            "http://has space/",
+            "",
+        ],
+        Format::NginxAccess => vec![
+            "10.0.0.5:8080",
+            "unix:/run/app.sock",
+            "10.0.0.5:8080, 10.0.0.6:8080",
+            "-",
+            "some words here",
+        ],
+        Format::Haproxy => vec!["s1", "app-node2", "<NOSRV>"],
+        Format::IngressController => vec!["shop/cart", "default/api-v2", "shop cart", ""],
+        _ => vec!["10.0.0.1:80", "[2001:db8::1]:80", "-", "not-an-address", "10.0.0.1"],
+    }
 }
 
 /// Client values: addresses, and text of other types.
@@ -75,43 +231,92 @@ fn status() -> impl Strategy<Value = &'static str> {
     prop::sample::select(vec!["200", "502", "009", "abc", "5000", "20x", "-1", "-", "2.5"])
 }
 
-fn line_of(format: Format, client: &str, status: &str) -> String {
+/// The values of a line's slots.
+struct Values<'v> {
+    client: &'v str,
+    status: &'v str,
+    time: &'v str,
+    duration: &'v str,
+    upstream: &'v str,
+}
+
+fn line_of(format: Format, v: &Values<'_>) -> String {
+    let Values { client, status, time, duration: d, upstream: up } = v;
     match format {
         Format::NginxAccess => format!(
-            "{client} - - [29/May/2017:19:02:48 +0000] \"GET /x HTTP/1.1\" {status} 612 \"-\" \"curl/7.58.0\""
+            "{client} - - [{time}] \"GET /x HTTP/1.1\" {status} 612 \"-\" \"curl/7.58.0\" \"-\" rt={d} ua=\"{up}\" us=\"{status}\" ut=\"{d}\" uct=\"{d}\" uht=\"{d}\""
         ),
         Format::NginxError => format!(
-            "2024/01/02 03:04:05 [error] 1#1: *1 connect() failed (111: Connection refused) while connecting to upstream, client: {client}, server: x, request: \"GET / HTTP/1.1\", upstream: \"http://10.0.0.1:80/\", host: \"h\""
+            "{time} [error] 1#1: *1 connect() failed (111: Connection refused) while connecting to upstream, client: {client}, server: x, request: \"GET / HTTP/1.1\", upstream: \"{up}\", host: \"h\""
         ),
         Format::Haproxy => format!(
-            "{client}:33317 [06/Feb/2009:12:14:14.655] fe be/s1 10/0/30/69/109 {status} 2750 - - ---- 1/1/1/1/0 0/0 \"GET / HTTP/1.1\""
+            "{client}:33317 [{time}] fe be/{up} 10/0/{d}/69/109 {status} 2750 - - ---- 1/1/1/1/0 0/0 \"GET / HTTP/1.1\""
         ),
         Format::Alb => format!(
-            "https 2018-07-02T22:23:00.186641Z app/my-lb/50dc6c495c0c9188 {client}:2817 10.0.0.1:80 0.086 0.048 0.037 {status} 200 0 57 \"GET https://www.example.com:443/ HTTP/1.1\" \"curl/7.46.0\" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/t/73e2d6bc24d8a067 \"Root=1-58337281-1d84f3d73c47ec4e58577259\" \"www.example.com\" \"-\" 1 2018-07-02T22:22:48.364000Z \"forward\" \"-\" \"-\" 10.0.0.1:80 200 \"-\" \"-\""
+            "https {time} app/my-lb/50dc6c495c0c9188 {client}:2817 {up} {d} {d} {d} {status} 200 0 57 \"GET https://www.example.com:443/ HTTP/1.1\" \"curl/7.46.0\" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/t/73e2d6bc24d8a067 \"Root=1-58337281-1d84f3d73c47ec4e58577259\" \"www.example.com\" \"-\" 1 2018-07-02T22:22:48.364000Z \"forward\" \"-\" \"-\" {up} 200 \"-\" \"-\""
         ),
         Format::Elb => format!(
-            "2015-05-13T23:39:43.945958Z my-lb {client}:2817 10.0.0.1:80 0.000086 0.001048 0.001337 {status} 200 0 57 \"GET https://www.example.com:443/ HTTP/1.1\" \"curl/7.38.0\" DHE-RSA-AES128-SHA TLSv1.2"
+            "{time} my-lb {client}:2817 {up} {d} {d} {d} {status} 200 0 57 \"GET https://www.example.com:443/ HTTP/1.1\" \"curl/7.38.0\" DHE-RSA-AES128-SHA TLSv1.2"
+        ),
+        Format::IngressController => format!(
+            "W{time}       7 controller.go:1112] Service \"{up}\" does not have any active Endpoint."
         ),
         _ => String::new(),
     }
 }
 
+/// The options lines are read with: year-less klog times are in 2024.
+fn options() -> Options {
+    let mut opts = Options::default();
+    opts.year = Some(2024);
+    opts
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(600))]
+    #![proptest_config(ProptestConfig::with_cases(1500))]
 
     #[test]
     fn typed_fields_hold_values_of_their_type(
         f in prop::sample::select(Format::ALL.to_vec()),
-        c in client(),
-        s in status(),
+        client in client(),
+        status in status(),
+        picks in any::<(prop::sample::Index, prop::sample::Index, prop::sample::Index)>(),
     ) {
-        let line = line_of(f, c, s);
-        for mut p in [Parser::new(Some(f), Options::default()), Parser::new(None, Options::default())] {
+        let (times, durations, upstreams) = (times(f), durations(f), upstreams(f));
+        let time = times[picks.0.index(times.len())];
+        let duration = durations[picks.1.index(durations.len())];
+        let upstream = upstreams[picks.2.index(upstreams.len())];
+        let v = Values { client, status, time: time.text, duration, upstream };
+        let line = line_of(f, &v);
+        for mut p in [Parser::new(Some(f), options()), Parser::new(None, options())] {
             if let Ok(ev) = p.parse(line.as_bytes()) {
-                check_types(ev.format, line.as_bytes(), &ev)?;
+                check_types(ev.format, line.as_bytes(), &ev, &time)?;
             }
         }
     }
+}
+
+#[test]
+fn an_alb_request_created_after_its_response_has_no_duration() {
+    // `duration` is `time - request_creation_time`: a creation time after the response time
+    // (a damaged or edited line) gives no duration, not a negative one.
+    let v = Values {
+        client: "192.0.2.10",
+        status: "502",
+        time: "2018-07-02T22:23:00.186641Z",
+        duration: "0.001",
+        upstream: "10.0.0.1:80",
+    };
+    let line = line_of(Format::Alb, &v)
+        .replace("2018-07-02T22:22:48.364000Z", "2018-07-02T23:00:00.000000Z");
+    let ev = Parser::new(Some(Format::Alb), Options::default()).parse(line.as_bytes()).unwrap();
+    let mut duration = None;
+    ev.fields.visit(&mut |name, v| {
+        if name == "duration" {
+            duration = Some(v);
+        }
+    });
+    assert_eq!(duration, None);
 }
 
 #[test]
@@ -119,13 +324,24 @@ fn well_typed_lines_of_every_format_give_events() {
     // The templates are real layouts: with a value of the right type in every slot, each gives
     // an event with the client and status it was written with.
     for f in Format::ALL {
-        let line = line_of(f, "192.0.2.10", "502");
+        let v = Values {
+            client: "192.0.2.10",
+            status: "502",
+            time: times(f)[0].text,
+            duration: durations(f)[0],
+            upstream: upstreams(f)[0],
+        };
+        let line = line_of(f, &v);
         if line.is_empty() {
             continue;
         }
-        let ev = Parser::new(Some(f), Options::default()).parse(line.as_bytes()).unwrap();
-        assert!(ev.client.is_some_and(|c| c.starts_with(b"192.0.2.10")), "{f}: {line}");
-        if f != Format::NginxError {
+        let ev = Parser::new(Some(f), options()).parse(line.as_bytes()).unwrap();
+        if f != Format::IngressController {
+            assert!(ev.client.is_some_and(|c| c.starts_with(b"192.0.2.10")), "{f}: {line}");
+        }
+        assert_eq!(ev.time.map(|t| t.to_string()).as_deref(), times(f)[0].expect, "{f}: {line}");
+        assert!(ev.upstream.is_some(), "{f}: {line}");
+        if f != Format::NginxError && f != Format::IngressController {
             assert_eq!(ev.status, Some(502), "{f}");
         }
     }

@@ -23,6 +23,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use logparse::{Class, Event};
 
+use crate::copies::{self, Change, Copies};
 use crate::{NCLASS, Unit, class_index};
 
 /// The id of an interned name (a series or a peer) within one [`Aggregator`].
@@ -59,6 +60,21 @@ pub struct Aggregator {
     /// Unexplained 502/504 responses and their causes waiting for each other
     /// ([`logparse::pair`]), with the series, peer and second of each response.
     pairs: logparse::pair::Pairs<Recount>,
+    /// Health and admin messages seen, to count their copies once (see `copies`): the series,
+    /// peer and class of each.
+    copies: Copies<CopyOf>,
+}
+
+/// The series name, peer name and class of a health or admin message.
+pub(crate) type CopyOf = (Option<Box<[u8]>>, Option<Box<[u8]>>, Class);
+
+/// A change of the counts of a health or admin message, as [`Aggregator::see_copy`] made it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Moved {
+    /// The series of the message here.
+    pub(crate) series: NameId,
+    /// The change.
+    pub(crate) change: Change,
 }
 
 /// Where a response waiting for its cause was counted: series and peer names, second.
@@ -96,6 +112,7 @@ fn unit_byte(unit: Unit) -> u8 {
         Unit::Attempts => 0,
         Unit::Responses => 1,
         Unit::Notices => 2,
+        Unit::ControllerMessages => 3,
     }
 }
 
@@ -103,7 +120,8 @@ fn unit_of_byte(b: u8) -> Unit {
     match b {
         0 => Unit::Attempts,
         1 => Unit::Responses,
-        _ => Unit::Notices,
+        2 => Unit::Notices,
+        _ => Unit::ControllerMessages,
     }
 }
 
@@ -130,12 +148,12 @@ impl Aggregator {
             self.untimed += 1;
             return;
         };
-        let (series, peer) = Aggregator::names_of(ev);
+        let (series_name, peer_name) = Aggregator::names_of(ev);
         let mut class = ev.class;
         if let Some((key, role)) = logparse::pair::role_of(ev) {
             let what = match role {
                 logparse::pair::Role::Unexplained => {
-                    (series.map(Box::from), peer.map(Box::from), time.unix_seconds())
+                    (series_name.map(Box::from), peer_name.map(Box::from), time.unix_seconds())
                 }
                 logparse::pair::Role::Cause(_) => (None, None, 0),
             };
@@ -145,9 +163,20 @@ impl Aggregator {
                 Ok(None) => {}
             }
         }
-        let series = series.map_or(NONE, |s| self.intern(s));
-        let peer = peer.map_or(NONE, |p| self.intern(p));
-        self.add(series, Unit::of_event(ev), time.unix_seconds(), peer, class, 1);
+        let series = series_name.map_or(NONE, |s| self.intern(s));
+        let peer = peer_name.map_or(NONE, |p| self.intern(p));
+        let unit = Unit::of_event(ev);
+        let second = time.unix_seconds();
+        let Some((key, _)) = copies::key_of(ev, unit == Unit::Notices) else {
+            self.add(series, unit, second, peer, class, 1);
+            return;
+        };
+        // A health or admin message counts once per run of seconds, at the run's first
+        // second (see `copies`); its copies still widen the span.
+        self.widen(second);
+        let what = || (series_name.map(Box::from), peer_name.map(Box::from), ev.class);
+        let change = self.copies.see(key, second, what);
+        self.apply(series, peer, ev.class, change);
     }
 
     /// Moves one response from `gateway_error` to `class`: its cause was read.
@@ -163,6 +192,57 @@ impl Aggregator {
             self.cells.remove(&cell);
         }
         self.add(series, Unit::Responses, second, peer, class, 1);
+    }
+
+    /// The health and admin messages seen: key, series, peer and class, seconds.
+    pub(crate) fn copies_seen(
+        &self,
+    ) -> impl Iterator<Item = (u64, &CopyOf, &std::collections::BTreeSet<i64>)> + '_ {
+        self.copies.seen()
+    }
+
+    /// Counts the health or admin message `key` of `what` seen at `second`, as
+    /// [`push`](Aggregator::push) does, and says what changed in the counts.
+    pub(crate) fn see_copy(&mut self, key: u64, second: i64, what: &CopyOf) -> Moved {
+        let series = what.0.as_deref().map_or(NONE, |s| self.intern(s));
+        let peer = what.1.as_deref().map_or(NONE, |p| self.intern(p));
+        self.widen(second);
+        let change = self.copies.see(key, second, || what.clone());
+        self.apply(series, peer, what.2, change);
+        Moved { series, change }
+    }
+
+    /// Extends the span to `second`.
+    fn widen(&mut self, second: i64) {
+        self.first = Some(self.first.map_or(second, |f| f.min(second)));
+        self.last = Some(self.last.map_or(second, |l| l.max(second)));
+    }
+
+    /// Applies a change of the counts of a health or admin message.
+    fn apply(&mut self, series: NameId, peer: NameId, class: Class, change: Change) {
+        if let Some(s) = change.add {
+            self.add(series, Unit::Notices, s, peer, class, 1);
+        }
+        if let Some(s) = change.remove {
+            self.take_back(series, peer, class, s);
+        }
+    }
+
+    /// Counts one health or admin message less at `second`.
+    fn take_back(&mut self, series: NameId, peer: NameId, class: Class, second: i64) {
+        let cell = Cell {
+            series,
+            unit: unit_byte(Unit::Notices),
+            second,
+            peer,
+            class: class_index(class) as u8,
+        };
+        if let Some(n) = self.cells.get_mut(&cell) {
+            *n -= 1;
+            if *n == 0 {
+                self.cells.remove(&cell);
+            }
+        }
     }
 
     pub(crate) fn add(
@@ -196,6 +276,10 @@ impl Aggregator {
     pub fn merge(mut self, other: Aggregator) -> Aggregator {
         self.events += other.events;
         self.untimed += other.untimed;
+        // The span covers every timed event, the copies not counted too.
+        for second in [other.first, other.last].into_iter().flatten() {
+            self.widen(second);
+        }
         let remap: Vec<NameId> = other.names.iter().map(|n| self.intern(n)).collect();
         let map = |id: NameId| if id == NONE { NONE } else { remap[id as usize] };
         for (c, n) in other.cells {
@@ -205,7 +289,24 @@ impl Aggregator {
         for (what, cause) in self.pairs.merge(other.pairs) {
             self.recount(what, cause.class);
         }
+        // Messages seen in both: count each run of the union once.
+        for ((series, peer, class), back, changes) in self.copies.merge(other.copies) {
+            let series = series.map_or(NONE, |s| self.intern(&s));
+            let peer = peer.map_or(NONE, |p| self.intern(&p));
+            for s in back {
+                self.take_back(series, peer, class, s);
+            }
+            for c in changes {
+                self.apply(series, peer, class, c);
+            }
+        }
         self
+    }
+
+    /// Health and admin messages not counted because they are copies of one counted already
+    /// (see [`Summary::copies`](crate::Summary::copies)).
+    pub fn copies(&self) -> u64 {
+        self.copies.found
     }
 
     /// Events pushed, with or without a time.
@@ -358,6 +459,11 @@ impl Aggregator {
     pub(crate) fn retain(&mut self, mut keep: impl FnMut(SeriesKey, i64) -> bool) {
         self.cells
             .retain(|c, _| keep(SeriesKey { id: c.series, unit: unit_of_byte(c.unit) }, c.second));
+        let index = &self.index;
+        self.copies.retain(|(series, _, _), second| {
+            let id = series.as_deref().map_or(Some(NONE), |s| index.get(s).copied());
+            id.is_some_and(|id| keep(SeriesKey { id, unit: Unit::Notices }, second))
+        });
     }
 
     /// The interned names, by id.

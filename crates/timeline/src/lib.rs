@@ -184,16 +184,28 @@ pub enum Unit {
     /// One health-check or admin message of the proxy (HAProxy `Server x/y is DOWN`,
     /// `Health check for ... failed`, `Proxy x started`): no client request behind it.
     Notices,
+    /// One line of the ingress-nginx controller's own log (klog: `W0412 10:02:11.120533 7
+    /// controller.go:1112] Service "shop/cart" does not have any active Endpoint.`): the
+    /// controller's view of its services, not a request.
+    ControllerMessages,
 }
 
 impl Unit {
-    /// Every unit: attempts, responses, notices.
-    pub const ALL: [Unit; 3] = [Unit::Attempts, Unit::Responses, Unit::Notices];
+    /// Every unit: attempts, responses, notices, controller messages.
+    pub const ALL: [Unit; 4] =
+        [Unit::Attempts, Unit::Responses, Unit::Notices, Unit::ControllerMessages];
 
     /// The unit that the request events of `format` count (its health and admin messages
-    /// count [`Unit::Notices`]; see [`Unit::of_event`]).
+    /// count [`Unit::Notices`]; see [`Unit::of_event`]). The events of the ingress-nginx
+    /// controller's log count [`Unit::ControllerMessages`].
     pub const fn of(format: Format) -> Unit {
-        if format.counts_attempts() { Unit::Attempts } else { Unit::Responses }
+        if format.counts_attempts() {
+            Unit::Attempts
+        } else if matches!(format, Format::IngressController) {
+            Unit::ControllerMessages
+        } else {
+            Unit::Responses
+        }
     }
 
     /// The unit `ev` counts: [`Unit::Notices`] for an HAProxy health or admin message,
@@ -224,12 +236,14 @@ impl Unit {
         }
     }
 
-    /// The stable lower-case plural name: `attempts`, `responses` or `notices`.
+    /// The stable lower-case plural name: `attempts`, `responses`, `notices` or
+    /// `controller_messages`.
     pub const fn as_str(self) -> &'static str {
         match self {
             Unit::Attempts => "attempts",
             Unit::Responses => "responses",
             Unit::Notices => "notices",
+            Unit::ControllerMessages => "controller_messages",
         }
     }
 
@@ -238,6 +252,7 @@ impl Unit {
             Unit::Attempts => 0,
             Unit::Responses => 1,
             Unit::Notices => 2,
+            Unit::ControllerMessages => 3,
         }
     }
 }
@@ -325,12 +340,12 @@ type Counts = [u64; NCLASS];
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Upstream {
     name: Option<Box<[u8]>>,
-    counts: [Counts; 3],
+    counts: [Counts; Unit::ALL.len()],
 }
 
 impl Upstream {
     fn new(name: Option<Box<[u8]>>) -> Upstream {
-        Upstream { name, counts: [[0; NCLASS]; 3] }
+        Upstream { name, counts: [[0; NCLASS]; Unit::ALL.len()] }
     }
 
     /// The upstream key ([`Event::upstream_key`]); `None` for events that name no upstream.
@@ -447,11 +462,6 @@ impl Summary {
         }
         self.formats[format_index(ev.format)] += 1;
         let unit = Unit::of_event(ev);
-        if let Some((key, second)) = copies::key_of(ev, unit == Unit::Notices)
-            && self.copies.is_copy(key, second, || (ev.upstream_key().map(Box::from), ev.class))
-        {
-            return;
-        }
         let mut class = ev.class;
         if let Some((key, role)) = logparse::pair::role_of(ev) {
             let what = match role {
@@ -465,7 +475,16 @@ impl Summary {
             }
         }
         let row = self.row(ev.upstream_key());
-        self.upstreams[row].counts[unit.index()][class_index(class)] += 1;
+        let n = &mut self.upstreams[row].counts[unit.index()][class_index(class)];
+        match copies::key_of(ev, unit == Unit::Notices) {
+            // A message counts once per run of seconds (see `copies`).
+            Some((key, second)) => {
+                let what = || (ev.upstream_key().map(Box::from), ev.class);
+                let net = self.copies.see(key, second, what).net();
+                *n = n.saturating_add_signed(net);
+            }
+            None => *n += 1,
+        }
     }
 
     /// Moves one response of `name` from `gateway_error` to `class`: its cause was read.
@@ -488,7 +507,9 @@ impl Summary {
     /// Events not counted per upstream because they are a second copy of a health or admin
     /// message counted already: HAProxy writes these both to stderr and to syslog, and a
     /// reader of both sees each twice (same class, upstream and text, at most a second apart;
-    /// see [`Unit::Notices`]). They are part of [`events`](Summary::events).
+    /// see [`Unit::Notices`]). A message seen at seconds each at most one from the next counts
+    /// once, however the input is split into parts. They are part of
+    /// [`events`](Summary::events).
     pub fn copies(&self) -> u64 {
         self.copies.found
     }
@@ -568,10 +589,13 @@ impl Summary {
         for (name, cause) in self.pairs.merge(other.pairs) {
             self.recount(name.as_deref(), cause.class);
         }
-        for (name, class) in self.copies.merge(other.copies) {
+        for ((name, class), back, changes) in self.copies.merge(other.copies) {
             let row = self.row(name.as_deref());
             let n = &mut self.upstreams[row].counts[Unit::Notices.index()][class_index(class)];
-            *n = n.saturating_sub(1);
+            *n = n.saturating_sub(back.len() as u64);
+            for c in changes {
+                *n = n.saturating_add_signed(c.net());
+            }
         }
         self.unrecognized = std::mem::take(&mut self.unrecognized).merge(other.unrecognized);
         self

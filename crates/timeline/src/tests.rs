@@ -304,3 +304,132 @@ fn haproxy_message_copies_count_once_as_notices_in_one_pass_and_merged() {
         assert_eq!(merged, whole, "cut at {cut}");
     }
 }
+
+#[test]
+fn ingress_controller_lines_count_as_controller_messages_apart_from_responses() {
+    let lines: [&[u8]; 2] = [
+        b"W0412 10:02:11.120533       7 controller.go:1112] Service \"shop/cart\" does not have any active Endpoint.",
+        b"I0412 10:02:12.000000       7 controller.go:200] Backend successfully reloaded",
+    ];
+    let mut s = Summary::new();
+    for line in lines {
+        s.push_event(&logparse::ingress::parse(line).unwrap());
+    }
+    let cart = s.upstreams().find(|r| r.name() == Some(&b"shop/cart"[..])).unwrap();
+    assert_eq!(cart.count(Unit::ControllerMessages, Class::NoLiveUpstreams), 1);
+    assert_eq!(cart.total(Unit::Responses), 0);
+    assert_eq!(s.units().collect::<Vec<_>>(), [Unit::ControllerMessages]);
+    assert_eq!(Unit::of(Format::IngressController).as_str(), "controller_messages");
+}
+
+fn aggregator_of(lines: &[&[u8]]) -> Aggregator {
+    let mut opts = logparse::Options::default();
+    opts.year = Some(2023);
+    let mut agg = Aggregator::new();
+    for line in lines {
+        agg.push(&logparse::haproxy::parse_with(line, &opts).unwrap());
+    }
+    agg
+}
+
+/// The notices of `upstream_down` per second in the series `debian11-3`'s backend.
+fn downs(agg: &Aggregator) -> Vec<(i64, u64)> {
+    let key = agg.find(Some(b"web_servers"), Unit::Notices).unwrap();
+    agg.counts(key, i64::MIN, i64::MAX)
+        .filter(|c| c.class == Class::UpstreamDown)
+        .map(|c| (c.second, c.n))
+        .collect()
+}
+
+#[test]
+fn haproxy_message_copies_count_once_in_timelines_whatever_the_parts() {
+    let whole = aggregator_of(&COPIES);
+    // 04:03:06 and its copy at 04:03:07 count once, at the first; 04:03:09 is another.
+    let t = |s: i64| 1_676_779_380 + s;
+    assert_eq!(downs(&whole), [(t(6), 1), (t(9), 1)]);
+    assert_eq!(whole.copies(), 1);
+    for cut in 0..=COPIES.len() {
+        let merged = aggregator_of(&COPIES[..cut]).merge(aggregator_of(&COPIES[cut..]));
+        assert_eq!(merged, whole, "cut at {cut}");
+        assert_eq!(merged.copies(), 1, "cut at {cut}");
+    }
+}
+
+proptest! {
+    /// Copies count once per run of seconds, whatever the order and the parts: merging any
+    /// split in any order gives the one-pass counts.
+    #[test]
+    fn copies_merge_like_one_pass(
+        seconds in prop::collection::vec(0i64..12, 1..24),
+        cut in any::<prop::sample::Index>(),
+        swap in any::<bool>(),
+    ) {
+        let line = |s: i64| format!(
+            "Feb 19 04:03:{s:02} debian11 haproxy[4418]: Server web_servers/debian11-3 is DOWN, \
+             reason: Layer4 connection problem, info: \"Connection refused\", check duration: \
+             0ms. 1 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining \
+             in queue."
+        );
+        let lines: Vec<String> = seconds.iter().map(|&s| line(s)).collect();
+        let bytes: Vec<&[u8]> = lines.iter().map(|l| l.as_bytes()).collect();
+        let whole = aggregator_of(&bytes);
+        let whole_summary = summary_of(&bytes);
+        let cut = cut.index(bytes.len() + 1);
+        let (a, b) = (&bytes[..cut], &bytes[cut..]);
+        let (merged, merged_summary) = if swap {
+            (aggregator_of(b).merge(aggregator_of(a)), summary_of(b).merge(summary_of(a)))
+        } else {
+            (aggregator_of(a).merge(aggregator_of(b)), summary_of(a).merge(summary_of(b)))
+        };
+        prop_assert_eq!(&merged, &whole);
+        prop_assert_eq!(merged.copies(), whole.copies());
+        prop_assert_eq!(&merged_summary, &whole_summary);
+        prop_assert_eq!(merged_summary.copies(), whole_summary.copies());
+        // The count is the number of runs of distinct seconds.
+        let mut distinct = seconds.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        let runs = distinct.iter().filter(|&&s| !distinct.contains(&(s - 1))).count() as u64;
+        let total: u64 = downs(&whole).iter().map(|d| d.1).sum();
+        prop_assert_eq!(total, runs);
+        prop_assert_eq!(whole.copies(), seconds.len() as u64 - runs);
+        let row = whole_summary.upstreams().find(|r| r.name() == Some(&b"debian11-3"[..])).unwrap();
+        prop_assert_eq!(row.count(Unit::Notices, Class::UpstreamDown), runs);
+        prop_assert_eq!(whole_summary.copies(), seconds.len() as u64 - runs);
+    }
+}
+
+/// HAProxy's `no server available` message of backend `web_servers` at `second` (Unix), as
+/// syslog keeps it.
+fn no_server_line(second: i64) -> String {
+    let t = Timestamp::from_unix_seconds(second).to_string();
+    let hms = &t[11..19];
+    format!("Feb 19 {hms} debian11 haproxy[4418]: backend web_servers has no server available!")
+}
+
+#[test]
+fn a_live_detector_counts_copies_in_separate_batches_once() {
+    // An hour of one message every five minutes, then a burst of thirty within ninety
+    // seconds; each message comes twice (its copy a second later), the copies in separate
+    // batches.
+    let start = 1_676_779_200; // 2023-02-19T04:00:00Z
+    let mut seconds: Vec<i64> = (0..12).map(|i| start + 300 * i).collect();
+    seconds.extend((0..30).map(|i| start + 3600 + 3 * i));
+    let mut lines = Vec::new();
+    for &s in &seconds {
+        lines.push(no_server_line(s));
+        lines.push(no_server_line(s + 1));
+    }
+    let bytes: Vec<&[u8]> = lines.iter().map(|l| l.as_bytes()).collect();
+    let whole = aggregator_of(&bytes);
+    assert_eq!(whole.copies(), seconds.len() as u64);
+    let mut d = live::Detector::new(analysis::Settings::default());
+    for line in &bytes {
+        d.push(&aggregator_of(&[line]));
+    }
+    let done = d.finish();
+    let want = analysis::analyze(&whole, &analysis::Settings::default());
+    assert!(!want.spikes.is_empty(), "the burst is a spike");
+    assert_eq!(done.analysis, want);
+    assert_eq!(done.late, 0);
+}

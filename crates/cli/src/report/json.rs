@@ -56,7 +56,8 @@
 //!   "unrecognized_events": N,
 //!   "unrecognized": [{"format": "nginx-error", "message": "foo() failed (N: ...)", "count": N,
 //!                     "sample": {"source", "line", "text"}}],
-//!   "upstreams": [{"unit": "attempts" | "responses" | "notices", "upstream": "10.0.0.1:80" | null,
+//!   "upstreams": [{"unit": "attempts" | "responses" | "notices" | "controller_messages",
+//!                  "upstream": "10.0.0.1:80" | null,
 //!                  "failures": N, "total": N, "classes": {"connect_refused": N, ...}}],
 //!   "hints": [{"class": "connect_refused", "unit": "attempts", "count": N, "hint": "..."}]
 //! }
@@ -66,10 +67,14 @@
 //! that the filters left out. `unit` says what a count is: `attempts` (nginx error log: one
 //! event per attempt to reach an upstream; a request may make several) or `responses` (access
 //! logs and HAProxy traffic lines: one per client response) or `notices` (HAProxy health and
-//! admin messages: one per message, `Server x/y is DOWN`, not a client response). `copies`
+//! admin messages: one per message, `Server x/y is DOWN`, not a client response) or
+//! `controller_messages` (the ingress-nginx controller's own klog lines: one per line, its
+//! view of a service, not a client response). `copies`
 //! (part of `events`) counts second copies of one health or admin message that were not
 //! counted again: HAProxy writes these to stderr and to syslog, and a reader of both sees each
-//! twice (same class, upstream and text, at most a second apart). Counts of different units
+//! twice (same class, upstream and text, at most a second apart: a message seen at seconds
+//! each at most one from the next counts once, however the input was split for reading;
+//! timelines, spikes and the report count it the same way). Counts of different units
 //! are never added together: an
 //! upstream seen in both kinds of log has one row per unit. `classes` lists only non-zero
 //! counts; `failures` sums the classes that are upstream failures. Rows come sorted by

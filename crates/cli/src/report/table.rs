@@ -144,6 +144,7 @@ fn unit_note(unit: Unit) -> &'static str {
         Unit::Attempts => "error-log events: one per attempt to reach an upstream",
         Unit::Responses => "access-log events: one per response to a client",
         Unit::Notices => "HAProxy: one per message of a state change, not a client response",
+        Unit::ControllerMessages => "ingress-nginx controller: one per line of its own log",
     }
 }
 
@@ -236,6 +237,7 @@ pub fn write(w: &mut impl Write, s: &Summary, hints: &[Hint], style: Style) -> i
             Unit::Attempts => "Attempts per upstream",
             Unit::Responses => "Responses per upstream",
             Unit::Notices => "Health and admin messages per upstream",
+            Unit::ControllerMessages => "Controller messages per upstream",
         };
         writeln!(w, "\n{title} ({})", unit_note(unit))?;
         let (classes, other) = fit(s, unit, &rows, classes, style.width);
@@ -273,6 +275,8 @@ fn counted(n: u64, unit: Unit) -> &'static str {
         (Unit::Attempts, 1) => "attempt",
         (Unit::Responses, 1) => "response",
         (Unit::Notices, 1) => "notice",
+        (Unit::ControllerMessages, 1) => "controller message",
+        (Unit::ControllerMessages, _) => "controller messages",
         (u, _) => u.as_str(),
     }
 }

@@ -1,6 +1,7 @@
 use crate::logparse;
 use std::io::Write as _;
 
+use crate::logparse::Class;
 use proptest::prelude::*;
 use timeline::Summary;
 
@@ -58,11 +59,13 @@ fn template() -> Parser {
 fn one_pass<A: Aggregate + Default>(data: &[u8]) -> A {
     let mut agg = A::default();
     let (filter, input) = (Filter::default(), input());
-    let push = &mut |at: &At<'_>, o: Outcome<'_, '_>| {
+    let push = &mut |at: &At<'_>, o: Outcome<'_, '_>, _carried: bool| {
         agg.push(at, o);
         Ok::<(), Infallible>(())
     };
-    let Ok(_) = scan(&mut template(), &filter, 0, &input, data, 1, push);
+    let mut reading = Reading::new(template());
+    let Ok(_) = scan(&mut reading, &filter, 0, &input, data, 1, push);
+    let Ok(()) = release(&mut reading, false, &filter, 0, &input, push);
     agg
 }
 
@@ -309,5 +312,162 @@ fn a_file_appended_to_while_read_is_read_up_to_its_size_at_open() {
         let summary = aggregate_opened(&eng, 0, &input, opened, &Summary::new, None);
         assert_eq!(summary.lines(), lines, "chunked={chunked}");
         assert!(lock(&problems).is_empty(), "chunked={chunked}");
+    }
+}
+
+/// The entries of `testdata/driver/fastcgi-entries.log` (see its README).
+const ENTRIES: &[u8] = include_bytes!("../../../../testdata/driver/fastcgi-entries.log");
+
+/// Each event's line, whether it has a time, its client and its phase; the number of
+/// continuations. The lines of the second input (index 1) are numbered after the third
+/// value's.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Entries(Vec<EntryEvent>, u64, u64);
+
+/// An event's line, whether it has a time, its client and its phase.
+type EntryEvent = (u64, bool, Option<String>, String);
+
+impl Aggregate for Entries {
+    fn push(&mut self, at: &At<'_>, outcome: Outcome<'_, '_>) {
+        match outcome {
+            Outcome::Event(ev) => {
+                let client = ev.client.map(|c| String::from_utf8_lossy(c).into_owned());
+                let line = at.line + if at.index == 1 { self.2 } else { 0 };
+                self.0.push((line, ev.time.is_some(), client, ev.phase.as_str().into()));
+            }
+            Outcome::Continuation => self.1 += 1,
+            Outcome::Excluded | Outcome::Unparsed(_) => panic!("line {}", at.line),
+        }
+    }
+
+    fn merge(mut self, next: Entries) -> Entries {
+        self.0.extend(next.0);
+        self.1 += next.1;
+        self
+    }
+
+    fn shift_lines(&mut self, _source: u32, by: u64) {
+        for e in &mut self.0 {
+            e.0 += by;
+        }
+    }
+}
+
+/// The aggregate's results, without its numbering.
+fn results(e: Entries) -> (Vec<EntryEvent>, u64) {
+    (e.0, e.1)
+}
+
+fn pool(threads: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap()
+}
+
+#[test]
+fn a_fastcgi_entry_is_one_event_with_the_context_of_its_last_line_wherever_the_cuts_fall() {
+    let whole = one_pass::<Entries>(ENTRIES);
+    let s = |v: &str| Some(v.to_owned());
+    let want = Entries(
+        vec![
+            (1, true, s("203.0.113.7"), "header".into()),
+            (6, true, s("203.0.113.8"), "connect".into()),
+            (7, true, None, "none".into()),
+            (9, true, s("203.0.113.9"), "header".into()),
+            (10, true, s("203.0.113.10"), "body".into()),
+            (14, true, None, "none".into()),
+        ],
+        9,
+        0,
+    );
+    assert_eq!(whole, want);
+    let lines = memchr::memchr_iter(b'\n', ENTRIES).count();
+    let starts: Vec<usize> = (1..=lines + 1).map(|l| line_start(ENTRIES, l)).collect();
+    for threads in [1, 2] {
+        pool(threads).install(|| {
+            // One cut at every line start, two cuts at every pair, every line a chunk.
+            for &a in &starts {
+                for &b in starts.iter().filter(|&&b| b >= a) {
+                    let (got, _) = chunked::<Entries>(ENTRIES, &cuts_at(ENTRIES, &[a, b]));
+                    assert_eq!(got, whole, "{threads} threads, cuts at {a} and {b}");
+                    let (trace, _) = chunked::<Trace>(ENTRIES, &cuts_at(ENTRIES, &[a, b]));
+                    assert_eq!(trace, one_pass::<Trace>(ENTRIES), "{threads} threads, {a}, {b}");
+                }
+            }
+            let (got, _) = chunked::<Entries>(ENTRIES, &cuts_at(ENTRIES, &starts));
+            assert_eq!(got, whole, "{threads} threads, a chunk per line");
+        });
+    }
+}
+
+#[test]
+fn a_fastcgi_entry_cut_by_a_file_edge_ends_there_and_its_last_line_stands_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = memchr::memchr_iter(b'\n', ENTRIES).count();
+    for cut_line in 2..=lines {
+        let cut = line_start(ENTRIES, cut_line);
+        let (a, b) = (dir.path().join("a.log"), dir.path().join("b.log"));
+        std::fs::write(&a, &ENTRIES[..cut]).unwrap();
+        std::fs::write(&b, &ENTRIES[cut..]).unwrap();
+        let inputs = [Input::path(&a), Input::path(&b)];
+        // What each file gives on its own, the second file's lines numbered after the first's.
+        let want = one_pass::<Entries>(&ENTRIES[..cut]);
+        let mut second = one_pass::<Entries>(&ENTRIES[cut..]);
+        second.shift_lines(1, cut_line as u64 - 1);
+        let want = want.merge(second);
+        for threads in [1, 2] {
+            for chunked in [true, false] {
+                let mut eng =
+                    Engine::new(Options { threads: Some(threads), chunked, ..Options::default() });
+                eng.chunk = 64;
+                // Line numbers are per input: number the second file's after the first's.
+                let new = || Entries(Vec::new(), 0, cut_line as u64 - 1);
+                let got = eng.collect(&inputs, &new, None);
+                let label = format!("cut at line {cut_line}, {threads} threads, chunked {chunked}");
+                assert_eq!(results(got), results(want.clone()), "{label}");
+            }
+        }
+    }
+    // The first entry cut after its second line: its first line's event without context, and
+    // its last line an event of its own with that context and no time.
+    let cut = line_start(ENTRIES, 3);
+    let (first, second) =
+        (one_pass::<Entries>(&ENTRIES[..cut]), one_pass::<Entries>(&ENTRIES[cut..]));
+    assert_eq!(first, Entries(vec![(1, true, None, "none".into())], 1, 0));
+    assert_eq!(second.0[0], (3, false, Some("203.0.113.7".into()), "header".into()));
+}
+
+#[test]
+fn haproxy_message_copies_count_once_wherever_the_cuts_fall() {
+    // Each health and admin message twice (stderr and syslog copies, some a second apart).
+    let data: &[u8] = include_bytes!("../../../../testdata/haproxy/copies.log");
+    let whole = one_pass::<Summary>(data);
+    let timeline = one_pass::<timeline::Aggregator>(data);
+    let debian = whole.upstreams().find(|r| r.name() == Some(&b"debian11-3"[..])).unwrap();
+    let notices = |c| debian.count(timeline::Unit::Notices, c);
+    assert_eq!((notices(Class::UpstreamDown), notices(Class::UpstreamUp)), (2, 1));
+    assert_eq!(whole.copies(), timeline.copies());
+    assert!(whole.copies() >= 4, "{}", whole.copies());
+    let key = timeline.find(Some(b"web_servers"), timeline::Unit::Notices).unwrap();
+    let downs: u64 = timeline
+        .counts(key, i64::MIN, i64::MAX)
+        .filter(|c| c.class == Class::UpstreamDown)
+        .map(|c| c.n)
+        .sum();
+    assert_eq!(downs, 2, "the timeline counts each message once");
+    let lines = memchr::memchr_iter(b'\n', data).count();
+    let starts: Vec<usize> = (1..=lines + 1).map(|l| line_start(data, l)).collect();
+    for threads in [1, 2] {
+        pool(threads).install(|| {
+            for &a in &starts {
+                for &b in starts.iter().filter(|&&b| b >= a) {
+                    let ranges = cuts_at(data, &[a, b]);
+                    let (summary, _) = chunked::<Summary>(data, &ranges);
+                    assert_eq!(summary, whole, "{threads} threads, cuts at {a} and {b}");
+                    assert_eq!(summary.copies(), whole.copies());
+                    let (agg, _) = chunked::<timeline::Aggregator>(data, &ranges);
+                    assert_eq!(agg, timeline, "{threads} threads, cuts at {a} and {b}");
+                    assert_eq!(agg.copies(), timeline.copies());
+                }
+            }
+        });
     }
 }

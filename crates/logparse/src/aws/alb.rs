@@ -86,7 +86,9 @@
 //!   through `elb_status_code`, are required. Fields after the 33rd are kept, unread, in
 //!   [`Fields::trailing`].
 //! - `-` is "no value" in every field; the processing times use `-1` for "did not get that
-//!   far" ([`Timing::Failed`]).
+//!   far" ([`Timing::Failed`]): the classification reads it, and [`Fields::visit`] leaves
+//!   such a time out (it is no duration, not -1 s). A `request_creation_time` after `time`
+//!   gives no `duration`.
 //! - IPv6 `client:port` values are split on the last colon.
 //! - A line cut inside a quoted field keeps what it has ([`Fields::truncated`]).
 //! - Sibling lines written next to access logs are [`ParseErrorKind::Skipped`], never
@@ -316,8 +318,10 @@ fn parse_access(line: &[u8]) -> Result<Event<'_>, ParseError> {
         chosen_cert_arn: row.get(19),
         matched_rule_priority,
         request_creation_time,
+        // A request created after its response (a damaged or edited line) has no duration.
         duration_micros: request_creation_time
-            .map(|rct| time.unix_micros().saturating_sub(rct.unix_micros())),
+            .map(|rct| time.unix_micros().saturating_sub(rct.unix_micros()))
+            .filter(|&d| d >= 0),
         actions_executed: row.get(22),
         redirect_url: row.get(23),
         error_reason: row.get(24),

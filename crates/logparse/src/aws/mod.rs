@@ -17,7 +17,6 @@ use crate::bytes::parse_u64;
 use crate::error::{ParseError, ParseErrorKind};
 use crate::format::Format;
 use crate::time::{civil_to_unix, digits2, digits4};
-use crate::value::Value;
 
 /// A processing time as a load balancer writes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,14 +65,6 @@ impl Timing {
     /// Whether the time was measured (not `-1`).
     pub const fn measured(self) -> bool {
         matches!(self, Timing::Micros(_))
-    }
-
-    /// The value shown by `visit`: seconds, or `-1`.
-    fn value<'a>(self) -> Value<'a> {
-        match self {
-            Timing::Micros(m) => Value::Float(m as f64 / 1e6),
-            Timing::Failed => Value::Int(-1),
-        }
     }
 }
 

@@ -74,7 +74,9 @@ pub struct Fields<'a> {
     pub server_name: Option<&'a [u8]>,
     /// The bind (listener) name of a connection-error line.
     pub bind: Option<&'a [u8]>,
-    /// `TR` (since 1.7) or `Tq` (before): time to receive the request headers.
+    /// `TR` (since 1.7) or `Tq` (before): time to receive the request headers. The timers
+    /// are milliseconds, `-1` when HAProxy did not reach that stage; [`Fields::visit`] leaves
+    /// a `-1` timer out (it is no duration).
     pub request_ms: Option<i64>,
     /// `Tw`: time spent in queues.
     pub queue_ms: Option<i64>,
@@ -159,11 +161,13 @@ impl<'a> Fields<'a> {
         e.text("client_port", self.client_port);
         e.text("server_name", self.server_name);
         e.text("bind", self.bind);
-        e.int("request_ms", self.request_ms);
-        e.int("queue_ms", self.queue_ms);
-        e.int("connect_ms", self.connect_ms);
-        e.int("response_ms", self.response_ms);
-        e.int("total_ms", self.total_ms);
+        // A timer of -1 (the stage was not reached) has no duration: it is left out.
+        let timer = |v: Option<i64>| v.filter(|&ms| ms >= 0);
+        e.int("request_ms", timer(self.request_ms));
+        e.int("queue_ms", timer(self.queue_ms));
+        e.int("connect_ms", timer(self.connect_ms));
+        e.int("response_ms", timer(self.response_ms));
+        e.int("total_ms", timer(self.total_ms));
         e.flag("logasap", self.logasap);
         e.int("status_raw", self.status_raw);
         e.uint("bytes", self.bytes);

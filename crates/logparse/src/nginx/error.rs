@@ -51,7 +51,9 @@
 //!   context (`...line 9" while reading response header from upstream, client: ...,
 //!   upstream: "fastcgi://unix:/run/php/fpm.sock:"`); read without the lines before it (cut
 //!   by `tail`, `grep` or a rotation) it is an `app_stderr` event with that context and no
-//!   time, its message the application's text without the closing quote.
+//!   time, its message the application's text without the closing quote. A reader that has
+//!   the whole entry gives it one event, its first line's with its last line's context
+//!   ([`entry_event`]; the engine's readers do this).
 //! - Upstreams are `IP:port`, `[IPv6]:port`, `unix:/path` (with or without nginx's trailing
 //!   `:`), or the upstream group's name for `no live upstreams`.
 //! - A message the catalog does not know is a failure of unknown cause (`gateway_error`) when
@@ -107,11 +109,73 @@ pub fn parse_with<'a>(line: &'a [u8], opts: &Options) -> Result<Event<'a>, Parse
     parse_inner(line, opts, &mut TimeCache::default()).map(|(ev, _)| ev)
 }
 
+/// The event of a whole multi-line `FastCGI sent in stderr` entry: the event of its first line
+/// `first` (time, level, pid, connection, the start of the application's text) with the
+/// context of its closing line `last` (class, phase and action, client, server, request,
+/// upstream, host and what nginx implies for the client), as nginx wrote them after the text.
+///
+/// When `last` carries no context (the entry was cut at nginx's 2047-byte limit, or the line
+/// is not the entry's end), the result is `first`'s event unchanged. [`Parser::entry_open`]
+/// tells a reader when an entry starts and when it ends, so that it can hold the first line's
+/// event until then.
+///
+/// ```
+/// use logparse::{nginx, Class, Options, Phase};
+/// let first = b"2024/03/14 09:26:50 [error] 7#7: *9 FastCGI sent in stderr: \"PHP message: PHP Fatal error:  Uncaught Error: boom in /srv/app/x.php:9";
+/// let last = b"  thrown in /srv/app/x.php on line 9\" while reading response header from upstream, client: 10.0.9.1, server: shop, request: \"GET /x.php HTTP/1.1\", upstream: \"fastcgi://unix:/run/php/fpm.sock:\", host: \"shop\"";
+/// let ev = nginx::error::entry_event(first, last, &Options::default()).unwrap();
+/// assert_eq!(ev.class, Class::AppStderr);
+/// assert_eq!(ev.phase, Phase::Header);
+/// assert_eq!(ev.upstream, Some(&b"unix:/run/php/fpm.sock"[..]));
+/// assert_eq!(ev.client, Some(&b"10.0.9.1"[..]));
+/// assert_eq!(ev.time.unwrap().to_string(), "2024-03-14T09:26:50Z");
+/// ```
+///
+/// # Errors
+///
+/// `first`'s parse error, when it is not an nginx error-log line.
+pub fn entry_event<'a>(
+    first: &'a [u8],
+    last: &'a [u8],
+    opts: &Options,
+) -> Result<Event<'a>, ParseError> {
+    let mut ev = parse_with(first, opts)?;
+    let Ok(tail) = parse_with(last, opts) else { return Ok(ev) };
+    let (EventFields::NginxError(f), EventFields::NginxError(t)) = (&mut ev.fields, &tail.fields)
+    else {
+        return Ok(ev);
+    };
+    if tail.time.is_some() || t.action.is_none() && tail.client.is_none() {
+        // A line of its own (it has a header), or no context to take.
+        return Ok(ev);
+    }
+    f.action = t.action;
+    f.upstream_scheme = t.upstream_scheme;
+    f.upstream_uri = t.upstream_uri;
+    f.subrequest = t.subrequest;
+    f.referrer = t.referrer;
+    f.stream = t.stream;
+    f.truncated = t.truncated;
+    f.implied_status = t.implied_status;
+    ev.class = tail.class;
+    ev.phase = tail.phase;
+    ev.client = tail.client;
+    ev.server = tail.server;
+    ev.request = tail.request;
+    ev.host = tail.host;
+    ev.upstream = tail.upstream;
+    ev.upstream_group = tail.upstream_group;
+    Ok(ev)
+}
+
 /// A stateful nginx error-log parser that follows multi-line FastCGI stderr entries.
 ///
 /// After a `FastCGI sent in stderr: "...` line whose quote is not closed on the same line,
 /// every following line without an nginx header is a continuation of that entry, until a line
-/// that closes it. The entry's event is its first line's (time, level, message).
+/// that closes it. The event this parser returns for the entry is its first line's (time,
+/// level, message); the context is on the closing line, and [`entry_event`] puts the two
+/// together for a reader that holds the first line until [`Parser::entry_open`] turns false
+/// (the engine's readers do).
 ///
 /// nginx writes an entry in one piece of at most 2047 bytes (`NGX_MAX_ERROR_STR`,
 /// `src/core/ngx_log.h`): the line that reaches that size is the entry's last, cut before its
@@ -184,6 +248,13 @@ impl Parser {
     /// Forgets any open multi-line entry (call it between inputs).
     pub fn reset(&mut self) {
         self.open = None;
+    }
+
+    /// Whether a multi-line FastCGI stderr entry is open: the line parsed last opened it or
+    /// was inside it, and did not close it. The line that closes an entry (its context, or
+    /// nginx's size limit) leaves it closed.
+    pub fn entry_open(&self) -> bool {
+        self.open.is_some()
     }
 }
 
@@ -628,7 +699,9 @@ fn parse_inner<'a>(
         let u = split_upstream(v);
         fields.upstream_scheme = u.scheme;
         fields.upstream_uri = u.uri;
-        if !u.peer.is_empty() {
+        // nginx writes the peer's name (an address, `unix:` path or configured name): text
+        // with spaces, quotes or commas is not one (an edited or damaged line).
+        if !u.peer.is_empty() && !u.peer.iter().any(|&c| matches!(c, b' ' | b'"' | b',')) {
             ev.upstream = Some(u.peer);
         }
     }

@@ -298,11 +298,17 @@ impl Detector {
 
     /// Adds the counts of `batch` (the lines read since the last call) and scans the seconds
     /// that became final. The work is that of the new counts and of the seconds scanned, not of
-    /// the stream's history.
+    /// the stream's history. The copies of a health or admin message count once, as in one
+    /// pass (see [`Summary::copies`](crate::Summary::copies)), whichever batches they come in;
+    /// a copy of a second already final counts in [`Detector::late`].
     pub fn push(&mut self, batch: &Aggregator) {
         let remap: Vec<NameId> = batch.names().map(|n| self.cells.intern(n)).collect();
         let map = |id: NameId| if id == NONE { NONE } else { remap[id as usize] };
         for c in batch.raw() {
+            if c.unit == Unit::Notices {
+                // Counted from the batch's messages below, with those of earlier batches.
+                continue;
+            }
             if c.second < self.horizon {
                 self.late += c.n;
                 continue;
@@ -315,6 +321,27 @@ impl Detector {
                 Some((a, b)) => (a.min(c.second), b.max(c.second)),
                 None => (c.second, c.second),
             });
+        }
+        // A health or admin message counts once per run of seconds, across batches too (see
+        // `copies`): its counts move as its copies arrive.
+        for (key, what, seconds) in batch.copies_seen() {
+            for &second in seconds {
+                if second < self.horizon {
+                    self.late += 1;
+                    continue;
+                }
+                let moved = self.cells.see_copy(key, second, what);
+                let key = SeriesKey { id: moved.series, unit: Unit::Notices };
+                let changed = [moved.change.add, moved.change.remove];
+                for at in changed.into_iter().flatten().filter(|&t| t >= self.horizon) {
+                    let e = self.dirty.entry(key).or_insert(at);
+                    *e = (*e).min(at);
+                }
+                self.span = Some(match self.span {
+                    Some((a, b)) => (a.min(second), b.max(second)),
+                    None => (second, second),
+                });
+            }
         }
         if let Some((_, latest)) = self.span {
             let horizon = latest.saturating_sub(self.lag);

@@ -53,7 +53,8 @@ pub struct Fields<'a> {
     pub matched_rule_priority: Option<i64>,
     /// `request_creation_time`: when the load balancer received the request.
     pub request_creation_time: Option<Timestamp>,
-    /// `time − request_creation_time`, in microseconds, when both are present.
+    /// `time − request_creation_time`, in microseconds, when both are present and the request
+    /// was not created after the response.
     pub duration_micros: Option<i64>,
     /// `actions_executed`, a comma-separated list (`forward`, `redirect`, `waf`, ...).
     pub actions_executed: Option<&'a [u8]>,
@@ -103,8 +104,9 @@ impl<'a> Fields<'a> {
             ("target_processing_time", self.target_processing_time),
             ("response_processing_time", self.response_processing_time),
         ] {
-            if let Some(t) = t {
-                e.value(k, t.value());
+            // `-1` (not measured) is no duration: it is left out.
+            if let Some(micros) = t.and_then(Timing::micros) {
+                e.value(k, Value::Float(micros as f64 / 1e6));
             }
         }
         e.uint("target_status_code", self.target_status_code);

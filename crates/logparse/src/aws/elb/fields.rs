@@ -61,8 +61,9 @@ impl<'a> Fields<'a> {
             ("backend_processing_time", self.backend_processing_time),
             ("response_processing_time", self.response_processing_time),
         ] {
-            if let Some(t) = t {
-                e.value(k, t.value());
+            // `-1` (not measured) is no duration: it is left out.
+            if let Some(micros) = t.and_then(Timing::micros) {
+                e.value(k, Value::Float(micros as f64 / 1e6));
             }
         }
         e.uint("backend_status_code", self.backend_status_code);
