@@ -2,7 +2,8 @@
 # End-to-end throughput of `gatelog summary`, against `wc -l` on the same files.
 #
 # Generates (once, cached by size and seed) ~300 MB of nginx error log and ~400 MB of nginx
-# access log with benches/gen, and a gzip of each; warms the page cache; then times, on the same
+# access log with benches/gen, ~200 MB each of Traefik `common`, Traefik JSON and Caddy JSON
+# logs (with their debug and error lines), and a gzip of each; warms the page cache; then times, on the same
 # files in one run: `wc -l`, `gatelog summary` with 1 thread and with all threads, on plain and
 # gzip input, and `gatelog summary` reading the access log from a pipe. Each command runs
 # RUNS times (default 3) and the fastest run is kept, which is the least disturbed by other
@@ -12,8 +13,9 @@
 # Usage: benches/run.sh [RUNS]
 # Environment: BENCH_DIR (default target/bench-data), ERROR_SIZE (300M), ACCESS_SIZE (400M),
 #              SEED (1), THREADS (default: all cores), ENVOY_SIZE (300M: an Istio sidecar's
-#              log, text and JSON), INPUTS (default: all of "error.log access.log envoy.log
-#              envoy-json.log"; the files to time).
+#              log, text and JSON), PROXY_SIZE (200M, each Traefik and Caddy log), INPUTS
+#              (default: all of "error.log access.log envoy.log envoy-json.log traefik.log
+#              traefik-json.log caddy.log"; the files to time).
 # Needs: cargo, python3, gzip, wc.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +23,7 @@ runs=${1:-3}
 dir=${BENCH_DIR:-target/bench-data}
 error_size=${ERROR_SIZE:-300M}
 access_size=${ACCESS_SIZE:-400M}
+proxy_size=${PROXY_SIZE:-200M}
 seed=${SEED:-1}
 threads=${THREADS:-$(nproc)}
 mkdir -p "$dir"
@@ -47,7 +50,10 @@ make_log nginx-access "$access_size" "$dir/access.log"
 envoy_size=${ENVOY_SIZE:-300M}
 make_log envoy "$envoy_size" "$dir/envoy.log"
 make_log envoy-json "$envoy_size" "$dir/envoy-json.log"
-inputs=${INPUTS:-error.log access.log envoy.log envoy-json.log}
+make_log traefik "$proxy_size" "$dir/traefik.log"
+make_log traefik-json "$proxy_size" "$dir/traefik-json.log"
+make_log caddy "$proxy_size" "$dir/caddy.log"
+inputs=${INPUTS:-error.log access.log envoy.log envoy-json.log traefik.log traefik-json.log caddy.log}
 
 # Warm the page cache: the targets are for files in memory.
 for f in $inputs; do cat "$dir/$f" "$dir/$f.gz" > /dev/null; done

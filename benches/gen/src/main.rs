@@ -1,14 +1,17 @@
 //! `gatelog-gen`: writes realistic reverse-proxy logs of any size, deterministically for a seed.
 //!
 //! ```text
-//! gatelog-gen nginx-error|nginx-access|envoy|envoy-json [--lines N | --size 300M] [--seed S]
-//!             [--start 2024-03-14T00:00:00] [--rate LINES_PER_SEC | --days D] [--upstreams N]
+//! gatelog-gen nginx-error|nginx-access|envoy|envoy-json|traefik|traefik-json|caddy
+//!             [--lines N | --size 300M] [--seed S] [--start 2024-03-14T00:00:00]
+//!             [--rate LINES_PER_SEC | --days D] [--upstreams N]
 //!             [--out FILE] [--expect FILE]
 //! gatelog-gen scenario deploys --out-dir DIR [--seed S]
 //! ```
 //!
 //! `nginx-access` writes an access log with upstream fields; see [`nginx_access`]. `envoy` and
-//! `envoy-json` write an Istio sidecar's access log, text or JSON; see [`envoy`]. `scenario`
+//! `envoy-json` write an Istio sidecar's access log, text or JSON; see [`envoy`].
+//! `traefik`, `traefik-json` and `caddy` write those proxies' access logs with the debug or
+//! error lines of their failures; see [`traefik_caddy`]. `scenario`
 //! writes small logs that tell a known story (see `scenario.rs`).
 //!
 //! Lines go at `--rate` per second from `--start`, or, with `--days D` (and `--lines N`), evenly
@@ -32,6 +35,7 @@ use anyhow::{Context, Result, bail};
 
 mod envoy;
 mod nginx_access;
+mod traefik_caddy;
 
 use gatelog_gen::util::{Incident, Rng, civil, days_from_civil, incident};
 
@@ -77,8 +81,9 @@ const HELP: &str = "\
 gatelog-gen: writes realistic reverse-proxy logs of any size, the same for the same seed.
 
 usage:
-  gatelog-gen nginx-error|nginx-access [--lines N | --size BYTES] [--seed S] [--start T]
-              [--rate LINES_PER_SEC | --days D] [--upstreams N] [--out FILE] [--expect FILE]
+  gatelog-gen nginx-error|nginx-access|traefik|traefik-json|caddy [--lines N | --size BYTES]
+              [--seed S] [--start T] [--rate LINES_PER_SEC | --days D] [--upstreams N]
+              [--out FILE] [--expect FILE]
   gatelog-gen envoy|envoy-json [the same options]
   gatelog-gen scenario deploys --out-dir DIR [--seed S]
 
@@ -464,11 +469,14 @@ fn run(args: Vec<String>) -> Result<()> {
         return Ok(gatelog_gen::scenario::main(args.into_iter().skip(1))?);
     }
     let c = parse_args(args.into_iter())?;
-    if !["nginx-error", "nginx-access", "envoy", "envoy-json"].contains(&c.format.as_str()) {
-        bail!(
-            "unknown format {:?} (this generator writes: nginx-error, nginx-access, envoy, envoy-json)",
-            c.format
-        );
+    const FORMATS: [&str; 7] = [
+        "nginx-error",
+        "nginx-access",
+        "envoy",
+        "envoy-json",
+        "traefik", "traefik-json", "caddy"];
+    if !FORMATS.contains(&c.format.as_str()) {
+        bail!("unknown format {:?} (this generator writes: {})", c.format, FORMATS.join(", "));
     }
     let mut out: Box<dyn Write> = match &c.out {
         Some(path) => Box::new(BufWriter::with_capacity(
@@ -481,7 +489,10 @@ fn run(args: Vec<String>) -> Result<()> {
         let counts = if c.format == "nginx-access" {
             nginx_access::run(&c, &mut out)?
         } else {
-            envoy::run(&c, &mut out)?
+            match c.format.as_str() {
+                "envoy" | "envoy-json" => envoy::run(&c, &mut out)?,
+                _ => traefik_caddy::run(&c, &mut out)?,
+            }
         };
         if let Some(path) = &c.expect {
             let mut f = BufWriter::new(

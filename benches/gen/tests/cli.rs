@@ -32,7 +32,7 @@ fn help_prints_the_usage_and_exits_0() {
         let help = String::from_utf8(out.stdout).unwrap();
         assert!(help.starts_with("gatelog-gen: "), "{args:?}: {help}");
         for usage in [
-            "gatelog-gen nginx-error|nginx-access [--lines N | --size BYTES]",
+            "gatelog-gen nginx-error|nginx-access|traefik|traefik-json|caddy [--lines N | --size BYTES]",
             "gatelog-gen scenario deploys --out-dir DIR [--seed S]",
             "--upstreams N",
             "--days D",

@@ -249,6 +249,8 @@ enum FormatArg {
     Elb,
     IngressController,
     Envoy,
+    Traefik,
+    Caddy,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -734,6 +736,8 @@ impl Args {
             FormatArg::Elb => Some(engine::logparse::Format::Elb),
             FormatArg::IngressController => Some(engine::logparse::Format::IngressController),
             FormatArg::Envoy => Some(engine::logparse::Format::Envoy),
+            FormatArg::Traefik => Some(engine::logparse::Format::Traefik),
+            FormatArg::Caddy => Some(engine::logparse::Format::Caddy),
         };
         Config::new(crate::config::Raw {
             mode,

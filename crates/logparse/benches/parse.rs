@@ -56,6 +56,16 @@ fn parsers(c: &mut Criterion) {
     bench(c, "auto_nginx_error", None, &nginx_error);
     bench(c, "auto_nginx_access", None, &upstream);
     bench(c, "auto_mixed", None, &mixed);
+    // Traefik and Caddy: the lines of their mixed fixture, by the format named for each.
+    let proxies = lines(include_str!("../../../testdata/mixed/traefik-caddy.log"), false);
+    let names: Vec<&str> =
+        include_str!("../../../testdata/mixed/traefik-caddy.formats").lines().collect();
+    for (name, format) in [("traefik", Format::Traefik), ("caddy", Format::Caddy)] {
+        let mine: Vec<&[u8]> =
+            proxies.iter().zip(&names).filter(|(_, n)| **n == name).map(|(l, _)| *l).collect();
+        bench(c, name, Some(format), &mine);
+    }
+    bench(c, "auto_traefik_caddy", None, &proxies);
     envoy(c);
 }
 

@@ -22,6 +22,13 @@ pub fn detect_line(line: &[u8]) -> Option<Format> {
     if crate::nginx::error::has_header(line) {
         return Some(Format::NginxError);
     }
+    // Traefik's and Caddy's CLF lines start like `combined`: their tails decide first.
+    if crate::traefik::looks_like(line) {
+        return Some(Format::Traefik);
+    }
+    if crate::caddy::looks_like(line) {
+        return Some(Format::Caddy);
+    }
     if crate::nginx::access::looks_like_combined(line) {
         return Some(Format::NginxAccess);
     }

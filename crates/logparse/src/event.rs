@@ -92,6 +92,10 @@ pub enum Fields<'a> {
     IngressController(crate::ingress::fields::Fields<'a>),
     /// Fields of an Envoy (or Istio) access-log line.
     Envoy(crate::envoy::fields::Fields<'a>),
+    /// Fields of a Traefik line.
+    Traefik(crate::traefik::fields::Fields<'a>),
+    /// Fields of a Caddy line.
+    Caddy(crate::caddy::fields::Fields<'a>),
 }
 
 impl<'a> Fields<'a> {
@@ -109,6 +113,8 @@ impl<'a> Fields<'a> {
             Fields::Haproxy(x) => x.visit(f),
             Fields::IngressController(x) => x.visit(f),
             Fields::Envoy(x) => x.visit(f),
+            Fields::Traefik(x) => x.visit(f),
+            Fields::Caddy(x) => x.visit(f),
         }
     }
 }

@@ -22,11 +22,15 @@ pub enum Format {
     /// Envoy access logs: Envoy's and Istio's default text formats, TCP-proxy lines, JSON and
     /// key=value lines, or a custom format string.
     Envoy,
+    /// Traefik access logs (`common`, `json`) and its debug lines with the cause of a 502/504.
+    Traefik,
+    /// Caddy v2 JSON logs (access, error, reverse proxy), `common_log` and v1 error lines.
+    Caddy,
 }
 
 impl Format {
     /// Every format, in the order detection tries them.
-    pub const ALL: [Format; 7] = [
+    pub const ALL: [Format; 9] = [
         Format::NginxError,
         Format::NginxAccess,
         Format::Haproxy,
@@ -34,6 +38,8 @@ impl Format {
         Format::Elb,
         Format::IngressController,
         Format::Envoy,
+        Format::Traefik,
+        Format::Caddy,
     ];
 
     /// The stable name used on the command line and in output.
@@ -46,6 +52,8 @@ impl Format {
             Format::Elb => "elb",
             Format::IngressController => "ingress-controller",
             Format::Envoy => "envoy",
+            Format::Traefik => "traefik",
+            Format::Caddy => "caddy",
         }
     }
 

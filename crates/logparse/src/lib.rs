@@ -42,6 +42,10 @@
 //!
 //! - [`ingress`]: the ingress-nginx controller's own klog lines (`W0412 10:02:11.120533 7
 //!   controller.go:1112] ...`), which share `kubectl logs` with its access and error logs.
+//! - [`traefik`]: Traefik's access log (`common` and `json`) and the v1/v2/v3 debug lines that
+//!   carry the cause of a 502/504 (`'502 Bad Gateway' caused by: dial tcp ...`).
+//! - [`caddy`]: Caddy v2's JSON access, error and reverse-proxy logs, its `common_log`, and
+//!   v1 text error lines; [`goerr`] reads the Go error strings both write.
 //!
 //! - [`envoy`]: Envoy and Istio access logs: the default text formats (Envoy's, Istio's
 //!   current and older ones), TCP-proxy lines, JSON and key=value lines, and custom format
@@ -91,19 +95,24 @@
 
 pub mod aws;
 mod bytes;
+pub mod caddy;
 pub mod class;
 pub mod detect;
 pub mod envoy;
 pub mod error;
 pub mod event;
 mod format;
+pub mod goerr;
 pub mod haproxy;
 pub mod ingress;
+mod json;
 pub mod lines;
 pub mod nginx;
 mod options;
+pub mod pair;
 mod parser;
 pub mod time;
+pub mod traefik;
 mod value;
 mod year;
 

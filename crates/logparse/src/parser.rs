@@ -127,6 +127,8 @@ impl Parser {
             Format::Haproxy => self.haproxy.parse(line),
             Format::IngressController => ingress::parse_with(line, &self.opts),
             Format::Envoy => self.envoy.parse(line),
+            Format::Traefik => crate::traefik::parse(line),
+            Format::Caddy => crate::caddy::parse(line),
         }
     }
 

@@ -125,3 +125,15 @@ fn envoy_cases_cover_every_mapped_class() {
         assert!(classes.contains(&c), "no envoy case of class {class}");
     }
 }
+
+#[test]
+fn traefik_cases() {
+    let report = check(&load::cases_toml("traefik/cases.toml"));
+    assert!(report.cases >= 30, "only {} traefik cases", report.cases);
+}
+
+#[test]
+fn caddy_cases() {
+    let report = check(&load::cases_toml("caddy/cases.toml"));
+    assert!(report.cases >= 15, "only {} caddy cases", report.cases);
+}

@@ -33,6 +33,8 @@ fn replay(target: &str, data: &[u8]) {
             let Ok(format) = logparse::envoy::LogFormat::new(text) else { return };
             check(line, logparse::envoy::Parser::with_format(format).parse(line));
         }
+        "traefik" => check(data, logparse::traefik::parse(data)),
+        "caddy" => check(data, logparse::caddy::parse(data)),
         "nginx_access_format" => {
             let Some(nl) = data.iter().position(|&b| b == b'\n') else { return };
             let (head, line) = (&data[..nl], &data[nl + 1..]);

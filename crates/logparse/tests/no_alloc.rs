@@ -227,6 +227,24 @@ fn ingress_controller_lines_parse_without_allocating() {
     assert_no_allocation("ingress-controller", parser, &lines);
 }
 
+#[test]
+fn traefik_lines_parse_without_allocating() {
+    let mut lines = lines_of(&load::cases_toml("traefik/cases.toml"));
+    lines.extend(lines_of(&load::corpus_cases("traefik", Format::Traefik)));
+    let parser = Setup { format: Some(Format::Traefik), ..Setup::default() }.parser();
+    assert_no_allocation("traefik", parser, &lines);
+}
+
+/// Caddy's JSON lines nest objects in objects (`request.headers` maps names to arrays): they
+/// are skipped without a buffer.
+#[test]
+fn caddy_lines_parse_without_allocating() {
+    let mut lines = lines_of(&load::cases_toml("caddy/cases.toml"));
+    lines.extend(lines_of(&load::corpus_cases("caddy", Format::Caddy)));
+    let parser = Setup { format: Some(Format::Caddy), ..Setup::default() }.parser();
+    assert_no_allocation("caddy", parser, &lines);
+}
+
 /// Detection per line, over the journal that mixes all five formats and over every fixture
 /// line of every format.
 #[test]
@@ -245,7 +263,16 @@ fn detected_lines_parse_without_allocating() {
     }
     all.extend(lines_of(&load::aws_classes("alb", Format::Alb)));
     all.extend(lines_of(&load::aws_classes("elb", Format::Elb)));
-    for dir in ["nginx-error", "nginx-access", "haproxy", "alb", "elb", "ingress-controller"] {
+    for dir in [
+        "nginx-error",
+        "nginx-access",
+        "haproxy",
+        "alb",
+        "elb",
+        "ingress-controller",
+        "traefik",
+        "caddy",
+    ] {
         all.extend(lines_of(&load::cases_toml(&format!("{dir}/cases.toml"))));
     }
     all.extend(load::corpus_rows().iter().map(|r| r.line.as_bytes().to_vec()));

@@ -99,3 +99,40 @@ fn a_ten_megabyte_line_is_handled() {
     let ev = Parser::new(Some(Format::NginxError), Options::default()).parse(&line).unwrap();
     assert_eq!(ev.class, logparse::Class::AppStderr);
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// Pieces of Traefik's and Caddy's lines (JSON keys, logrus and zerolog headers, Go error
+    /// texts) in any order: every field of an event borrows from the line, and nothing panics.
+    #[test]
+    fn traefik_and_caddy_pieces_borrow_from_the_line(
+        parts in proptest::collection::vec(prop_oneof![
+            Just(&b"{"[..]), Just(&b"}"[..]), Just(&b"["[..]), Just(&b"]"[..]), Just(&b","[..]),
+            Just(&b"\""[..]), Just(&b"\\"[..]), Just(&b":"[..]), Just(&b" "[..]), Just(&b"502"[..]),
+            Just(&b"\"DownstreamStatus\":"[..]), Just(&b"\"OriginStatus\":"[..]),
+            Just(&b"\"ServiceURL\":\"http://10.0.0.5:80\""[..]), Just(&b"\"RouterName\":"[..]),
+            Just(&b"\"StartUTC\":\"2024-03-14T09:26:53Z\""[..]), Just(&b"\"logger\":\"http.log.error\""[..]),
+            Just(&b"\"ts\":1710408413.5"[..]), Just(&b"\"msg\":\""[..]), Just(&b"\"request\":"[..]),
+            Just(&b"\"level\":\"debug\""[..]), Just(&b"\"error\":\""[..]), Just(&b"\"message\":\"504 x"[..]),
+            Just(&b"time=\"2024-03-14T09:26:53Z\" "[..]), Just(&b"level=debug "[..]), Just(&b"msg=\""[..]),
+            Just(&b"'502 Bad Gateway' caused by: "[..]), Just(&b"dial tcp "[..]), Just(&b"dial unix "[..]),
+            Just(&b"10.0.0.5:80"[..]), Just(&b": connect: connection refused"[..]), Just(&b"->"[..]),
+            Just(&b"Round trip: "[..]), Just(&b", code: "[..]), Just(&b"2024-05-01T10:00:00Z DBG "[..]),
+            Just(&b" > "[..]), Just(&b" error="[..]), Just(&b"10.0.0.2 - - [14/Mar/2024:09:26:53 +0000] \""[..]),
+            Just(&b"0ms"[..]), Just(&b"29/Jan/2016:15:18:59 +0100 [ERROR 502 /x] "[..]), Just(&b"EOF"[..]),
+        ], 0..24)
+    ) {
+        let line: Vec<u8> = parts.concat();
+        for format in [Some(Format::Traefik), Some(Format::Caddy), None] {
+            if let Ok(ev) = Parser::new(format, Options::default()).parse(&line) {
+                check_borrows(&line, &ev)?;
+            }
+        }
+        for parse in [logparse::traefik::parse, logparse::caddy::parse] {
+            if let Ok(ev) = parse(&line) {
+                check_borrows(&line, &ev)?;
+            }
+        }
+    }
+}

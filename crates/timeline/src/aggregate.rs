@@ -57,6 +57,9 @@ pub struct Aggregator {
     last: Option<i64>,
     events: u64,
     untimed: u64,
+    /// Unexplained 502/504 responses and their causes waiting for each other
+    /// ([`logparse::pair`]), with the series, peer and second of each response.
+    pairs: logparse::pair::Pairs<Recount>,
     /// Health and admin messages seen, to count their copies once (see `copies`): the series,
     /// peer and class of each.
     copies: Copies<CopyOf>,
@@ -73,6 +76,9 @@ pub(crate) struct Moved {
     /// The change.
     pub(crate) change: Change,
 }
+
+/// Where a response waiting for its cause was counted: series and peer names, second.
+type Recount = (Option<Box<[u8]>>, Option<Box<[u8]>>, i64);
 
 /// A series of an [`Aggregator`], as [`Aggregator::series`] lists them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -143,12 +149,26 @@ impl Aggregator {
             return;
         };
         let (series_name, peer_name) = Aggregator::names_of(ev);
+        let mut class = ev.class;
+        if let Some((key, role)) = logparse::pair::role_of(ev) {
+            let what = match role {
+                logparse::pair::Role::Unexplained => {
+                    (series_name.map(Box::from), peer_name.map(Box::from), time.unix_seconds())
+                }
+                logparse::pair::Role::Cause(_) => (None, None, 0),
+            };
+            match self.pairs.push(key, role, what) {
+                Err(cause) => class = cause.class,
+                Ok(Some((what, cause))) => self.recount(what, cause.class),
+                Ok(None) => {}
+            }
+        }
         let series = series_name.map_or(NONE, |s| self.intern(s));
         let peer = peer_name.map_or(NONE, |p| self.intern(p));
         let unit = Unit::of_event(ev);
         let second = time.unix_seconds();
         let Some((key, _)) = copies::key_of(ev, unit == Unit::Notices) else {
-            self.add(series, unit, second, peer, ev.class, 1);
+            self.add(series, unit, second, peer, class, 1);
             return;
         };
         // A health or admin message counts once per run of seconds, at the run's first
@@ -157,6 +177,21 @@ impl Aggregator {
         let what = || (series_name.map(Box::from), peer_name.map(Box::from), ev.class);
         let change = self.copies.see(key, second, what);
         self.apply(series, peer, ev.class, change);
+    }
+
+    /// Moves one response from `gateway_error` to `class`: its cause was read.
+    fn recount(&mut self, (series, peer, second): Recount, class: Class) {
+        let series = series.map_or(NONE, |s| self.intern(&s));
+        let peer = peer.map_or(NONE, |p| self.intern(&p));
+        let unit = unit_byte(Unit::Responses);
+        let gw = class_index(Class::GatewayError) as u8;
+        let cell = Cell { series, unit, second, peer, class: gw };
+        let Some(n) = self.cells.get_mut(&cell) else { return };
+        *n -= 1;
+        if *n == 0 {
+            self.cells.remove(&cell);
+        }
+        self.add(series, Unit::Responses, second, peer, class, 1);
     }
 
     /// The health and admin messages seen: key, series, peer and class, seconds.
@@ -250,6 +285,9 @@ impl Aggregator {
         for (c, n) in other.cells {
             let class = Class::ALL[usize::from(c.class).min(NCLASS - 1)];
             self.add(map(c.series), unit_of_byte(c.unit), c.second, map(c.peer), class, n);
+        }
+        for (what, cause) in self.pairs.merge(other.pairs) {
+            self.recount(what, cause.class);
         }
         // Messages seen in both: count each run of the union once.
         for ((series, peer, class), back, changes) in self.copies.merge(other.copies) {

@@ -110,11 +110,20 @@
 //! message (HAProxy writes them to stderr and to syslog) is an event but is not counted again
 //! ([`Summary::copies`]).
 //!
+//! A Traefik debug line with a cause and a Caddy error-log or reverse-proxy line count as
+//! attempts ([`Unit::of_event`]); the access line of the same request is the response. A
+//! Traefik or Caddy 502/504 response whose line does not say why takes the class of such a
+//! line of the same second, status and upstream ([`logparse::pair`]; [`Summary::paired`]),
+//! whichever comes first and in whichever part of the input: [`Summary::merge`] and
+//! [`Aggregator::merge`] pair what their two sides left unpaired.
+//!
 //! # Memory
 //!
 //! Pushing an event allocates only the first time an upstream name is seen (names are
 //! interned); pushing an unparsed line allocates only when its sample is kept (at most
-//! [`MAX_SAMPLES`] per reason). Everything else is fixed-size counters.
+//! [`MAX_SAMPLES`] per reason), and pushing a Traefik or Caddy 502/504 copies its upstream
+//! name while it waits for its pair (at most [`logparse::pair::Pairs::DEFAULT_CAPACITY`]
+//! wait). Everything else is fixed-size counters.
 
 #![deny(missing_docs)]
 
@@ -199,8 +208,9 @@ impl Unit {
         }
     }
 
-    /// The unit `ev` counts: [`Unit::Notices`] for an HAProxy health or admin message, else
-    /// the unit of its format.
+    /// The unit `ev` counts: [`Unit::Notices`] for an HAProxy health or admin message,
+    /// [`Unit::Attempts`] for a Traefik debug line with a cause and a Caddy error-log or
+    /// reverse-proxy line, else the unit of its format.
     pub fn of_event(ev: &Event<'_>) -> Unit {
         match &ev.fields {
             logparse::Fields::Haproxy(f)
@@ -210,6 +220,17 @@ impl Unit {
                 ) =>
             {
                 Unit::Notices
+            }
+            // A Traefik debug line with a cause, a Caddy error-log or reverse-proxy line: one
+            // failed try to reach the upstream, beside the access line of the response.
+            logparse::Fields::Traefik(f) if f.cause.is_some() => Unit::Attempts,
+            logparse::Fields::Caddy(f)
+                if matches!(
+                    f.shape,
+                    logparse::caddy::Shape::Error | logparse::caddy::Shape::ReverseProxy
+                ) =>
+            {
+                Unit::Attempts
             }
             _ => Unit::of(ev.format),
         }
@@ -420,6 +441,10 @@ pub struct Summary {
     /// Health and admin messages counted, to find their second copies: the upstream key and
     /// class of each, to take a count back in a merge.
     copies: copies::Copies<(Option<Box<[u8]>>, Class)>,
+    /// Unexplained 502/504 responses and their causes waiting for each other (Traefik access
+    /// and debug lines, Caddy access and error lines; [`logparse::pair`]), with the upstream
+    /// key of each response, to recount it once explained.
+    pairs: logparse::pair::Pairs<Option<Box<[u8]>>>,
 }
 
 impl Summary {
@@ -437,8 +462,20 @@ impl Summary {
         }
         self.formats[format_index(ev.format)] += 1;
         let unit = Unit::of_event(ev);
+        let mut class = ev.class;
+        if let Some((key, role)) = logparse::pair::role_of(ev) {
+            let what = match role {
+                logparse::pair::Role::Unexplained => ev.upstream_key().map(Box::from),
+                logparse::pair::Role::Cause(_) => None,
+            };
+            match self.pairs.push(key, role, what) {
+                Err(cause) => class = cause.class,
+                Ok(Some((name, cause))) => self.recount(name.as_deref(), cause.class),
+                Ok(None) => {}
+            }
+        }
         let row = self.row(ev.upstream_key());
-        let n = &mut self.upstreams[row].counts[unit.index()][class_index(ev.class)];
+        let n = &mut self.upstreams[row].counts[unit.index()][class_index(class)];
         match copies::key_of(ev, unit == Unit::Notices) {
             // A message counts once per run of seconds (see `copies`).
             Some((key, second)) => {
@@ -448,6 +485,23 @@ impl Summary {
             }
             None => *n += 1,
         }
+    }
+
+    /// Moves one response of `name` from `gateway_error` to `class`: its cause was read.
+    fn recount(&mut self, name: Option<&[u8]>, class: Class) {
+        let row = self.row(name);
+        let counts = &mut self.upstreams[row].counts[Unit::Responses.index()];
+        let gw = &mut counts[class_index(Class::GatewayError)];
+        if *gw > 0 {
+            *gw -= 1;
+            counts[class_index(class)] += 1;
+        }
+    }
+
+    /// Responses that took the class of a cause read on another line (a Traefik 502 and the
+    /// debug line of the same second and server; see [`logparse::pair`]).
+    pub fn paired(&self) -> u64 {
+        self.pairs.paired()
     }
 
     /// Events not counted per upstream because they are a second copy of a health or admin
@@ -531,6 +585,9 @@ impl Summary {
         for u in &other.upstreams {
             let row = self.row(u.name());
             self.upstreams[row].add(u);
+        }
+        for (name, cause) in self.pairs.merge(other.pairs) {
+            self.recount(name.as_deref(), cause.class);
         }
         for ((name, class), back, changes) in self.copies.merge(other.copies) {
             let row = self.row(name.as_deref());

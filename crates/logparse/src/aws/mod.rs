@@ -236,7 +236,12 @@ pub(crate) fn parse_time(b: &[u8]) -> Option<Timestamp> {
 /// Whether `b` has the shape of an ISO-8601 time (`YYYY-MM-DDTHH:MM:SS`), without checking
 /// the ranges: cheap enough for detection.
 pub(crate) fn looks_like_time(b: &[u8]) -> bool {
-    matches!(b.get(..19), Some(h) if h[4] == b'-' && h[7] == b'-' && h[10] == b'T'
+    looks_like_time_with(b, b'T')
+}
+
+/// [`looks_like_time`] with `sep` between the date and the time (`T`, or a space).
+pub(crate) fn looks_like_time_with(b: &[u8], sep: u8) -> bool {
+    matches!(b.get(..19), Some(h) if h[4] == b'-' && h[7] == b'-' && h[10] == sep
         && h[13] == b':' && h[16] == b':' && digits4(h).is_some())
 }
 
