@@ -469,12 +469,8 @@ fn run(args: Vec<String>) -> Result<()> {
         return Ok(gatelog_gen::scenario::main(args.into_iter().skip(1))?);
     }
     let c = parse_args(args.into_iter())?;
-    const FORMATS: [&str; 7] = [
-        "nginx-error",
-        "nginx-access",
-        "envoy",
-        "envoy-json",
-        "traefik", "traefik-json", "caddy"];
+    const FORMATS: [&str; 7] =
+        ["nginx-error", "nginx-access", "envoy", "envoy-json", "traefik", "traefik-json", "caddy"];
     if !FORMATS.contains(&c.format.as_str()) {
         bail!("unknown format {:?} (this generator writes: {})", c.format, FORMATS.join(", "));
     }
