@@ -77,3 +77,17 @@ mod tests {
         assert_eq!(trim(b"  x \t"), b"x");
     }
 }
+
+/// `b` if it has the shape of an IP address, with or without a port (`10.0.0.1`,
+/// `10.0.0.1:80`, `[2001:db8::1]:443`, `fe80::1%eth0`): hex digits, `.`, `:`, brackets and a
+/// `%zone`, with at least one `.` or `:`. The `x`, `X` and `*` of addresses anonymized in
+/// place (`192.168.xx.1`, `XXX.XXX.XXX.XXX:63261`) are kept. Anything else (a host name, a
+/// placeholder such as `{IP address hidden}`, a list) is not an address: `None`.
+pub(crate) fn ip_shaped(b: &[u8]) -> Option<&[u8]> {
+    let shaped = b.iter().any(|&c| c == b'.' || c == b':')
+        && b.iter().all(|&c| {
+            c.is_ascii_hexdigit()
+                || matches!(c, b'.' | b':' | b'[' | b']' | b'%' | b'x' | b'X' | b'*')
+        });
+    shaped.then_some(b)
+}

@@ -58,11 +58,14 @@ fn is_address_or_name(v: &[u8]) -> bool {
 
 /// Whether a field of this name holds a duration: the `*_time` fields of nginx
 /// (`request_time`, `upstream_response_time`...), ALB and Classic ELB, ALB's `duration`, and
-/// the `*_ms` timers and durations of HAProxy.
+/// the `*_ms` timers and durations of HAProxy and Envoy, Caddy's `duration_us` and Traefik's
+/// `*_ns` durations.
 fn is_duration_field(name: &str) -> bool {
     (name.ends_with("_time") && name != "request_creation_time")
         || name == "duration"
         || name.ends_with("_ms")
+        || name.ends_with("_us")
+        || name.ends_with("_ns")
 }
 
 /// Whether a duration value is a non-negative number (a list of them, `-` entries absent).
@@ -174,6 +177,20 @@ fn times(format: Format) -> Vec<Slot> {
             bad("0412 24:02:11.120533"),
             bad("0412 10:60:11.120533"),
         ],
+        Format::Traefik => vec![
+            ok("15/Apr/2023:09:06:48 +0000", "2023-04-15T09:06:48Z"),
+            ok("15/Apr/2023:09:06:48 +0200", "2023-04-15T07:06:48Z"),
+            bad("15/Foo/2023:09:06:48 +0000"),
+            bad("31/Apr/2023:09:06:48 +0000"),
+            bad("15/Apr/2023:29:06:48 +0000"),
+        ],
+        Format::Caddy => vec![
+            ok("1725981949.5", "2024-09-10T15:25:49.500000Z"),
+            ok("1725981949", "2024-09-10T15:25:49Z"),
+            bad("\"1725981949\""),
+            bad("1e400"),
+            bad("abc"),
+        ],
         Format::Envoy => vec![
             ok("2024-06-18T10:19:42.614Z", "2024-06-18T10:19:42.614000Z"),
             ok("2024-02-29T23:59:59.000Z", "2024-02-29T23:59:59Z"),
@@ -191,6 +208,7 @@ fn times(format: Format) -> Vec<Slot> {
 fn durations(format: Format) -> Vec<&'static str> {
     match format {
         Format::Haproxy => vec!["30", "0", "-1", "-5", "abc", "3.5", "99999999999999999999"],
+        Format::Traefik => vec!["12", "0", "-1", "-5", "abc", "3.5", "99999999999999999999"],
         _ => vec!["0.086", "0.000", "-1", "-1.000", "-0.5", "abc", "1e3", "-", "12"],
     }
 }
@@ -268,6 +286,12 @@ fn line_of(format: Format, v: &Values<'_>) -> String {
         ),
         Format::IngressController => format!(
             "W{time}       7 controller.go:1112] Service \"{up}\" does not have any active Endpoint."
+        ),
+        Format::Traefik => format!(
+            "{client} - - [{time}] \"GET /x HTTP/1.1\" {status} 612 \"-\" \"curl/8.5.0\" 7 \"shop@docker\" \"http://{up}\" {d}ms"
+        ),
+        Format::Caddy => format!(
+            "{{\"level\":\"debug\",\"ts\":{time},\"logger\":\"http.handlers.reverse_proxy\",\"msg\":\"upstream roundtrip\",\"upstream\":\"{up}\",\"duration\":{d},\"request\":{{\"remote_ip\":\"{client}\",\"remote_port\":\"54300\",\"proto\":\"HTTP/1.1\",\"method\":\"GET\",\"host\":\"h\",\"uri\":\"/x\"}},\"status\":{status}}}"
         ),
         Format::Envoy => format!(
             "[{time}] \"GET /x HTTP/1.1\" {status} UF - - \"-\" 0 91 2 - \"{client}\" \"curl/8.5.0\" \"id\" \"h\" \"10.0.0.7:8080\" outbound|8080||cart.shop.svc.cluster.local - 10.0.45.1:8080 - - default"

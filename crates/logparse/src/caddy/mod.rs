@@ -250,7 +250,7 @@ fn parse_json<'a>(line: &'a [u8], obj: &'a [u8]) -> Result<Event<'a>, ParseError
         fields.method = s("request.method", r.method)?;
         fields.uri = s("request.uri", r.uri)?;
         ev.host = s("request.host", r.host)?;
-        ev.client = fields.remote_ip;
+        ev.client = fields.remote_ip.and_then(crate::bytes::ip_shaped);
     }
     let logger_name = logger.unwrap_or_default();
     let upstream = s("upstream", j.upstream)?;
@@ -336,7 +336,7 @@ fn parse_common(line: &[u8]) -> Option<Event<'_>> {
     let mut ev = Event::new(FORMAT, line);
     let open = memchr::memchr(b'[', line)?;
     ev.time = crate::nginx::access::parse_time_local(line.get(open + 1..)?);
-    ev.client = line.get(..memchr::memchr(b' ', line)?);
+    ev.client = line.get(..memchr::memchr(b' ', line)?).and_then(crate::bytes::ip_shaped);
     ev.request = Some(request);
     ev.host = crate::aws::request_host(request);
     ev.status = crate::aws::parse_status(status);

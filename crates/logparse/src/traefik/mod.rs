@@ -290,7 +290,8 @@ fn parse_clf(line: &[u8]) -> Result<Option<Event<'_>>, ParseError> {
     if ev.time.is_none() {
         return Err(err(ParseErrorKind::InvalidField("time"), 0));
     }
-    ev.client = dash(t.client);
+    // Traefik writes the peer's IP (`ClientHost`); other text is no client.
+    ev.client = dash(t.client).and_then(crate::bytes::ip_shaped);
     let remote_user = dash(t.user);
     ev.request = dash(t.request);
     ev.host = crate::aws::request_host(t.request);
@@ -502,7 +503,7 @@ fn parse_json<'a>(line: &'a [u8], obj: &'a [u8]) -> Result<Event<'a>, ParseError
     let start = s("StartUTC", j.start_utc)?;
     ev.time = start.or(time).and_then(json::rfc3339);
     ev.status = downstream;
-    ev.client = s("ClientAddr", j.client_addr)?;
+    ev.client = s("ClientAddr", j.client_addr)?.and_then(crate::bytes::ip_shaped);
     let remote_user = s("ClientUsername", j.client_username)?;
     ev.host = s("RequestHost", j.request_host)?;
     ev.server = router;
