@@ -56,6 +56,27 @@ pub(crate) fn digit_run(b: &[u8]) -> usize {
     b.iter().take_while(|c| c.is_ascii_digit()).count()
 }
 
+/// `b` if it has the shape of an IP address, with or without a port (`10.0.0.1`,
+/// `10.0.0.1:80`, `[2001:db8::1]:443`, `fe80::1%eth0`): hex digits, `.`, `:`, brackets and a
+/// `%zone`, with at least one `.` or `:`. The `x`, `X` and `*` of addresses anonymized in
+/// place (`192.168.xx.1`, `XXX.XXX.XXX.XXX:63261`) are kept. Anything else (a host name, a
+/// placeholder such as `{IP address hidden}`, a list) is not an address: `None`.
+pub(crate) fn ip_shaped(b: &[u8]) -> Option<&[u8]> {
+    // A zone (`%eth0`) names an interface: any bytes but the port's `]` and `:` after it.
+    let addr = match memchr::memchr(b'%', b) {
+        Some(i) => &b[..i],
+        None => b,
+    };
+    let shaped = addr.iter().any(|&c| c == b'.' || c == b':')
+        && addr.iter().all(|&c| {
+            c.is_ascii_hexdigit() || matches!(c, b'.' | b':' | b'[' | b']' | b'x' | b'X' | b'*')
+        })
+        && b[addr.len()..].iter().all(|&c| {
+            c.is_ascii_alphanumeric() || matches!(c, b'%' | b']' | b':' | b'.' | b'_' | b'-')
+        });
+    shaped.then_some(b)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,18 +97,14 @@ mod tests {
         assert!(contains(b"abc", b"bc"));
         assert_eq!(trim(b"  x \t"), b"x");
     }
-}
 
-/// `b` if it has the shape of an IP address, with or without a port (`10.0.0.1`,
-/// `10.0.0.1:80`, `[2001:db8::1]:443`, `fe80::1%eth0`): hex digits, `.`, `:`, brackets and a
-/// `%zone`, with at least one `.` or `:`. The `x`, `X` and `*` of addresses anonymized in
-/// place (`192.168.xx.1`, `XXX.XXX.XXX.XXX:63261`) are kept. Anything else (a host name, a
-/// placeholder such as `{IP address hidden}`, a list) is not an address: `None`.
-pub(crate) fn ip_shaped(b: &[u8]) -> Option<&[u8]> {
-    let shaped = b.iter().any(|&c| c == b'.' || c == b':')
-        && b.iter().all(|&c| {
-            c.is_ascii_hexdigit()
-                || matches!(c, b'.' | b':' | b'[' | b']' | b'%' | b'x' | b'X' | b'*')
-        });
-    shaped.then_some(b)
+    #[test]
+    fn ip_shaped_keeps_addresses_and_drops_names() {
+        for a in ["10.0.0.1", "10.0.0.1:80", "[2001:db8::1]:443", "fe80::1%eth0", "192.168.xx.1"] {
+            assert_eq!(super::ip_shaped(a.as_bytes()), Some(a.as_bytes()), "{a}");
+        }
+        for n in ["shop.example.com", "{IP address hidden}", "12345", "", "10.0.0.1, 10.0.0.2"] {
+            assert_eq!(super::ip_shaped(n.as_bytes()), None, "{n}");
+        }
+    }
 }
