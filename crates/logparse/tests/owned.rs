@@ -144,7 +144,6 @@ mod serde_round_trip {
                 "backend_port": {"uint": 80},
                 "request_processing_time": {"float": 0.000086},
                 "backend_processing_time": {"float": 0.001048},
-                "response_processing_time": {"int": -1},
                 "backend_status_code": {"uint": 0},
                 "received_bytes": {"uint": 0},
                 "sent_bytes": {"uint": 57},
