@@ -1,0 +1,237 @@
+//! A generator of an nginx error log and access log of the same server, with the truth of
+//! their join: for each request, what the user got and which attempts failed.
+//!
+//! Access lines use the `main_upstream` layout (`testdata/nginx-access/formats.conf`); error
+//! lines are the upstream failures of `testdata/nginx-error/` with other values. Each request
+//! has its own client address, except the repeats (one client sending one request twice in
+//! one second, both failing the same way), so that the only lines the join cannot tell apart
+//! are the ones whose counts do not depend on it.
+
+use std::collections::BTreeMap;
+
+use logparse::{Class, Format, Options, Parser};
+
+/// The failures an attempt can end with: the error-log message (after the connection number).
+const CAUSES: [&str; 3] = [
+    "connect() failed (111: Connection refused) while connecting to upstream",
+    "upstream timed out (110: Connection timed out) while reading response header from upstream",
+    "upstream prematurely closed connection while reading response header from upstream",
+];
+const REFUSED: usize = 0;
+const TIMEOUT: usize = 1;
+const PEERS: [&str; 3] = ["10.0.0.5:8080", "10.0.0.6:8080", "10.0.0.7:8080"];
+const PATHS: [&str; 4] = ["/api/cart?id=42", "/api/items", "/login", "/api/v1/search?q=x"];
+
+/// The two logs and their truth.
+pub struct Generated {
+    /// Error-log lines, in time order.
+    pub error: Vec<String>,
+    /// Access-log lines, in time order.
+    pub access: Vec<String>,
+    /// Unix second of each error line, and of each access line (for interleaving).
+    error_at: Vec<i64>,
+    access_at: Vec<i64>,
+    /// 5xx responses per class (gateway_error when the error line is missing).
+    responses: BTreeMap<Class, u64>,
+    hidden: BTreeMap<Class, u64>,
+    unmatched_attempts: u64,
+    unmatched_responses: u64,
+}
+
+/// The truth, as a report.
+#[derive(Debug)]
+pub struct Truth {
+    pub responses_by_class: BTreeMap<Class, u64>,
+    pub hidden_attempts: BTreeMap<Class, u64>,
+    pub unmatched_attempts: u64,
+    pub unmatched_responses: u64,
+}
+
+impl Truth {
+    pub fn responses(&self) -> u64 {
+        self.responses_by_class.values().sum()
+    }
+    pub fn hidden(&self) -> u64 {
+        self.hidden_attempts.values().sum()
+    }
+}
+
+impl Generated {
+    pub fn truth(&self) -> Truth {
+        Truth {
+            responses_by_class: self.responses.clone(),
+            hidden_attempts: self.hidden.clone(),
+            unmatched_attempts: self.unmatched_attempts,
+            unmatched_responses: self.unmatched_responses,
+        }
+    }
+
+    /// Both logs merged in time order (error lines first within a second).
+    pub fn interleaved(&self) -> Vec<(bool, String)> {
+        let mut all: Vec<(i64, bool, &String)> =
+            self.error_at.iter().zip(&self.error).map(|(t, l)| (*t, true, l)).collect();
+        all.extend(self.access_at.iter().zip(&self.access).map(|(t, l)| (*t, false, l)));
+        all.sort_by_key(|(t, e, _)| (*t, !*e));
+        all.into_iter().map(|(_, e, l)| (e, l.clone())).collect()
+    }
+}
+
+/// A small deterministic generator (xorshift).
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// The class the error-log parser gives each cause.
+fn classes() -> [Class; 3] {
+    let mut p = Parser::new(Some(Format::NginxError), Options::default());
+    CAUSES.map(|c| {
+        let line = format!(
+            "2024/03/14 09:00:00 [error] 1#1: *1 {c}, client: 10.9.9.9, server: s, request: \"GET / HTTP/1.1\", upstream: \"http://10.0.0.5:8080/\", host: \"s\""
+        );
+        p.parse(line.as_bytes()).expect("cause line parses").class
+    })
+}
+
+const T0: i64 = 1_710_406_800; // 2024-03-14 09:00:00 UTC
+
+fn clock(t: i64) -> (String, String) {
+    // Days to a civil date (proleptic Gregorian), after H. Hinnant's `civil_from_days`.
+    let (days, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    let (hh, mm, ss) = (secs / 3600, secs / 60 % 60, secs % 60);
+    const MON: [&str; 12] =
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    (
+        format!("{y}/{m:02}/{d:02} {hh:02}:{mm:02}:{ss:02}"),
+        format!("{d:02}/{}/{y}:{hh:02}:{mm:02}:{ss:02} +0000", MON[(m - 1) as usize]),
+    )
+}
+
+/// `requests` failing requests (with successful ones between them), from `seed`.
+pub fn generate(seed: u64, requests: usize) -> Generated {
+    let class = classes();
+    let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+    let mut g = Generated {
+        error: vec![],
+        access: vec![],
+        error_at: vec![],
+        access_at: vec![],
+        responses: BTreeMap::new(),
+        hidden: BTreeMap::new(),
+        unmatched_attempts: 0,
+        unmatched_responses: 0,
+    };
+    let mut conn = 1000u64;
+    let mut t = T0;
+    // (second, error line) kept until written in order.
+    let mut errors: Vec<(i64, String)> = vec![];
+    let mut accesses: Vec<(i64, String)> = vec![];
+    let incident = (requests / 3, requests / 3 + requests / 10);
+    for i in 0..requests {
+        t += rng.below(3) as i64;
+        let client = format!("10.{}.{}.{}", 1 + i / 65536, (i / 256) % 256, i % 256);
+        let path = PATHS[rng.below(PATHS.len() as u64) as usize];
+        let request = format!("GET {path} HTTP/1.1");
+        let mut attempt = |at: i64, cause: usize, peer: &str, errors: &mut Vec<(i64, String)>| {
+            conn += 1;
+            let (e, _) = clock(at);
+            errors.push((at, format!(
+                "{e} [error] 31#31: *{conn} {}, client: {client}, server: shop, request: \"{request}\", upstream: \"http://{peer}{path}\", host: \"shop\"",
+                CAUSES[cause]
+            )));
+        };
+        let response = |at: i64,
+                        status: u16,
+                        rt: &str,
+                        ua: &str,
+                        us: &str,
+                        accesses: &mut Vec<(i64, String)>| {
+            let (_, a) = clock(at);
+            accesses.push((at, format!(
+                "{client} - - [{a}] \"{request}\" {status} 157 \"-\" \"gen\" \"-\" rt={rt} ua=\"{ua}\" us=\"{us}\" ut=\"-\" uct=\"-\" uht=\"-\""
+            )));
+        };
+        // A successful request between failures (not part of the join).
+        if rng.below(2) == 0 {
+            response(t, 200, "0.010", PEERS[1], "200", &mut accesses);
+        }
+        let in_incident = (incident.0..incident.1).contains(&i);
+        let kind = if in_incident { 0 } else { rng.below(7) };
+        let cause = rng.below(3) as usize;
+        let (a, b) = (PEERS[rng.below(3) as usize], PEERS[(rng.below(2) + 1) as usize]);
+        match kind {
+            // Retried on another peer, which answered: a hidden failure.
+            0 | 1 => {
+                let cause = if in_incident { REFUSED } else { cause };
+                let repeat = rng.below(5) == 0;
+                for _ in 0..if repeat { 2 } else { 1 } {
+                    attempt(t, cause, a, &mut errors);
+                    response(t, 200, "0.020", &format!("{a}, {b}"), "502, 200", &mut accesses);
+                    *g.hidden.entry(class[cause]).or_default() += 1;
+                }
+            }
+            // Both peers failed: the user got the last one's status and class.
+            2 => {
+                let second = rng.below(3) as usize;
+                attempt(t, cause, a, &mut errors);
+                attempt(t + 2, second, b, &mut errors);
+                let status = if second == TIMEOUT { 504 } else { 502 };
+                response(
+                    t + 2,
+                    status,
+                    "2.300",
+                    &format!("{a}, {b}"),
+                    &format!("502, {status}"),
+                    &mut accesses,
+                );
+                *g.responses.entry(class[second]).or_default() += 1;
+            }
+            // A timeout, no retry (proxy_next_upstream off): 504 after 60 s.
+            3 => {
+                attempt(t + 60, TIMEOUT, a, &mut errors);
+                response(t + 60, 504, "60.001", a, "504", &mut accesses);
+                *g.responses.entry(class[TIMEOUT]).or_default() += 1;
+            }
+            // One attempt failed, no retry.
+            4 => {
+                attempt(t, cause, a, &mut errors);
+                let status = if cause == TIMEOUT { 504 } else { 502 };
+                response(t, status, "0.004", a, &status.to_string(), &mut accesses);
+                *g.responses.entry(class[cause]).or_default() += 1;
+            }
+            // The error line is missing (logged at a level that hides it).
+            5 => {
+                response(t, 502, "0.001", a, "502", &mut accesses);
+                *g.responses.entry(Class::GatewayError).or_default() += 1;
+                g.unmatched_responses += 1;
+            }
+            // The access line is missing (filtered).
+            _ => {
+                attempt(t, cause, a, &mut errors);
+                g.unmatched_attempts += 1;
+            }
+        }
+    }
+    errors.sort_by_key(|(t, _)| *t);
+    accesses.sort_by_key(|(t, _)| *t);
+    (g.error_at, g.error) = errors.into_iter().unzip();
+    (g.access_at, g.access) = accesses.into_iter().unzip();
+    g
+}
