@@ -27,7 +27,12 @@
 //! of its peer in its window (then by class). When the identical requests failed the same way
 //! the counts are exact; when they failed differently on the same peer in the same second, the
 //! classes may be swapped between them (the totals of responses and hidden attempts stay exact).
-//! nginx's `$connection` would make the join exact; the access-log reader does not carry it yet.
+//! When the access log carries `$connection` (the error log's `*N`), an attempt must also have
+//! the response's connection number: identical requests on different connections are then
+//! told apart, and the join is exact. (A keep-alive connection carries requests one after the
+//! other, so connection, request line, peer and window together name one response.)
+//! `$request_id` is read ([`crate::nginx::access::Fields::request_id`]) but nginx does not write
+//! it to the error log, so it does not take part.
 //!
 //! **Bounds.** [`Join`] keeps the lines of each group until [`Join::report`] (batch: the whole
 //! input, so that an attempt and its response may be in different parts, threads or files;
@@ -51,6 +56,8 @@ struct Attempt {
     /// The peer (`host:port` or `unix:/path`).
     upstream: Box<[u8]>,
     class: Class,
+    /// The `*N` connection number.
+    connection: Option<u64>,
 }
 
 /// A response with a failed attempt, from an nginx access-log line.
@@ -64,6 +71,8 @@ struct Response {
     status: u16,
     /// Each attempt: its peer and whether it failed.
     attempts: Vec<(Box<[u8]>, bool)>,
+    /// `$connection`, when the access log has it.
+    connection: Option<u64>,
 }
 
 /// The lines of one group (client, request line).
@@ -139,6 +148,8 @@ pub enum Side<'a> {
         upstream: &'a [u8],
         /// The attempt's class.
         class: Class,
+        /// The client connection number (`*N`).
+        connection: Option<u64>,
     },
     /// A response with a failed attempt (nginx access log).
     Response,
@@ -155,7 +166,8 @@ pub fn side_of<'a>(ev: &Event<'a>) -> Option<(GroupKey<'a>, Side<'a>)> {
         Fields::NginxError(f) if !f.stream => {
             let failure = !matches!(ev.class, Class::Info | Class::Ok | Class::GatewayError);
             let upstream = ev.upstream?;
-            failure.then_some((key, Side::Attempt { upstream, class: ev.class }))
+            let connection = f.connection;
+            failure.then_some((key, Side::Attempt { upstream, class: ev.class, connection }))
         }
         Fields::NginxAccess(f) => f
             .upstreams
@@ -219,8 +231,9 @@ impl Join {
         let g = self.groups.entry((Box::from(client), Box::from(request))).or_default();
         g.newest = g.newest.max(second);
         match side {
-            Side::Attempt { upstream, class } => {
-                g.attempts.push(Attempt { second, upstream: Box::from(upstream), class });
+            Side::Attempt { upstream, class, connection } => {
+                let upstream = Box::from(upstream);
+                g.attempts.push(Attempt { second, upstream, class, connection });
                 self.newest.0 = Some(self.newest.0.map_or(second, |n| n.max(second)));
             }
             Side::Response => {
@@ -232,7 +245,8 @@ impl Join {
                     .filter_map(|a| Some((Box::from(a.addr?), failed(a.status))))
                     .collect();
                 let status = ev.status.unwrap_or(0);
-                g.responses.push(Response { second, request_time, status, attempts });
+                let connection = f.connection;
+                g.responses.push(Response { second, request_time, status, attempts, connection });
                 self.newest.1 = Some(self.newest.1.map_or(second, |n| n.max(second)));
             }
         }
@@ -315,7 +329,10 @@ fn resolve(mut g: Group, r: &mut Report) {
             let found = bad.then(|| {
                 (0..g.attempts.len()).find(|&i| {
                     let a = &g.attempts[i];
-                    !used[i] && a.upstream == *peer && (from..=resp.second).contains(&a.second)
+                    !used[i]
+                        && a.upstream == *peer
+                        && (from..=resp.second).contains(&a.second)
+                        && resp.connection.is_none_or(|c| a.connection == Some(c))
                 })
             });
             let found = found.flatten();

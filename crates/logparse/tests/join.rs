@@ -91,3 +91,39 @@ fn an_interleaved_stream_keeps_memory_flat() {
     assert_eq!(got.hidden_attempts, want.hidden_attempts);
     assert_eq!(got.settled_early, 0);
 }
+
+#[test]
+fn with_connection_identical_requests_are_told_apart() {
+    let error = || Parser::new(Some(Format::NginxError), Options::default());
+    for seed in 1..=4u64 {
+        let g = joingen::generate_with(seed, 400, true);
+        let want = g.truth();
+        for (format, exact) in
+            [(joingen::connection_format(), true), (LogFormat::main_upstream(), false)]
+        {
+            let mut access = Parser::new(Some(Format::NginxAccess), Options::default())
+                .with_access_format(format);
+            let mut e = error();
+            // The access log first this time: the order does not matter.
+            let mut j = Join::default();
+            for line in &g.access {
+                j.push(&access.parse(line.as_bytes()).unwrap());
+            }
+            for line in &g.error {
+                j.push(&e.parse(line.as_bytes()).unwrap());
+            }
+            let got = j.report();
+            if exact {
+                assert_eq!(got.responses_by_class, want.responses_by_class, "seed {seed}");
+                assert_eq!(got.hidden_attempts, want.hidden_attempts, "seed {seed}");
+            }
+            // Without the connection number, the classes of identical requests may be swapped
+            // between them; the totals stay exact.
+            assert_eq!(
+                (got.responses(), got.hidden()),
+                (want.responses(), want.hidden()),
+                "seed {seed}"
+            );
+        }
+    }
+}

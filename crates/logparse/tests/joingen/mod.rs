@@ -126,6 +126,20 @@ fn clock(t: i64) -> (String, String) {
 
 /// `requests` failing requests (with successful ones between them), from `seed`.
 pub fn generate(seed: u64, requests: usize) -> Generated {
+    generate_with(seed, requests, false)
+}
+
+/// The access-log layout of [`generate_with`]`(.., true)`: `main_upstream` and `$connection`.
+pub fn connection_format() -> logparse::nginx::access::LogFormat {
+    let base = logparse::nginx::access::LogFormat::main_upstream();
+    logparse::nginx::access::LogFormat::new(&format!("{} c=$connection", base.as_str()))
+        .expect("a valid log_format")
+}
+
+/// As [`generate`]; with `connection`, the access lines end with ` c=$connection` and the
+/// repeated requests fail differently (one retried well after a failure, one a 502 of another
+/// cause on the same peer in the same second): only the connection number tells them apart.
+pub fn generate_with(seed: u64, requests: usize, connection: bool) -> Generated {
     let class = classes();
     let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
     let mut g = Generated {
@@ -149,8 +163,12 @@ pub fn generate(seed: u64, requests: usize) -> Generated {
         let client = format!("10.{}.{}.{}", 1 + i / 65536, (i / 256) % 256, i % 256);
         let path = PATHS[rng.below(PATHS.len() as u64) as usize];
         let request = format!("GET {path} HTTP/1.1");
-        let mut attempt = |at: i64, cause: usize, peer: &str, errors: &mut Vec<(i64, String)>| {
-            conn += 1;
+        let attempt = |at: i64,
+                       c: u64,
+                       cause: usize,
+                       peer: &str,
+                       errors: &mut Vec<(i64, String)>| {
+            let conn = c;
             let (e, _) = clock(at);
             errors.push((at, format!(
                 "{e} [error] 31#31: *{conn} {}, client: {client}, server: shop, request: \"{request}\", upstream: \"http://{peer}{path}\", host: \"shop\"",
@@ -158,6 +176,7 @@ pub fn generate(seed: u64, requests: usize) -> Generated {
             )));
         };
         let response = |at: i64,
+                        c: u64,
                         status: u16,
                         rt: &str,
                         ua: &str,
@@ -165,36 +184,56 @@ pub fn generate(seed: u64, requests: usize) -> Generated {
                         accesses: &mut Vec<(i64, String)>| {
             let (_, a) = clock(at);
             accesses.push((at, format!(
-                "{client} - - [{a}] \"{request}\" {status} 157 \"-\" \"gen\" \"-\" rt={rt} ua=\"{ua}\" us=\"{us}\" ut=\"-\" uct=\"-\" uht=\"-\""
+                "{client} - - [{a}] \"{request}\" {status} 157 \"-\" \"gen\" \"-\" rt={rt} ua=\"{ua}\" us=\"{us}\" ut=\"-\" uct=\"-\" uht=\"-\"{}",
+                if connection { format!(" c={c}") } else { String::new() }
             )));
         };
         // A successful request between failures (not part of the join).
+        conn += 1;
+        let c = conn;
         if rng.below(2) == 0 {
-            response(t, 200, "0.010", PEERS[1], "200", &mut accesses);
+            response(t, c, 200, "0.010", PEERS[1], "200", &mut accesses);
         }
         let in_incident = (incident.0..incident.1).contains(&i);
         let kind = if in_incident { 0 } else { rng.below(7) };
         let cause = rng.below(3) as usize;
-        let (a, b) = (PEERS[rng.below(3) as usize], PEERS[(rng.below(2) + 1) as usize]);
+        let ai = rng.below(3) as usize;
+        let (a, b) = (PEERS[ai], PEERS[(ai + 1 + rng.below(2) as usize) % 3]);
         match kind {
             // Retried on another peer, which answered: a hidden failure.
             0 | 1 => {
                 let cause = if in_incident { REFUSED } else { cause };
-                let repeat = rng.below(5) == 0;
-                for _ in 0..if repeat { 2 } else { 1 } {
-                    attempt(t, cause, a, &mut errors);
-                    response(t, 200, "0.020", &format!("{a}, {b}"), "502, 200", &mut accesses);
-                    *g.hidden.entry(class[cause]).or_default() += 1;
+                attempt(t, c, cause, a, &mut errors);
+                response(t, c, 200, "0.020", &format!("{a}, {b}"), "502, 200", &mut accesses);
+                *g.hidden.entry(class[cause]).or_default() += 1;
+                if rng.below(5) == 0 {
+                    // The client sends the same request again in the same second, on another
+                    // connection.
+                    conn += 1;
+                    if connection {
+                        let other = (cause + 1 + rng.below(2) as usize) % 3;
+                        let status = if other == TIMEOUT { 504 } else { 502 };
+                        attempt(t, conn, other, a, &mut errors);
+                        let us = status.to_string();
+                        response(t, conn, status, "0.004", a, &us, &mut accesses);
+                        *g.responses.entry(class[other]).or_default() += 1;
+                    } else {
+                        attempt(t, conn, cause, a, &mut errors);
+                        let ua = format!("{a}, {b}");
+                        response(t, conn, 200, "0.020", &ua, "502, 200", &mut accesses);
+                        *g.hidden.entry(class[cause]).or_default() += 1;
+                    }
                 }
             }
             // Both peers failed: the user got the last one's status and class.
             2 => {
                 let second = rng.below(3) as usize;
-                attempt(t, cause, a, &mut errors);
-                attempt(t + 2, second, b, &mut errors);
+                attempt(t, c, cause, a, &mut errors);
+                attempt(t + 2, c, second, b, &mut errors);
                 let status = if second == TIMEOUT { 504 } else { 502 };
                 response(
                     t + 2,
+                    c,
                     status,
                     "2.300",
                     &format!("{a}, {b}"),
@@ -205,26 +244,26 @@ pub fn generate(seed: u64, requests: usize) -> Generated {
             }
             // A timeout, no retry (proxy_next_upstream off): 504 after 60 s.
             3 => {
-                attempt(t + 60, TIMEOUT, a, &mut errors);
-                response(t + 60, 504, "60.001", a, "504", &mut accesses);
+                attempt(t + 60, c, TIMEOUT, a, &mut errors);
+                response(t + 60, c, 504, "60.001", a, "504", &mut accesses);
                 *g.responses.entry(class[TIMEOUT]).or_default() += 1;
             }
             // One attempt failed, no retry.
             4 => {
-                attempt(t, cause, a, &mut errors);
+                attempt(t, c, cause, a, &mut errors);
                 let status = if cause == TIMEOUT { 504 } else { 502 };
-                response(t, status, "0.004", a, &status.to_string(), &mut accesses);
+                response(t, c, status, "0.004", a, &status.to_string(), &mut accesses);
                 *g.responses.entry(class[cause]).or_default() += 1;
             }
             // The error line is missing (logged at a level that hides it).
             5 => {
-                response(t, 502, "0.001", a, "502", &mut accesses);
+                response(t, c, 502, "0.001", a, "502", &mut accesses);
                 *g.responses.entry(Class::GatewayError).or_default() += 1;
                 g.unmatched_responses += 1;
             }
             // The access line is missing (filtered).
             _ => {
-                attempt(t, cause, a, &mut errors);
+                attempt(t, c, cause, a, &mut errors);
                 g.unmatched_attempts += 1;
             }
         }
