@@ -156,15 +156,18 @@ pub enum Side<'a> {
 }
 
 /// The group key (client address, request line) and side of `ev`, when it takes part in the
-/// join: an nginx error-log line of a failure class with a time, client, request and
-/// upstream; an nginx access-log line with a time, client, request and a failed entry in
+/// join: an nginx error-log line with a time, client, request and upstream whose
+/// [`implied_status`](crate::nginx::error::Fields::implied_status) is 502, 503 or 504; an nginx access-log line with a time, client, request and a failed entry in
 /// `$upstream_status` (`502`, `503`, `504` or `-`). `None` for every other event.
 pub fn side_of<'a>(ev: &Event<'a>) -> Option<(GroupKey<'a>, Side<'a>)> {
     ev.time?;
     let key = (ev.client?, ev.request?);
     match &ev.fields {
         Fields::NginxError(f) if !f.stream => {
-            let failure = !matches!(ev.class, Class::Info | Class::Ok | Class::GatewayError);
+            // A failed attempt is one that gives the client a gateway status if it is the last
+            // (nginx's error log writes other lines about an attempt: `upstream server
+            // temporarily disabled`, FastCGI stderr, a reset after the header was sent).
+            let failure = matches!(f.implied_status, Some(502..=504));
             let upstream = ev.upstream?;
             let connection = f.connection;
             failure.then_some((key, Side::Attempt { upstream, class: ev.class, connection }))

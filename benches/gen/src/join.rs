@@ -1,5 +1,6 @@
-//! A generator of an nginx error log and access log of the same server, with the truth of
-//! their join: for each request, what the user got and which attempts failed.
+//! An nginx error log and access log of the same server, with the truth of their join: for
+//! each failing request, the status the user got and the class of each failed attempt (in
+//! the names of gatelog's class vocabulary, as gatelog prints them).
 //!
 //! Access lines use the `main_upstream` layout (`testdata/nginx-access/formats.conf`); error
 //! lines are the upstream failures of `testdata/nginx-error/` with other values. Each request
@@ -9,14 +10,17 @@
 
 use std::collections::BTreeMap;
 
-use logparse::{Class, Format, Options, Parser};
-
-/// The failures an attempt can end with: the error-log message (after the connection number).
-const CAUSES: [&str; 3] = [
+/// The failures an attempt can end with: the error-log message (after the connection number),
+/// as nginx writes it (`src/event/ngx_event_connect.c`, `src/http/ngx_http_upstream.c`).
+pub const CAUSES: [&str; 3] = [
     "connect() failed (111: Connection refused) while connecting to upstream",
     "upstream timed out (110: Connection timed out) while reading response header from upstream",
     "upstream prematurely closed connection while reading response header from upstream",
 ];
+/// The class of each of [`CAUSES`].
+pub const CLASSES: [&str; 3] = ["connect_refused", "response_timeout", "prematurely_closed"];
+/// The class of a 502 whose cause is not in the error log.
+pub const GATEWAY_ERROR: &str = "gateway_error";
 const REFUSED: usize = 0;
 const TIMEOUT: usize = 1;
 const PEERS: [&str; 3] = ["10.0.0.5:8080", "10.0.0.6:8080", "10.0.0.7:8080"];
@@ -32,8 +36,8 @@ pub struct Generated {
     error_at: Vec<i64>,
     access_at: Vec<i64>,
     /// 5xx responses per class (gateway_error when the error line is missing).
-    responses: BTreeMap<Class, u64>,
-    hidden: BTreeMap<Class, u64>,
+    responses: BTreeMap<&'static str, u64>,
+    hidden: BTreeMap<&'static str, u64>,
     unmatched_attempts: u64,
     unmatched_responses: u64,
 }
@@ -41,22 +45,29 @@ pub struct Generated {
 /// The truth, as a report.
 #[derive(Debug)]
 pub struct Truth {
-    pub responses_by_class: BTreeMap<Class, u64>,
-    pub hidden_attempts: BTreeMap<Class, u64>,
+    /// 5xx responses per class.
+    pub responses_by_class: BTreeMap<&'static str, u64>,
+    /// Failed attempts retried well, per class.
+    pub hidden_attempts: BTreeMap<&'static str, u64>,
+    /// Attempts whose access line is missing.
     pub unmatched_attempts: u64,
+    /// 502s whose error line is missing.
     pub unmatched_responses: u64,
 }
 
 impl Truth {
+    /// All 5xx responses.
     pub fn responses(&self) -> u64 {
         self.responses_by_class.values().sum()
     }
+    /// All hidden attempts.
     pub fn hidden(&self) -> u64 {
         self.hidden_attempts.values().sum()
     }
 }
 
 impl Generated {
+    /// What the join of the two logs must count.
     pub fn truth(&self) -> Truth {
         Truth {
             responses_by_class: self.responses.clone(),
@@ -90,17 +101,6 @@ impl Rng {
     }
 }
 
-/// The class the error-log parser gives each cause.
-fn classes() -> [Class; 3] {
-    let mut p = Parser::new(Some(Format::NginxError), Options::default());
-    CAUSES.map(|c| {
-        let line = format!(
-            "2024/03/14 09:00:00 [error] 1#1: *1 {c}, client: 10.9.9.9, server: s, request: \"GET / HTTP/1.1\", upstream: \"http://10.0.0.5:8080/\", host: \"s\""
-        );
-        p.parse(line.as_bytes()).expect("cause line parses").class
-    })
-}
-
 const T0: i64 = 1_710_406_800; // 2024-03-14 09:00:00 UTC
 
 fn clock(t: i64) -> (String, String) {
@@ -129,18 +129,20 @@ pub fn generate(seed: u64, requests: usize) -> Generated {
     generate_with(seed, requests, false)
 }
 
-/// The access-log layout of [`generate_with`]`(.., true)`: `main_upstream` and `$connection`.
-pub fn connection_format() -> logparse::nginx::access::LogFormat {
-    let base = logparse::nginx::access::LogFormat::main_upstream();
-    logparse::nginx::access::LogFormat::new(&format!("{} c=$connection", base.as_str()))
-        .expect("a valid log_format")
+/// The nginx `log_format` of the access lines: `main_upstream` (gatelog's preset, which it
+/// reads without configuration).
+pub const ACCESS_FORMAT: &str = "$remote_addr - $remote_user [$time_local] \"$request\" $status $body_bytes_sent \"$http_referer\" \"$http_user_agent\" \"$http_x_forwarded_for\" rt=$request_time ua=\"$upstream_addr\" us=\"$upstream_status\" ut=\"$upstream_response_time\" uct=\"$upstream_connect_time\" uht=\"$upstream_header_time\"";
+
+/// The `log_format` of the access lines of [`generate_with`]`(.., true)`.
+pub fn connection_format() -> String {
+    format!("{ACCESS_FORMAT} c=$connection")
 }
 
 /// As [`generate`]; with `connection`, the access lines end with ` c=$connection` and the
 /// repeated requests fail differently (one retried well after a failure, one a 502 of another
 /// cause on the same peer in the same second): only the connection number tells them apart.
 pub fn generate_with(seed: u64, requests: usize, connection: bool) -> Generated {
-    let class = classes();
+    let class = CLASSES;
     let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
     let mut g = Generated {
         error: vec![],
@@ -258,7 +260,7 @@ pub fn generate_with(seed: u64, requests: usize, connection: bool) -> Generated 
             // The error line is missing (logged at a level that hides it).
             5 => {
                 response(t, c, 502, "0.001", a, "502", &mut accesses);
-                *g.responses.entry(Class::GatewayError).or_default() += 1;
+                *g.responses.entry(GATEWAY_ERROR).or_default() += 1;
                 g.unmatched_responses += 1;
             }
             // The access line is missing (filtered).
