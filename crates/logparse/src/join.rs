@@ -316,7 +316,13 @@ impl Join {
 
     /// Whether neither log gave a line to the join.
     pub fn is_empty(&self) -> bool {
-        self.kept == 0 && self.settled == Report::default()
+        self.newest == (None, None)
+    }
+
+    /// Whether both logs gave lines to the join (an attempt and a response): without one of
+    /// them, every line of the other is unmatched and the report says nothing.
+    pub fn has_both(&self) -> bool {
+        self.newest.0.is_some() && self.newest.1.is_some()
     }
 }
 

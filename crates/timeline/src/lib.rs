@@ -510,17 +510,18 @@ impl Summary {
 
     /// The join of nginx's error log to its access log ([`logparse::join`]): the 5xx
     /// responses per class of the attempt that produced them, the failed attempts users never
-    /// saw (retried well), and what either log lacked. Empty counts when the input holds no
-    /// nginx access line with a failed upstream attempt and no nginx error line about one.
+    /// saw (retried well), and what either log lacked. Empty counts unless the input holds
+    /// both an nginx access line with a failed upstream attempt and an nginx error line about
+    /// a failed attempt ([`has_join`](Summary::has_join)).
     /// The counts do not depend on how the input was cut or the order of the files; computing
     /// them walks the lines kept (see [`logparse::join::Join::report`]).
     pub fn join(&self) -> logparse::join::Report {
-        self.join.report()
+        if self.has_join() { self.join.report() } else { Default::default() }
     }
 
-    /// Whether any line took part in the join of nginx's error and access logs.
+    /// Whether lines of both nginx logs took part in the join ([`join`](Summary::join)).
     pub fn has_join(&self) -> bool {
-        !self.join.is_empty()
+        self.join.has_both()
     }
 
     /// Events not counted per upstream because they are a second copy of a health or admin

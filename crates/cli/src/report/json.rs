@@ -60,7 +60,7 @@
 //!                  "upstream": "10.0.0.1:80" | null,
 //!                  "failures": N, "total": N, "classes": {"connect_refused": N, ...}}],
 //!   "hints": [{"class": "connect_refused", "unit": "attempts", "count": N, "hint": "..."}],
-//!   "join": {"responses": N, "responses_by_class": {"connect_refused": N, "gateway_error": N},
+//!   "join": {"joined": true, "responses": N, "responses_by_class": {"connect_refused": N, "gateway_error": N},
 //!            "hidden": N, "hidden_attempts": {"connect_refused": N},
 //!            "hidden_by_upstream": [{"upstream": "10.0.0.5:80", "class": "connect_refused",
 //!                                    "count": N}],
@@ -79,8 +79,9 @@
 //! access log is missing, filtered or cut); `settled_early` lines joined before their partner
 //! could be read because too many waited (0 unless memory ran short). `paired_responses`
 //! counts Traefik and Caddy 502/504 responses that took the class of their cause line
-//! (`logparse::pair`; their classes are in the `responses` rows of `upstreams`). All are 0
-//! when the input has no lines of the kinds joined.
+//! (`logparse::pair`; their classes are in the `responses` rows of `upstreams`). `joined` says
+//! whether the input held lines of both nginx logs to join; when it is `false`, the other
+//! counts but `paired_responses` are 0.
 //!
 //! `lines = events + excluded + continuation + unparsed`, where `excluded` counts events
 //! that the filters left out. `unit` says what a count is: `attempts` (nginx error log: one
@@ -398,6 +399,7 @@ fn join_object(s: &Summary) -> serde_json::Value {
         .map(|((u, c), n)| json!({"upstream": text(u), "class": c.as_str(), "count": n}))
         .collect();
     json!({
+        "joined": s.has_join(),
         "responses": r.responses(),
         "responses_by_class": by_class(&r.responses_by_class),
         "hidden": r.hidden(),
