@@ -3,15 +3,17 @@
 //! A Traefik or Caddy 502/504 response whose line does not say why takes the class of the
 //! line of the same input that does (`logparse::pair`: same second, status and upstream).
 //! While such a response waits for its cause, the records after it are held back (at most
-//! [`HOLD`] of them, and never past two seconds of log time, a new input, or a pause of a
-//! live stream), so that records keep their input order.
+//! [`HOLD`] of them, and never past two seconds of the waiting response's format's log time,
+//! a new input, or a pause of a live stream), so that records keep their input order. Only
+//! lines of that format move its clock: a merged stream of several proxies whose clocks (or
+//! dates) differ does not cut the wait short.
 
 use std::collections::VecDeque;
 use std::io::{self, BufWriter, IsTerminal, Write};
 
 use anyhow::{Context, Result};
-use engine::logparse::Event;
 use engine::logparse::pair::{self, Cause, Pairs, Role};
+use engine::logparse::{Event, Format};
 use engine::{Outcome, Step};
 
 use crate::config::Config;
@@ -25,8 +27,8 @@ struct Held {
     pairs: Pairs<u64>,
     records: VecDeque<(u64, Vec<u8>)>,
     next: u64,
-    /// The second of the oldest response waiting.
-    waiting_since: Option<i64>,
+    /// The second and format of the oldest response waiting.
+    waiting_since: Option<(i64, Format)>,
     csv: bool,
     /// The length of the source field at the start of each record.
     source_len: usize,
@@ -80,8 +82,9 @@ impl Held {
         ev: Option<&Event<'_>>,
         record: &mut Vec<u8>,
     ) -> io::Result<()> {
-        let second = ev.and_then(|e| e.time).map(|t| t.unix_seconds());
-        if let (Some(since), Some(now)) = (self.waiting_since, second)
+        let second = ev.and_then(|e| e.time.map(|t| (t.unix_seconds(), e.format)));
+        if let (Some((since, format)), Some((now, of))) = (self.waiting_since, second)
+            && of == format
             && now > since + 1
         {
             self.flush(out)?;
@@ -101,7 +104,9 @@ impl Held {
                 }
                 Ok(None) if role == Role::Unexplained => {
                     waits = true;
-                    self.waiting_since.get_or_insert(key.second);
+                    if let Some(e) = ev {
+                        self.waiting_since.get_or_insert((key.second, e.format));
+                    }
                 }
                 Ok(None) => {}
             }
