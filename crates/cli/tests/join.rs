@@ -89,3 +89,30 @@ fn a_run_without_both_logs_has_an_empty_join() {
     assert_eq!(j["unmatched_attempts"], 0, "without the access log the join says nothing");
     assert_eq!(j["joined"], false);
 }
+
+#[test]
+fn the_report_and_the_table_show_the_join() {
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("r.html");
+    let (error, access) = (testdata("nginx-error/sample.log"), testdata("join/access.log"));
+    let j = summary(&[&error, &access], "1")["join"].clone();
+    let out = Command::new(BIN)
+        .args(["report", "-q", "-o"])
+        .arg(&html)
+        .args([&error, &access])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let page = std::fs::read_to_string(&html).unwrap();
+    let at = page.find("<h2 id=\"join\">").expect("a join section");
+    let section = &page[at..at + page[at..].find("</table>\n<h2").unwrap_or(2000).min(4000)];
+    assert!(section.contains(&format!("{} 5xx responses users got", j["responses"])), "{section}");
+    assert!(section.contains(&format!("{} failed attempts retried", j["hidden"])), "{section}");
+    let table = Command::new(BIN).args(["summary", "-q"]).args([&error, &access]).output().unwrap();
+    let table = String::from_utf8(table.stdout).unwrap();
+    let head = format!(
+        "Error log joined to access log ({} 5xx responses users got, {} failed attempts retried well)",
+        j["responses"], j["hidden"]
+    );
+    assert!(table.contains(&head), "{table}");
+}
