@@ -276,3 +276,42 @@ pub fn generate_with(seed: u64, requests: usize, connection: bool) -> Generated 
     (g.access_at, g.access) = accesses.into_iter().unzip();
     g
 }
+
+/// `gatelog-gen join DIR [--requests N] [--seed S] [--connection]`: writes `DIR/error.log`,
+/// `DIR/access.log` and `DIR/truth.csv` (`what,class,count`: `response` rows per class of the
+/// 5xx responses, `hidden` rows per class of the attempts retried well, and the
+/// `unmatched_attempts` and `unmatched_responses` counts), for the join's end-to-end checks.
+pub fn main(mut args: impl Iterator<Item = String>) -> std::io::Result<()> {
+    use std::io::{Error, Write};
+    let bad = |m: String| Error::new(std::io::ErrorKind::InvalidInput, m);
+    let dir = args.next().ok_or_else(|| bad("join: no output directory given".into()))?;
+    let (mut requests, mut seed, mut connection) = (10_000usize, 1u64, false);
+    while let Some(flag) = args.next() {
+        let mut value = || args.next().ok_or_else(|| bad(format!("{flag}: no value")));
+        match flag.as_str() {
+            "--requests" => {
+                requests = value()?.parse().map_err(|_| bad("invalid --requests".into()))?
+            }
+            "--seed" => seed = value()?.parse().map_err(|_| bad("invalid --seed".into()))?,
+            "--connection" => connection = true,
+            other => return Err(bad(format!("join: unknown option {other}"))),
+        }
+    }
+    let g = generate_with(seed, requests, connection);
+    let dir = std::path::Path::new(&dir);
+    std::fs::create_dir_all(dir)?;
+    std::fs::write(dir.join("error.log"), g.error.join("\n") + "\n")?;
+    std::fs::write(dir.join("access.log"), g.access.join("\n") + "\n")?;
+    let t = g.truth();
+    let mut f = std::io::BufWriter::new(std::fs::File::create(dir.join("truth.csv"))?);
+    writeln!(f, "what,class,count")?;
+    for (c, n) in &t.responses_by_class {
+        writeln!(f, "response,{c},{n}")?;
+    }
+    for (c, n) in &t.hidden_attempts {
+        writeln!(f, "hidden,{c},{n}")?;
+    }
+    writeln!(f, "unmatched_attempts,,{}", t.unmatched_attempts)?;
+    writeln!(f, "unmatched_responses,,{}", t.unmatched_responses)?;
+    f.flush()
+}
