@@ -6,6 +6,7 @@
 //!             [--rate LINES_PER_SEC | --days D] [--upstreams N]
 //!             [--out FILE] [--expect FILE]
 //! gatelog-gen scenario deploys --out-dir DIR [--seed S]
+//! gatelog-gen join DIR [--requests N] [--seed S] [--connection]
 //! ```
 //!
 //! `nginx-access` writes an access log with upstream fields; see [`nginx_access`]. `envoy` and
@@ -13,6 +14,8 @@
 //! `traefik`, `traefik-json` and `caddy` write those proxies' access logs with the debug or
 //! error lines of their failures; see [`traefik_caddy`]. `scenario`
 //! writes small logs that tell a known story (see `scenario.rs`).
+//! `join` writes an nginx error log and access log of one server with the truth of their join
+//! (see `join.rs`).
 //!
 //! Lines go at `--rate` per second from `--start`, or, with `--days D` (and `--lines N`), evenly
 //! over `D` days whatever their number: a long, sparse log. `--upstreams N` replaces the
@@ -86,6 +89,7 @@ usage:
               [--out FILE] [--expect FILE]
   gatelog-gen envoy|envoy-json [the same options]
   gatelog-gen scenario deploys --out-dir DIR [--seed S]
+  gatelog-gen join DIR [--requests N] [--seed S] [--connection]
 
 options:
   --lines N        lines to write (default 100000)
@@ -467,6 +471,9 @@ fn main() -> ExitCode {
 fn run(args: Vec<String>) -> Result<()> {
     if args.first().is_some_and(|a| a == "scenario") {
         return Ok(gatelog_gen::scenario::main(args.into_iter().skip(1))?);
+    }
+    if args.first().is_some_and(|a| a == "join") {
+        return Ok(gatelog_gen::join::main(args.into_iter().skip(1))?);
     }
     let c = parse_args(args.into_iter())?;
     const FORMATS: [&str; 7] =

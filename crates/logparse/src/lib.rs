@@ -105,6 +105,7 @@ mod format;
 pub mod goerr;
 pub mod haproxy;
 pub mod ingress;
+pub mod join;
 mod json;
 pub mod lines;
 pub mod nginx;

@@ -445,6 +445,9 @@ pub struct Summary {
     /// and debug lines, Caddy access and error lines; [`logparse::pair`]), with the upstream
     /// key of each response, to recount it once explained.
     pairs: logparse::pair::Pairs<Option<Box<[u8]>>>,
+    /// nginx error-log attempts and access-log responses waiting to be joined
+    /// ([`logparse::join`]).
+    join: logparse::join::Join,
 }
 
 impl Summary {
@@ -474,6 +477,7 @@ impl Summary {
                 Ok(None) => {}
             }
         }
+        self.join.push(ev);
         let row = self.row(ev.upstream_key());
         let n = &mut self.upstreams[row].counts[unit.index()][class_index(class)];
         match copies::key_of(ev, unit == Unit::Notices) {
@@ -502,6 +506,22 @@ impl Summary {
     /// debug line of the same second and server; see [`logparse::pair`]).
     pub fn paired(&self) -> u64 {
         self.pairs.paired()
+    }
+
+    /// The join of nginx's error log to its access log ([`logparse::join`]): the 5xx
+    /// responses per class of the attempt that produced them, the failed attempts users never
+    /// saw (retried well), and what either log lacked. Empty counts unless the input holds
+    /// both an nginx access line with a failed upstream attempt and an nginx error line about
+    /// a failed attempt ([`has_join`](Summary::has_join)).
+    /// The counts do not depend on how the input was cut or the order of the files; computing
+    /// them walks the lines kept (see [`logparse::join::Join::report`]).
+    pub fn join(&self) -> logparse::join::Report {
+        if self.has_join() { self.join.report() } else { Default::default() }
+    }
+
+    /// Whether lines of both nginx logs took part in the join ([`join`](Summary::join)).
+    pub fn has_join(&self) -> bool {
+        self.join.has_both()
     }
 
     /// Events not counted per upstream because they are a second copy of a health or admin
@@ -589,6 +609,7 @@ impl Summary {
         for (name, cause) in self.pairs.merge(other.pairs) {
             self.recount(name.as_deref(), cause.class);
         }
+        self.join.merge(other.join);
         for ((name, class), back, changes) in self.copies.merge(other.copies) {
             let row = self.row(name.as_deref());
             let n = &mut self.upstreams[row].counts[Unit::Notices.index()][class_index(class)];
@@ -819,6 +840,7 @@ impl PartialEq for Summary {
             && self.copies.found == other.copies.found
             && self.reasons() == other.reasons()
             && sorted_rows(self) == sorted_rows(other)
+            && self.join() == other.join()
     }
 }
 

@@ -193,6 +193,7 @@ pub fn write(
     timeline_charts(&mut p, &tl, &overview, c, analysis);
     spike_list(&mut p, c, analysis);
     summary_table(&mut p, s);
+    join_section(&mut p, s);
     messages(&mut p, data);
     inputs(&mut p, data);
     p.push_str("</section>\n</body></html>\n");
@@ -779,6 +780,43 @@ fn summary_table(p: &mut String, s: &Summary) {
                 write!(p, "<th class=\"n\" data-total=\"other\">{}</th>", cols.rest_total(s, unit));
         }
         p.push_str("</tr></table>\n");
+    }
+}
+
+/// The nginx error log joined to the access log (`Summary::join`), when both were read.
+fn join_section(p: &mut String, s: &Summary) {
+    if !s.has_join() {
+        return;
+    }
+    let r = s.join();
+    let _ = write!(
+        p,
+        "<h2 id=\"join\">Error log joined to access log</h2>\n<p class=\"meta\">{} users got, by the class of the attempt that produced them; {} retried on another peer, which answered (users never saw them); {} without a response line, {} without their attempt.</p>\n",
+        counted(r.responses(), "5xx response"),
+        counted(r.hidden(), "failed attempt"),
+        counted(r.unmatched_attempts, "attempt"),
+        counted(r.unmatched_responses, "response"),
+    );
+    let mut by: Vec<_> = r.responses_by_class.iter().collect();
+    by.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    p.push_str("<table class=\"join\"><tr><th>class</th><th class=\"n\">responses</th></tr>\n");
+    for (c, n) in by {
+        let _ = writeln!(p, "<tr><td>{}</td><td class=\"n\">{n}</td></tr>", c.as_str());
+    }
+    p.push_str("</table>\n");
+    let mut peers: Vec<_> = r.hidden_by_upstream.iter().collect();
+    peers.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    if !peers.is_empty() {
+        p.push_str("<table class=\"join\"><tr><th>hidden failures on</th><th>class</th><th class=\"n\">attempts</th></tr>\n");
+        for ((peer, c), n) in peers {
+            let _ = writeln!(
+                p,
+                "<tr><td>{}</td><td>{}</td><td class=\"n\">{n}</td></tr>",
+                esc(peer),
+                c.as_str()
+            );
+        }
+        p.push_str("</table>\n");
     }
 }
 

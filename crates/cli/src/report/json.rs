@@ -59,9 +59,29 @@
 //!   "upstreams": [{"unit": "attempts" | "responses" | "notices" | "controller_messages",
 //!                  "upstream": "10.0.0.1:80" | null,
 //!                  "failures": N, "total": N, "classes": {"connect_refused": N, ...}}],
-//!   "hints": [{"class": "connect_refused", "unit": "attempts", "count": N, "hint": "..."}]
+//!   "hints": [{"class": "connect_refused", "unit": "attempts", "count": N, "hint": "..."}],
+//!   "join": {"joined": true, "responses": N, "responses_by_class": {"connect_refused": N, "gateway_error": N},
+//!            "hidden": N, "hidden_attempts": {"connect_refused": N},
+//!            "hidden_by_upstream": [{"upstream": "10.0.0.5:80", "class": "connect_refused",
+//!                                    "count": N}],
+//!            "earlier_attempts": N, "unmatched_attempts": N, "unmatched_responses": N,
+//!            "settled_early": N, "paired_responses": N}
 //! }
 //! ```
+//!
+//! `join` is the nginx error log joined to the access log of the same server
+//! (`logparse::join`): `responses_by_class` counts the 5xx responses with a failed upstream
+//! attempt by the class of the attempt that produced the status (`gateway_error` when the error
+//! log has no such attempt: those are also `unmatched_responses`); `hidden_attempts` counts
+//! failed attempts whose response succeeded on a retry (users never saw them), per class, and
+//! `hidden_by_upstream` per peer, most first; `earlier_attempts` the failed attempts before the
+//! last one of a 5xx response; `unmatched_attempts` failed attempts with no response line (the
+//! access log is missing, filtered or cut); `settled_early` lines joined before their partner
+//! could be read because too many waited (0 unless memory ran short). `paired_responses`
+//! counts Traefik and Caddy 502/504 responses that took the class of their cause line
+//! (`logparse::pair`; their classes are in the `responses` rows of `upstreams`). `joined` says
+//! whether the input held lines of both nginx logs to join; when it is `false`, the other
+//! counts but `paired_responses` are 0.
 //!
 //! `lines = events + excluded + continuation + unparsed`, where `excluded` counts events
 //! that the filters left out. `unit` says what a count is: `attempts` (nginx error log: one
@@ -356,9 +376,41 @@ pub fn write_summary(
         "unrecognized": unrecognized,
         "upstreams": upstreams,
         "hints": hints,
+        "join": join_object(s),
     });
     serde_json::to_writer_pretty(&mut *w, &doc)?;
     w.write_all(b"\n")
+}
+
+/// The `join` object of the summary (see the module docs).
+fn join_object(s: &Summary) -> serde_json::Value {
+    let r = s.join();
+    let by_class = |m: &std::collections::BTreeMap<engine::logparse::Class, u64>| {
+        let mut v: Vec<_> = m.iter().collect();
+        v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        v.into_iter()
+            .map(|(c, n)| (c.as_str().to_owned(), serde_json::Value::from(*n)))
+            .collect::<serde_json::Map<_, _>>()
+    };
+    let mut peers: Vec<_> = r.hidden_by_upstream.iter().collect();
+    peers.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    let peers: Vec<_> = peers
+        .into_iter()
+        .map(|((u, c), n)| json!({"upstream": text(u), "class": c.as_str(), "count": n}))
+        .collect();
+    json!({
+        "joined": s.has_join(),
+        "responses": r.responses(),
+        "responses_by_class": by_class(&r.responses_by_class),
+        "hidden": r.hidden(),
+        "hidden_attempts": by_class(&r.hidden_attempts),
+        "hidden_by_upstream": peers,
+        "earlier_attempts": r.earlier_attempts,
+        "unmatched_attempts": r.unmatched_attempts,
+        "unmatched_responses": r.unmatched_responses,
+        "settled_early": r.settled_early,
+        "paired_responses": s.paired(),
+    })
 }
 
 #[cfg(test)]

@@ -257,6 +257,10 @@ pub fn write(w: &mut impl Write, s: &Summary, hints: &[Hint], style: Style) -> i
         write_columns(w, 2, &align, &table, &paint)?;
     }
 
+    if s.has_join() {
+        write_join(w, s)?;
+    }
+
     if !hints.is_empty() {
         writeln!(w, "\nHints")?;
         for h in hints {
@@ -265,6 +269,40 @@ pub fn write(w: &mut impl Write, s: &Summary, hints: &[Hint], style: Style) -> i
                 writeln!(w, "    {line}")?;
             }
         }
+    }
+    Ok(())
+}
+
+/// The join of the nginx error log to the access log: what users saw, and what retries hid.
+fn write_join(w: &mut impl Write, s: &Summary) -> io::Result<()> {
+    let r = s.join();
+    writeln!(
+        w,
+        "\nError log joined to access log ({} 5xx responses users got, {} failed attempts retried well)",
+        r.responses(),
+        r.hidden()
+    )?;
+    let mut by: Vec<_> = r.responses_by_class.iter().collect();
+    by.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    writeln!(w, "  Responses by class of the attempt that produced them")?;
+    for (c, n) in by {
+        writeln!(w, "  {n:>8}  {c}")?;
+    }
+    let mut peers: Vec<_> = r.hidden_by_upstream.iter().collect();
+    peers.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    if !peers.is_empty() {
+        writeln!(w, "  Hidden failures (retried on another peer, which answered)")?;
+        for ((peer, c), n) in peers {
+            writeln!(w, "  {n:>8}  {c} attempts on {}", sanitize(peer))?;
+        }
+    }
+    writeln!(
+        w,
+        "  Unmatched: {} attempts without a response line, {} 5xx responses without their attempt",
+        r.unmatched_attempts, r.unmatched_responses
+    )?;
+    if r.settled_early > 0 {
+        writeln!(w, "  {} lines joined early: too many waited for their partner", r.settled_early)?;
     }
     Ok(())
 }

@@ -389,6 +389,8 @@ impl<'a> Record<'a> {
             Var::Scheme => f.scheme = dash_or_empty(v),
             Var::ServerPort => f.server_port = dash_or_empty(v),
             Var::ProxyUpstreamName => self.group = dash_or_empty(v),
+            Var::Connection => f.connection = crate::bytes::parse_u64(v),
+            Var::RequestId => f.request_id = dash_or_empty(v),
             Var::OtherHttp | Var::OtherUpstream | Var::Other => {}
         }
         Ok(())

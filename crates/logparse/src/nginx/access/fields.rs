@@ -42,6 +42,11 @@ pub struct Fields<'a> {
     pub server_name: Option<&'a [u8]>,
     /// The upstream variables.
     pub upstreams: Upstreams<'a>,
+    /// `$connection`: the client connection's serial number, the `*N` of the error log's lines
+    /// about the same request (nginx `ngx_http_core_module` variables).
+    pub connection: Option<u64>,
+    /// `$request_id`: 32 hex digits unique per request (nginx 1.11.0+).
+    pub request_id: Option<&'a [u8]>,
     /// Text after the end of the format (the line was written by a longer format); empty when
     /// the line ends with the format.
     pub trailing: &'a [u8],
@@ -69,6 +74,8 @@ impl<'a> Fields<'a> {
         e.text("scheme", self.scheme);
         e.text("server_port", self.server_port);
         e.text("server_name", self.server_name);
+        e.uint("connection", self.connection);
+        e.text("request_id", self.request_id);
         let u = &self.upstreams;
         let list = |pick: &dyn Fn(&Attempt<'a>) -> Option<Value<'a>>| {
             Value::List(u.attempts().map(|a| pick(&a)).collect())

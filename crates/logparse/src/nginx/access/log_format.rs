@@ -51,6 +51,8 @@ pub(super) enum Var {
     Scheme,
     ServerPort,
     ProxyUpstreamName,
+    Connection,
+    RequestId,
     /// Another `$http_*` header.
     OtherHttp,
     /// Another `$upstream_*` variable (one entry per attempt).
@@ -87,6 +89,8 @@ const KNOWN: &[(&str, Var)] = &[
     ("$scheme", Var::Scheme),
     ("$server_port", Var::ServerPort),
     ("$proxy_upstream_name", Var::ProxyUpstreamName),
+    ("$connection", Var::Connection),
+    ("$request_id", Var::RequestId),
 ];
 
 impl Var {
