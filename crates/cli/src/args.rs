@@ -54,6 +54,20 @@ enum Command {
     /// rotation by rename and by truncation; files that appear later in a directory or under
     /// a pattern are read from their start. SIGTERM ends it at once, with exit code 0.
     Watch(WatchArgs),
+    /// Read backend logs (gunicorn, php-fpm, uWSGI, Puma, Unicorn, PM2, Java, Go, the kernel
+    /// OOM killer, systemd, Kubernetes events, docker events) and print one JSON record per
+    /// line that reports a backend event: `line`, `source`, `kind`, `time`, `time_quality`,
+    /// `envelope` and the identity and detail fields the line gave.
+    Signals(SignalsArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct SignalsArgs {
+    #[command(flatten)]
+    common: Common,
+    /// Also print a record for every line that is not a signal, with the reason.
+    #[arg(long)]
+    unparsed: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -569,6 +583,7 @@ impl Command {
             Command::Spikes(a) => &a.common,
             Command::Report(a) => &a.common,
             Command::Watch(a) => &a.common,
+            Command::Signals(a) => &a.common,
         }
     }
 
@@ -578,7 +593,9 @@ impl Command {
             Command::Timeline(a) => &a.deploys,
             Command::Spikes(a) => &a.deploys,
             Command::Report(a) => &a.deploys,
-            Command::Events(_) | Command::Summary(_) | Command::Watch(_) => &[],
+            Command::Events(_) | Command::Summary(_) | Command::Watch(_) | Command::Signals(_) => {
+                &[]
+            }
         }
     }
 }
@@ -719,6 +736,7 @@ impl Args {
                 let mode = a.mode()?;
                 (a.common, mode)
             }
+            Command::Signals(a) => (a.common, Mode::Signals { unparsed: a.unparsed }),
         };
         let reading = crate::config::RawReading {
             threads: common.reading.threads.map(usize::from),

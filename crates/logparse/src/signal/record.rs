@@ -216,6 +216,16 @@ pub enum Suspect {
     Memory,
 }
 
+impl Suspect {
+    /// The stable name: `"oom"` or `"memory"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Suspect::Oom => "oom",
+            Suspect::Memory => "memory",
+        }
+    }
+}
+
 /// Who the signal is about; every field optional, each a slice of the line (spec §1).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Identity<'a> {
