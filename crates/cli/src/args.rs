@@ -66,8 +66,13 @@ struct SignalsArgs {
     #[command(flatten)]
     common: Common,
     /// Also print a record for every line that is not a signal, with the reason.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "episodes")]
     unparsed: bool,
+    /// Merge the lines that tell one event (kernel kill, server's SIGKILL line, systemd
+    /// result: same pid, container, pod or unit on one host within 5 s) and print one record
+    /// per episode, at the end.
+    #[arg(long)]
+    episodes: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -736,7 +741,9 @@ impl Args {
                 let mode = a.mode()?;
                 (a.common, mode)
             }
-            Command::Signals(a) => (a.common, Mode::Signals { unparsed: a.unparsed }),
+            Command::Signals(a) => {
+                (a.common, Mode::Signals { unparsed: a.unparsed, episodes: a.episodes })
+            }
         };
         let reading = crate::config::RawReading {
             threads: common.reading.threads.map(usize::from),

@@ -44,6 +44,8 @@ pub enum Mode {
     Signals {
         /// Also print a record for every line that is not a signal.
         unparsed: bool,
+        /// Print merged episodes instead of lines.
+        episodes: bool,
     },
 }
 

@@ -69,3 +69,18 @@ fn unparsed_lines_have_a_reason() {
     let (_, records) = run(&[], input);
     assert_eq!(records.len(), 1);
 }
+
+#[test]
+fn episodes_merge_the_kernel_kill_and_the_gunicorn_line() {
+    let input = b"2024-01-09T13:25:03+00:00 web1 kernel: Out of memory: Killed process 4242 (gunicorn) total-vm:100kB, anon-rss:50kB, file-rss:0kB, shmem-rss:0kB
+2024-01-09T13:25:03+00:00 web1 gunicorn[4200]: [2024-01-09 13:25:03 +0000] [4200] [ERROR] Worker (pid:4242) was sent SIGKILL! Perhaps out of memory?
+2024-01-09T13:25:04+00:00 web1 gunicorn[4300]: [2024-01-09 13:25:04 +0000] [4300] [INFO] Booting worker with pid: 4300
+";
+    let (out, records) = run(&["--episodes"], input);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(records.len(), 2, "{records:?}");
+    assert_eq!(records[0]["kind"], "oom_kill");
+    assert_eq!(records[0]["time"], "2024-01-09T13:25:03Z");
+    assert_eq!(records[0]["members"].as_array().unwrap().len(), 2);
+    assert_eq!(records[1]["kind"], "restart");
+}

@@ -3,6 +3,11 @@
 //! (`source`), the `kind`, the time and how far it can be trusted, the envelope, and every
 //! identity and detail field the line gave.
 //!
+//! With `--episodes`, the lines are merged into episodes instead
+//! (`engine::timeline::episodes`: same pid, container, pod or unit on one host within 5 s),
+//! printed at the end, one record each: `kind` (the strongest member's), `time` (the
+//! earliest), and the `members` records.
+//!
 //! Times: `absolute` times are written in UTC (`2024-01-09T13:24:39Z`); zone-less `local`
 //! stamps are written as the civil time the line shows, without a zone
 //! (`2021-10-25T13:14:08`), since the zone they were written in is not in the line.
@@ -13,13 +18,15 @@ use anyhow::{Context, Result};
 use engine::input::{self, Blocks, Progress, Source};
 use engine::logparse::Timestamp;
 use engine::logparse::signal::{self, Signal, SignalOptions, TimeQuality};
+use engine::timeline::episodes::{Member, merge};
 use serde_json::{Map, Value, json};
 
 use crate::config::Config;
 use crate::messages;
 
 /// Runs `gatelog signals`.
-pub fn run(config: &Config, unparsed: bool) -> Result<()> {
+pub fn run(config: &Config, unparsed: bool, episodes: bool) -> Result<()> {
+    let mut kept: Vec<(Value, Member)> = Vec::new();
     let mut problems = |p: engine::Problem| messages::error(p);
     let inputs = input::paths::expand(&config.inputs, config.glob.as_ref(), &mut problems);
     let stdout = io::stdout();
@@ -55,11 +62,16 @@ pub fn run(config: &Config, unparsed: bool) -> Result<()> {
                 let record = match signal::parse(line, &opts) {
                     Ok(s) => {
                         seen += 1;
-                        record(&inp.name, number, &s)
+                        let r = record(&inp.name, number, &s);
+                        if episodes {
+                            kept.push((r, member(&s)));
+                            continue;
+                        }
+                        r
                     }
                     Err(e) => {
                         missed += 1;
-                        if !unparsed {
+                        if !unparsed || episodes {
                             continue;
                         }
                         json!({"input": inp.name, "line": number, "unparsed": true,
@@ -80,8 +92,40 @@ pub fn run(config: &Config, unparsed: bool) -> Result<()> {
             ));
         }
     }
+    if episodes {
+        let members: Vec<Member> = kept.iter().map(|(_, m)| m.clone()).collect();
+        for ep in merge(&members, 2) {
+            let first = &kept[ep.members[0]].0;
+            let record = json!({
+                "kind": ep.kind.as_str(),
+                "time": first["time"],
+                "time_quality": first["time_quality"],
+                "members": ep.members.iter().map(|&i| kept[i].0.clone()).collect::<Vec<_>>(),
+            });
+            serde_json::to_writer(&mut out, &record).context("writing the episodes")?;
+            out.write_all(b"\n").context("writing the episodes")?;
+        }
+    }
     out.flush().context("writing the records")?;
     Ok(())
+}
+
+/// What episode merging needs of a signal.
+fn member(s: &Signal<'_>) -> Member {
+    let owned = |v: Option<&[u8]>| v.map(|b| String::from_utf8_lossy(b).into_owned());
+    let timed = matches!(
+        s.time_quality,
+        TimeQuality::Absolute | TimeQuality::Local | TimeQuality::BootRelative
+    );
+    Member {
+        time: s.time.filter(|_| timed),
+        kind: s.kind,
+        host: owned(s.identity.host),
+        pid: s.identity.pid,
+        container_id: owned(s.identity.container_id),
+        pod_uid: owned(s.identity.pod_uid),
+        unit: owned(s.identity.unit),
+    }
 }
 
 /// Bytes as text, invalid UTF-8 replaced.
