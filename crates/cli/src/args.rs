@@ -54,6 +54,25 @@ enum Command {
     /// rotation by rename and by truncation; files that appear later in a directory or under
     /// a pattern are read from their start. SIGTERM ends it at once, with exit code 0.
     Watch(WatchArgs),
+    /// Read backend logs (gunicorn, php-fpm, uWSGI, Puma, Unicorn, PM2, Java, Go, the kernel
+    /// OOM killer, systemd, Kubernetes events, docker events) and print one JSON record per
+    /// line that reports a backend event: `line`, `source`, `kind`, `time`, `time_quality`,
+    /// `envelope` and the identity and detail fields the line gave.
+    Signals(SignalsArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct SignalsArgs {
+    #[command(flatten)]
+    common: Common,
+    /// Also print a record for every line that is not a signal, with the reason.
+    #[arg(long, conflicts_with = "episodes")]
+    unparsed: bool,
+    /// Merge the lines that tell one event (kernel kill, server's SIGKILL line, systemd
+    /// result: same pid, container, pod or unit on one host within 5 s) and print one record
+    /// per episode, at the end.
+    #[arg(long)]
+    episodes: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -569,6 +588,7 @@ impl Command {
             Command::Spikes(a) => &a.common,
             Command::Report(a) => &a.common,
             Command::Watch(a) => &a.common,
+            Command::Signals(a) => &a.common,
         }
     }
 
@@ -578,7 +598,9 @@ impl Command {
             Command::Timeline(a) => &a.deploys,
             Command::Spikes(a) => &a.deploys,
             Command::Report(a) => &a.deploys,
-            Command::Events(_) | Command::Summary(_) | Command::Watch(_) => &[],
+            Command::Events(_) | Command::Summary(_) | Command::Watch(_) | Command::Signals(_) => {
+                &[]
+            }
         }
     }
 }
@@ -718,6 +740,9 @@ impl Args {
             Command::Watch(a) => {
                 let mode = a.mode()?;
                 (a.common, mode)
+            }
+            Command::Signals(a) => {
+                (a.common, Mode::Signals { unparsed: a.unparsed, episodes: a.episodes })
             }
         };
         let reading = crate::config::RawReading {

@@ -40,6 +40,13 @@ pub enum Mode {
     Report(Box<ReportConfig>),
     /// Follow the inputs and serve metrics.
     Watch(Box<WatchConfig>),
+    /// Print one JSON object per backend signal line.
+    Signals {
+        /// Also print a record for every line that is not a signal.
+        unparsed: bool,
+        /// Print merged episodes instead of lines.
+        episodes: bool,
+    },
 }
 
 /// The settings of `watch`.

@@ -26,6 +26,9 @@ pub fn run(config: &Config) -> Result<Exit> {
         Mode::Spikes(s) => cmd::spikes::run(config, s),
         Mode::Report(r) => cmd::report::run(config, r).map(|()| Exit::Success),
         Mode::Watch(w) => cmd::watch::run(config, w),
+        Mode::Signals { unparsed, episodes } => {
+            cmd::signals::run(config, *unparsed, *episodes).map(|()| Exit::Success)
+        }
     }?;
     Ok(if messages::errored() { Exit::Error } else { exit })
 }

@@ -52,6 +52,9 @@
 //!   strings ([`envoy::LogFormat`]), classified by `RESPONSE_CODE_DETAILS` and
 //!   `RESPONSE_FLAGS`.
 //!
+//! [`signal`] reads the other side: backend lines (gunicorn, php-fpm, uWSGI, Puma, Unicorn,
+//! PM2, Java, Go, the kernel OOM killer, systemd, Kubernetes, Docker) as [`signal::Signal`]s.
+//!
 //! [`detect`] tells formats apart by their shape, per line or per input.
 //!
 //! # Untrusted input
@@ -112,6 +115,7 @@ pub mod nginx;
 mod options;
 pub mod pair;
 mod parser;
+pub mod signal;
 pub mod time;
 pub mod traefik;
 mod value;

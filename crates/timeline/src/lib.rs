@@ -137,6 +137,7 @@ pub mod analysis;
 pub mod bucket;
 mod copies;
 pub mod deploy;
+pub mod episodes;
 pub mod live;
 pub mod markers;
 pub mod messages;

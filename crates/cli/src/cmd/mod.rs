@@ -4,6 +4,7 @@
 
 pub mod events;
 pub mod report;
+pub mod signals;
 pub mod spikes;
 pub mod summary;
 pub mod timeline;
