@@ -96,6 +96,8 @@ pub enum Fields<'a> {
     Traefik(crate::traefik::fields::Fields<'a>),
     /// Fields of a Caddy line.
     Caddy(crate::caddy::fields::Fields<'a>),
+    /// Fields of an IIS W3C or HTTP.sys error-log record.
+    Iis(crate::iis::fields::Fields<'a>),
 }
 
 impl<'a> Fields<'a> {
@@ -115,6 +117,7 @@ impl<'a> Fields<'a> {
             Fields::Envoy(x) => x.visit(f),
             Fields::Traefik(x) => x.visit(f),
             Fields::Caddy(x) => x.visit(f),
+            Fields::Iis(x) => x.visit(f),
         }
     }
 }

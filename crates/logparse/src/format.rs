@@ -26,11 +26,13 @@ pub enum Format {
     Traefik,
     /// Caddy v2 JSON logs (access, error, reverse proxy), `common_log` and v1 error lines.
     Caddy,
+    /// IIS W3C extended logs (plain sites and ARR front ends) and HTTP.sys error logs.
+    Iis,
 }
 
 impl Format {
     /// Every format, in the order detection tries them.
-    pub const ALL: [Format; 9] = [
+    pub const ALL: [Format; 10] = [
         Format::NginxError,
         Format::NginxAccess,
         Format::Haproxy,
@@ -40,6 +42,7 @@ impl Format {
         Format::Envoy,
         Format::Traefik,
         Format::Caddy,
+        Format::Iis,
     ];
 
     /// The stable name used on the command line and in output.
@@ -54,6 +57,7 @@ impl Format {
             Format::Envoy => "envoy",
             Format::Traefik => "traefik",
             Format::Caddy => "caddy",
+            Format::Iis => "iis",
         }
     }
 

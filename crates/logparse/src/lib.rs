@@ -52,6 +52,10 @@
 //!   strings ([`envoy::LogFormat`]), classified by `RESPONSE_CODE_DETAILS` and
 //!   `RESPONSE_FLAGS`.
 //!
+//! - [`iis`]: IIS W3C extended logs (plain sites, ARR front ends) and HTTP.sys error logs,
+//!   read with the file's own `#Fields` directives and classified by status, sub-status and
+//!   the WinHTTP code in `sc-win32-status`.
+//!
 //! [`detect`] tells formats apart by their shape, per line or per input.
 //!
 //! # Untrusted input
@@ -104,6 +108,7 @@ pub mod event;
 mod format;
 pub mod goerr;
 pub mod haproxy;
+pub mod iis;
 pub mod ingress;
 mod json;
 pub mod lines;
