@@ -98,6 +98,8 @@ pub enum Fields<'a> {
     Caddy(crate::caddy::fields::Fields<'a>),
     /// Fields of an IIS W3C or HTTP.sys error-log record.
     Iis(crate::iis::fields::Fields<'a>),
+    /// Fields of a Cloudflare `http_requests` record.
+    Cloudflare(crate::cloudflare::fields::Fields<'a>),
 }
 
 impl<'a> Fields<'a> {
@@ -118,6 +120,7 @@ impl<'a> Fields<'a> {
             Fields::Traefik(x) => x.visit(f),
             Fields::Caddy(x) => x.visit(f),
             Fields::Iis(x) => x.visit(f),
+            Fields::Cloudflare(x) => x.visit(f),
         }
     }
 }

@@ -28,11 +28,13 @@ pub enum Format {
     Caddy,
     /// IIS W3C extended logs (plain sites and ARR front ends) and HTTP.sys error logs.
     Iis,
+    /// Cloudflare `http_requests` logs (Logpush and Logpull NDJSON).
+    Cloudflare,
 }
 
 impl Format {
     /// Every format, in the order detection tries them.
-    pub const ALL: [Format; 10] = [
+    pub const ALL: [Format; 11] = [
         Format::NginxError,
         Format::NginxAccess,
         Format::Haproxy,
@@ -43,6 +45,7 @@ impl Format {
         Format::Traefik,
         Format::Caddy,
         Format::Iis,
+        Format::Cloudflare,
     ];
 
     /// The stable name used on the command line and in output.
@@ -58,6 +61,7 @@ impl Format {
             Format::Traefik => "traefik",
             Format::Caddy => "caddy",
             Format::Iis => "iis",
+            Format::Cloudflare => "cloudflare",
         }
     }
 

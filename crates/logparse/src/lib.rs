@@ -56,6 +56,9 @@
 //!   read with the file's own `#Fields` directives and classified by status, sub-status and
 //!   the WinHTTP code in `sc-win32-status`.
 //!
+//! - [`cloudflare`]: Cloudflare `http_requests` records (Logpush, Logpull), classified from
+//!   `EdgeResponseStatus`, `OriginResponseStatus` and the timing and security fields.
+//!
 //! [`detect`] tells formats apart by their shape, per line or per input.
 //!
 //! # Untrusted input
@@ -101,6 +104,7 @@ pub mod aws;
 mod bytes;
 pub mod caddy;
 pub mod class;
+pub mod cloudflare;
 pub mod detect;
 pub mod envoy;
 pub mod error;

@@ -154,6 +154,7 @@ impl Parser {
             Format::Traefik => crate::traefik::parse(line),
             Format::Caddy => crate::caddy::parse(line),
             Format::Iis => self.iis.parse(line),
+            Format::Cloudflare => crate::cloudflare::parse(line),
         }
     }
 

@@ -53,3 +53,24 @@ fn corpus_iis_rows_all_classified_explicit_and_detected() {
     }
     println!("iis: {} rows (headers included) as expected, explicit and detected", lines.len());
 }
+
+#[test]
+fn corpus_cloudflare_rows_all_classified_explicit_and_detected() {
+    let lines = rows("cloudflare");
+    assert!(lines.len() > 20, "only {} cloudflare rows", lines.len());
+    for format in [Some(Format::Cloudflare), None] {
+        let mut p = Parser::new(format, Options::default());
+        let mut wrong = Vec::new();
+        for (n, want, line) in &lines {
+            let want: Class = want.parse().unwrap();
+            match p.parse(line.as_bytes()) {
+                Ok(ev) if ev.class == want && ev.format == Format::Cloudflare => {
+                    assert_eq!(ev.check_borrows(line.as_bytes()), Ok(()), "row {n}");
+                }
+                got => wrong.push(format!("row {n}: want {want}, got {got:?}")),
+            }
+        }
+        assert!(wrong.is_empty(), "{format:?}: {} misses:\n{}", wrong.len(), wrong.join("\n"));
+    }
+    println!("cloudflare: {} rows as expected, explicit and detected", lines.len());
+}
