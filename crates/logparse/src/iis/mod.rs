@@ -143,15 +143,29 @@ impl Col {
 }
 
 /// IIS 7.5's default `#Fields` (14 values), IIS 8+'s (15, with `cs(Referer)`), and IIS 8+'s
-/// with `sc-bytes cs-bytes` (17), used before any `#Fields` directive (§1.2).
-const DEFAULTS: [&str; 3] = [
-    "date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) sc-status sc-substatus sc-win32-status time-taken",
-    "date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken",
-    "date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status sc-bytes cs-bytes time-taken",
-];
+/// with `sc-bytes cs-bytes` (17), used before any `#Fields` directive (§1.2): `date time s-ip
+/// cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) [cs(Referer)]
+/// sc-status sc-substatus sc-win32-status [sc-bytes cs-bytes] time-taken`.
+const DEFAULTS: [&[Col]; 3] = {
+    use Col::*;
+    [
+        &[
+            Date, Time, SIp, Method, UriStem, UriQuery, SPort, Other, CIp, UserAgent, Status,
+            Substatus, Win32, TimeTaken,
+        ],
+        &[
+            Date, Time, SIp, Method, UriStem, UriQuery, SPort, Other, CIp, UserAgent, Other,
+            Status, Substatus, Win32, TimeTaken,
+        ],
+        &[
+            Date, Time, SIp, Method, UriStem, UriQuery, SPort, Other, CIp, UserAgent, Other,
+            Status, Substatus, Win32, ScBytes, Other, TimeTaken,
+        ],
+    ]
+};
 
-fn columns(list: &[u8]) -> Vec<Col> {
-    list.split(|&b| b == b' ').filter(|n| !n.is_empty()).map(Col::named).collect()
+fn columns(list: &[u8]) -> impl Iterator<Item = Col> + '_ {
+    list.split(|&b| b == b' ').filter(|n| !n.is_empty()).map(Col::named)
 }
 
 /// The reader of one IIS input: it keeps the last `#Fields` directive.
@@ -197,7 +211,9 @@ impl Parser {
         }
         if line[0] == b'#' {
             if let Some(list) = line.strip_prefix(b"#Fields:") {
-                self.cols = columns(list);
+                // Reuses the list's buffer: a repeated directive block allocates nothing.
+                self.cols.clear();
+                self.cols.extend(columns(list));
                 self.has_fields = true;
             }
             return Err(err(ParseErrorKind::Skipped("W3C directive"), 0));
@@ -209,19 +225,14 @@ impl Parser {
             }
             read_record(line, &self.cols, false)
         } else {
-            let Some(list) = DEFAULTS.iter().find(|d| d.split(' ').count() == n) else {
+            let Some(cols) = DEFAULTS.iter().find(|d| d.len() == n) else {
                 return Err(err(ParseErrorKind::NotRecognized, 0));
             };
-            // Allocates only on a headerless input; the guessed list is kept for the
-            // following records of the same length.
-            self.cols = columns(list.as_bytes());
-            let mut ev = read_record(line, &self.cols, true)?;
+            let ev = read_record(line, cols, true)?;
             // A guessed layout must still look like IIS: a date and a status.
             if ev.time.is_none() || ev.status.is_none() {
-                self.cols.clear();
                 return Err(err(ParseErrorKind::NotRecognized, 0));
             }
-            ev.raw = line;
             Ok(ev)
         }
     }
