@@ -186,6 +186,9 @@ pub fn write(w: &mut impl Write, s: &Summary, hints: &[Hint], style: Style) -> i
         writeln!(w, "{label:<16}{n:>digits$}{note}")?;
     }
     writeln!(w, "{:<16}{formats}", "Formats")?;
+    for note in s.formats().filter_map(|(f, _)| f.upstream_note()) {
+        writeln!(w, "{:<16}{note}", "Upstreams")?;
+    }
 
     let reasons = s.reasons();
     if !reasons.is_empty() {
@@ -263,6 +266,11 @@ pub fn write(w: &mut impl Write, s: &Summary, hints: &[Hint], style: Style) -> i
             writeln!(w, "  {} ({} {}):", h.class, h.count, counted(h.count, h.unit))?;
             for line in wrap(h.class.hint(), WRAP - 4) {
                 writeln!(w, "    {line}")?;
+            }
+            for extra in s.formats().filter_map(|(f, _)| f.hint(h.class)) {
+                for line in wrap(extra, WRAP - 4) {
+                    writeln!(w, "    {line}")?;
+                }
             }
         }
     }

@@ -72,6 +72,8 @@ use crate::time::Timestamp;
 
 pub(crate) mod fields;
 pub use fields::Fields;
+mod hints;
+pub use hints::hint;
 
 #[cfg(test)]
 mod tests;
