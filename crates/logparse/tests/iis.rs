@@ -74,3 +74,24 @@ fn corpus_cloudflare_rows_all_classified_explicit_and_detected() {
     }
     println!("cloudflare: {} rows as expected, explicit and detected", lines.len());
 }
+
+/// `testdata/iis/httperr1.log`: one HTTP.sys error record per reason of the spec's table, read
+/// in order with its directive block, as `iis` and detected.
+#[test]
+fn httperr_reasons_all_classified() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/iis/");
+    let log = std::fs::read_to_string(format!("{dir}httperr1.log")).unwrap();
+    let want = std::fs::read_to_string(format!("{dir}httperr1.classes")).unwrap();
+    let lines: Vec<(String, &str, &str)> = log
+        .lines()
+        .zip(want.lines())
+        .enumerate()
+        .map(|(i, (l, w))| (format!("httperr1.log:{}", i + 1), w, l))
+        .collect();
+    assert_eq!(lines.len(), log.lines().count(), "a class per line");
+    assert!(lines.len() > 40);
+    for format in [Some(Format::Iis), None] {
+        let wrong = misses(&lines, format);
+        assert!(wrong.is_empty(), "{format:?}: {} misses:\n{}", wrong.len(), wrong.join("\n"));
+    }
+}
