@@ -73,17 +73,6 @@ impl Format {
 }
 
 impl Format {
-    /// The hint for `class` in this format's own terms (IIS sub-statuses and WinHTTP codes,
-    /// Cloudflare's 52x codes), to show beside the general [`Class::hint`](crate::Class::hint);
-    /// `None` when the format has nothing to add.
-    pub fn hint(self, class: crate::Class) -> Option<&'static str> {
-        match self {
-            Format::Iis => crate::iis::hint(class),
-            Format::Cloudflare => crate::cloudflare::hint(class),
-            _ => None,
-        }
-    }
-
     /// What an event's `upstream` names in this format when it is not a server address,
     /// for reports to say in their header; `None` when it is the upstream server.
     pub const fn upstream_note(self) -> Option<&'static str> {

@@ -112,6 +112,7 @@ pub mod event;
 mod format;
 pub mod goerr;
 pub mod haproxy;
+pub mod hint;
 pub mod iis;
 pub mod ingress;
 mod json;

@@ -696,7 +696,9 @@ fn spike_list(p: &mut String, c: &ReportConfig, analysis: &Analysis, formats: &[
                 esc(top.key.hint().as_bytes())
             );
             // The same cause in the words of the log's own product (IIS, Cloudflare).
-            for extra in formats.iter().filter_map(|f| f.hint(top.key)) {
+            for extra in
+                formats.iter().filter_map(|&f| engine::logparse::hint::for_format(f, top.key))
+            {
                 let _ = write!(p, "<p class=\"hint\">{}</p>", esc(extra.as_bytes()));
             }
         }

@@ -267,7 +267,9 @@ pub fn write(w: &mut impl Write, s: &Summary, hints: &[Hint], style: Style) -> i
             for line in wrap(h.class.hint(), WRAP - 4) {
                 writeln!(w, "    {line}")?;
             }
-            for extra in s.formats().filter_map(|(f, _)| f.hint(h.class)) {
+            for extra in
+                s.formats().filter_map(|(f, _)| engine::logparse::hint::for_format(f, h.class))
+            {
                 for line in wrap(extra, WRAP - 4) {
                     writeln!(w, "    {line}")?;
                 }
