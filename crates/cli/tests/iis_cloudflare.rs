@@ -89,3 +89,38 @@ fn cloudflare_summary_spikes_and_report_speak_cloudflare() {
     let html = std::fs::read_to_string(&out).unwrap();
     assert!(html.contains("Cloudflare 521"), "the top class's hint in Cloudflare's terms");
 }
+
+/// Every IIS and Cloudflare row of `corpus/iis-cloudflare.tsv`, written to a file in corpus
+/// order, through `events --format auto` and the explicit format: one record per event, each
+/// with its row's class (the IIS `header` rows are directives, reported as unparsed).
+#[test]
+fn corpus_rows_through_events_auto_and_explicit() {
+    let tsv = std::fs::read_to_string(testdata("corpus/iis-cloudflare.tsv")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for label in ["iis", "cloudflare"] {
+        let rows: Vec<(&str, &str)> = tsv
+            .lines()
+            .skip(1)
+            .filter_map(|l| {
+                let c: Vec<&str> = l.splitn(4, '\t').collect();
+                (c.len() == 4 && c[0] == label).then_some((c[1], c[3]))
+            })
+            .collect();
+        let path = dir.path().join(format!("{label}.log"));
+        let text: String = rows.iter().map(|(_, l)| format!("{l}\n")).collect();
+        std::fs::write(&path, text).unwrap();
+        let want: Vec<&str> = rows.iter().map(|r| r.0).filter(|c| *c != "header").collect();
+        for format in ["auto", label] {
+            let out = ok(&["events", "--format", format, path.to_str().unwrap()]);
+            let got: Vec<String> = out
+                .lines()
+                .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+                .map(|v| {
+                    assert_eq!(v["format"], label, "{v}");
+                    v["class"].as_str().unwrap().to_owned()
+                })
+                .collect();
+            assert_eq!(got, want, "{label} --format {format}");
+        }
+    }
+}
