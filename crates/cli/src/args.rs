@@ -270,6 +270,10 @@ enum FormatArg {
     Envoy,
     Traefik,
     Caddy,
+    /// IIS W3C extended logs (plain sites, ARR) and HTTP.sys error logs.
+    Iis,
+    /// Cloudflare `http_requests` logs (Logpush, Logpull).
+    Cloudflare,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -763,6 +767,8 @@ impl Args {
             FormatArg::Envoy => Some(engine::logparse::Format::Envoy),
             FormatArg::Traefik => Some(engine::logparse::Format::Traefik),
             FormatArg::Caddy => Some(engine::logparse::Format::Caddy),
+            FormatArg::Iis => Some(engine::logparse::Format::Iis),
+            FormatArg::Cloudflare => Some(engine::logparse::Format::Cloudflare),
         };
         Config::new(crate::config::Raw {
             mode,

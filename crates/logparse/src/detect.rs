@@ -14,6 +14,10 @@ use crate::format::Format;
 /// assert_eq!(detect::detect_line(b"hello world"), None);
 /// ```
 pub fn detect_line(line: &[u8]) -> Option<Format> {
+    // Cloudflare's records are JSON objects with keys of their own.
+    if crate::cloudflare::looks_like(line) {
+        return Some(Format::Cloudflare);
+    }
     // Envoy's text and JSON lines have a shape of their own; their key=value lines are
     // checked last, below.
     if crate::envoy::looks_like_text_or_json(line) {

@@ -96,6 +96,10 @@ pub enum Fields<'a> {
     Traefik(crate::traefik::fields::Fields<'a>),
     /// Fields of a Caddy line.
     Caddy(crate::caddy::fields::Fields<'a>),
+    /// Fields of an IIS W3C or HTTP.sys error-log record.
+    Iis(crate::iis::fields::Fields<'a>),
+    /// Fields of a Cloudflare `http_requests` record.
+    Cloudflare(crate::cloudflare::fields::Fields<'a>),
 }
 
 impl<'a> Fields<'a> {
@@ -115,6 +119,8 @@ impl<'a> Fields<'a> {
             Fields::Envoy(x) => x.visit(f),
             Fields::Traefik(x) => x.visit(f),
             Fields::Caddy(x) => x.visit(f),
+            Fields::Iis(x) => x.visit(f),
+            Fields::Cloudflare(x) => x.visit(f),
         }
     }
 }

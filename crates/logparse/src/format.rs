@@ -26,11 +26,15 @@ pub enum Format {
     Traefik,
     /// Caddy v2 JSON logs (access, error, reverse proxy), `common_log` and v1 error lines.
     Caddy,
+    /// IIS W3C extended logs (plain sites and ARR front ends) and HTTP.sys error logs.
+    Iis,
+    /// Cloudflare `http_requests` logs (Logpush and Logpull NDJSON).
+    Cloudflare,
 }
 
 impl Format {
     /// Every format, in the order detection tries them.
-    pub const ALL: [Format; 9] = [
+    pub const ALL: [Format; 11] = [
         Format::NginxError,
         Format::NginxAccess,
         Format::Haproxy,
@@ -40,6 +44,8 @@ impl Format {
         Format::Envoy,
         Format::Traefik,
         Format::Caddy,
+        Format::Iis,
+        Format::Cloudflare,
     ];
 
     /// The stable name used on the command line and in output.
@@ -54,6 +60,8 @@ impl Format {
             Format::Envoy => "envoy",
             Format::Traefik => "traefik",
             Format::Caddy => "caddy",
+            Format::Iis => "iis",
+            Format::Cloudflare => "cloudflare",
         }
     }
 
@@ -61,6 +69,20 @@ impl Format {
     /// than one response to a client (access logs). Reports never add the two together.
     pub const fn counts_attempts(self) -> bool {
         matches!(self, Format::NginxError)
+    }
+}
+
+impl Format {
+    /// What an event's `upstream` names in this format when it is not a server address,
+    /// for reports to say in their header; `None` when it is the upstream server.
+    pub const fn upstream_note(self) -> Option<&'static str> {
+        match self {
+            Format::Iis => Some(
+                "IIS: a stock ARR log does not name the backend server; upstream is the route \
+                 (first path segment, grouped by host), HTTP.sys rows the application pool queue",
+            ),
+            _ => None,
+        }
     }
 }
 

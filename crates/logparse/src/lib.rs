@@ -55,6 +55,13 @@
 //! [`signal`] reads the other side: backend lines (gunicorn, php-fpm, uWSGI, Puma, Unicorn,
 //! PM2, Java, Go, the kernel OOM killer, systemd, Kubernetes, Docker) as [`signal::Signal`]s.
 //!
+//! - [`iis`]: IIS W3C extended logs (plain sites, ARR front ends) and HTTP.sys error logs,
+//!   read with the file's own `#Fields` directives and classified by status, sub-status and
+//!   the WinHTTP code in `sc-win32-status`.
+//!
+//! - [`cloudflare`]: Cloudflare `http_requests` records (Logpush, Logpull), classified from
+//!   `EdgeResponseStatus`, `OriginResponseStatus` and the timing and security fields.
+//!
 //! [`detect`] tells formats apart by their shape, per line or per input.
 //!
 //! # Untrusted input
@@ -100,6 +107,7 @@ pub mod aws;
 mod bytes;
 pub mod caddy;
 pub mod class;
+pub mod cloudflare;
 pub mod detect;
 pub mod envoy;
 pub mod error;
@@ -107,6 +115,8 @@ pub mod event;
 mod format;
 pub mod goerr;
 pub mod haproxy;
+pub mod hint;
+pub mod iis;
 pub mod ingress;
 pub mod join;
 mod json;

@@ -20,6 +20,9 @@ pub struct Parser {
     nginx_access: nginx::access::Parser,
     haproxy: haproxy::Parser,
     envoy: envoy::Parser,
+    iis: crate::iis::Parser,
+    /// Detection mode: a W3C directive block was seen and IIS reads the lines after it.
+    in_w3c: bool,
 }
 
 impl Parser {
@@ -32,6 +35,8 @@ impl Parser {
             nginx_access: nginx::access::Parser::new(opts.clone()),
             haproxy: haproxy::Parser::new(opts.clone()),
             envoy: envoy::Parser::new(),
+            iis: crate::iis::Parser::new(),
+            in_w3c: false,
             opts,
         }
     }
@@ -86,6 +91,25 @@ impl Parser {
         if let Some(format) = self.format {
             return self.parse_as(format, line);
         }
+        // A W3C directive block switches the input to IIS until a line IIS cannot read
+        // (spec `iis-and-cloudflare.md` §1.2).
+        if crate::iis::is_directive(line) {
+            self.in_w3c = true;
+        }
+        if self.in_w3c {
+            match self.iis.parse(line) {
+                Ok(ev) => {
+                    self.last_detected = Some(Format::Iis);
+                    return Ok(ev);
+                }
+                Err(e) if matches!(e.kind, ParseErrorKind::Skipped(_) | ParseErrorKind::Empty) => {
+                    return Err(e);
+                }
+                // Another format's line ends the block; anything else is an unparsed record.
+                Err(_) if detect::detect_line(line).is_some() => self.in_w3c = false,
+                Err(e) => return Err(e),
+            }
+        }
         if let Some(format) = detect::detect_line(line) {
             self.last_detected = Some(format);
             return self.parse_as(format, line);
@@ -129,6 +153,8 @@ impl Parser {
             Format::Envoy => self.envoy.parse(line),
             Format::Traefik => crate::traefik::parse(line),
             Format::Caddy => crate::caddy::parse(line),
+            Format::Iis => self.iis.parse(line),
+            Format::Cloudflare => crate::cloudflare::parse(line),
         }
     }
 
@@ -161,6 +187,8 @@ impl Parser {
         self.last_detected = None;
         self.nginx_error.reset();
         self.haproxy.reset();
+        self.iis.reset();
+        self.in_w3c = false;
     }
 }
 

@@ -137,3 +137,9 @@ fn caddy_cases() {
     let report = check(&load::cases_toml("caddy/cases.toml"));
     assert!(report.cases >= 15, "only {} caddy cases", report.cases);
 }
+
+#[test]
+fn iis_cases() {
+    let report = check(&load::cases_toml("iis/cases.toml"));
+    assert!(report.cases >= 60, "only {} iis cases", report.cases);
+}

@@ -297,3 +297,29 @@ fn envoy_lines_parse_without_allocating() {
         assert_no_allocation(&format!("envoy {}", case.name), case.setup.parser(), &with);
     }
 }
+
+/// The IIS and Cloudflare rows of `corpus/iis-cloudflare.tsv`, in file order: the IIS
+/// directive blocks reuse the field list's buffer, so only the first round allocates.
+#[test]
+fn iis_and_cloudflare_lines_parse_without_allocating() {
+    let tsv =
+        std::fs::read_to_string(common::testdata().join("corpus/iis-cloudflare.tsv")).unwrap();
+    let rows = |label: &str| -> Vec<Vec<u8>> {
+        tsv.lines()
+            .skip(1)
+            .filter_map(|l| {
+                let c: Vec<&str> = l.splitn(4, '\t').collect();
+                (c.len() == 4 && c[0] == label).then(|| c[3].as_bytes().to_vec())
+            })
+            .collect()
+    };
+    for (label, format) in [("iis", Format::Iis), ("cloudflare", Format::Cloudflare)] {
+        let lines = rows(label);
+        assert_no_allocation(
+            label,
+            Setup { format: Some(format), ..Setup::default() }.parser(),
+            &lines,
+        );
+        assert_no_allocation(label, Setup::default().parser(), &lines);
+    }
+}

@@ -35,7 +35,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use engine::aggregate::Report as ReportData;
-use engine::logparse::{Class, Group};
+use engine::logparse::{Class, Format, Group};
 use engine::timeline::analysis::{Analysis, Cause};
 use engine::timeline::bucket::{Overview, auto_bucket};
 use engine::timeline::{Summary, Timeline};
@@ -183,6 +183,9 @@ pub fn write(
         let _ = write!(p, "; from {a} to {b}");
     }
     p.push_str(".</p>\n");
+    for note in s.formats().filter_map(|(f, _)| f.upstream_note()) {
+        let _ = writeln!(p, "<p class=\"meta\">{}</p>", esc(note.as_bytes()));
+    }
     let bucket =
         c.bucket.unwrap_or_else(|| data.agg.span().map_or(60, |(a, b)| auto_bucket(b - a + 1)));
     let tl = Timeline::new(&data.agg, bucket);
@@ -191,7 +194,8 @@ pub fn write(
     overview_map(&mut p, &tl, &overview, c, analysis);
     p.push_str("<section id=\"details\">\n");
     timeline_charts(&mut p, &tl, &overview, c, analysis);
-    spike_list(&mut p, c, analysis);
+    let formats: Vec<_> = s.formats().map(|(f, _)| f).collect();
+    spike_list(&mut p, c, analysis, &formats);
     summary_table(&mut p, s);
     join_section(&mut p, s);
     messages(&mut p, data);
@@ -619,7 +623,7 @@ fn timeline_charts(
     }
 }
 
-fn spike_list(p: &mut String, c: &ReportConfig, analysis: &Analysis) {
+fn spike_list(p: &mut String, c: &ReportConfig, analysis: &Analysis, formats: &[Format]) {
     use super::spikes::{mix_item, num};
     p.push_str("<h2 id=\"spikes\">Spikes</h2>\n");
     if analysis.spikes.is_empty() {
@@ -692,6 +696,12 @@ fn spike_list(p: &mut String, c: &ReportConfig, analysis: &Analysis) {
                 top.key.as_str(),
                 esc(top.key.hint().as_bytes())
             );
+            // The same cause in the words of the log's own product (IIS, Cloudflare).
+            for extra in
+                formats.iter().filter_map(|&f| engine::logparse::hint::for_format(f, top.key))
+            {
+                let _ = write!(p, "<p class=\"hint\">{}</p>", esc(extra.as_bytes()));
+            }
         }
         p.push_str("</div>\n");
     }

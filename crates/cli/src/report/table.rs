@@ -186,6 +186,9 @@ pub fn write(w: &mut impl Write, s: &Summary, hints: &[Hint], style: Style) -> i
         writeln!(w, "{label:<16}{n:>digits$}{note}")?;
     }
     writeln!(w, "{:<16}{formats}", "Formats")?;
+    for note in s.formats().filter_map(|(f, _)| f.upstream_note()) {
+        writeln!(w, "{:<16}{note}", "Upstreams")?;
+    }
 
     let reasons = s.reasons();
     if !reasons.is_empty() {
@@ -267,6 +270,13 @@ pub fn write(w: &mut impl Write, s: &Summary, hints: &[Hint], style: Style) -> i
             writeln!(w, "  {} ({} {}):", h.class, h.count, counted(h.count, h.unit))?;
             for line in wrap(h.class.hint(), WRAP - 4) {
                 writeln!(w, "    {line}")?;
+            }
+            for extra in
+                s.formats().filter_map(|(f, _)| engine::logparse::hint::for_format(f, h.class))
+            {
+                for line in wrap(extra, WRAP - 4) {
+                    writeln!(w, "    {line}")?;
+                }
             }
         }
     }
